@@ -1,0 +1,56 @@
+"""The one NinjaAPI, mounted at /api/v1/. Each app contributes a Router from its api.py."""
+
+from django.conf import settings
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from core.auth import ApiKeyAuth, SessionAuthForApi
+
+api = NinjaAPI(
+    title="Technician Analytics API",
+    version="1.0.0",
+    description=(
+        "Scores, explanations, forecasts and hiring plans. Authenticate with an API key "
+        "(`Authorization: Bearer <key>` or `X-API-Key: <key>`), created by an HR admin in Django Admin."
+    ),
+    auth=[ApiKeyAuth(), SessionAuthForApi()],
+    docs_url="/docs",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    errors = []
+    for e in exc.errors:
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("query", "body", "path", "form")]
+        errors.append({"field": ".".join(loc), "message": e.get("msg", "invalid value")})
+    message = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+    return api.create_response(request, {"detail": message or "invalid input", "errors": errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return api.create_response(
+        request, {"detail": "Authentication required: send a valid API key (Authorization: Bearer <key>)."}, status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return api.create_response(request, {"detail": str(exc.message)}, status=exc.status_code)
+
+
+from assistant.api import router as assistant_router  # noqa: E402
+from core.api import router as core_router  # noqa: E402
+from forecasts.api import router as forecasts_router  # noqa: E402
+from predictions.api import router as predictions_router  # noqa: E402
+from technicians.api import router as technicians_router  # noqa: E402
+
+api.add_router("/", core_router)
+api.add_router("/", technicians_router)
+api.add_router("/predictions/", predictions_router)
+api.add_router("/forecasts/", forecasts_router)
+api.add_router("/assistant/", assistant_router)
+
+MAX_LIMIT = settings.API_MAX_LIMIT

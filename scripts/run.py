@@ -1,0 +1,103 @@
+"""`make run`: services, migrations, demo data, then web + Celery worker + beat until Ctrl-C.
+
+Uses DATABASE_URL / REDIS_URL when set; otherwise starts the embedded PostgreSQL+pgvector and
+redis-server under var/ and stops them again on Ctrl-C (only if this run started them).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("LOG_FORMAT", "console")
+
+HOST = os.environ.get("HOST", "127.0.0.1")
+PORT = os.environ.get("PORT", "8000")
+
+
+def main() -> int:
+    from config import embedded
+
+    # Importing settings starts the embedded services when the URLs are unset.
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    started = embedded.started_here()
+    print("→ migrating", flush=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    print("→ loading demo data (idempotent; first run takes a few minutes)", flush=True)
+    seed_args = os.environ.get("SEED_ARGS", "").split()
+    call_command("seed_demo", *seed_args)
+
+    # Children find the same embedded services through var/ (already running, so they start nothing).
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    beat_schedule = Path(settings.VAR_DIR) / "celerybeat-schedule"
+    procs = {
+        "web": [str(BIN / "uvicorn"), "config.asgi:application", "--host", HOST, "--port", PORT, "--ws", "websockets",
+                "--log-level", "warning"],
+        "worker": [str(BIN / "celery"), "-A", "config", "worker", "-l", "warning", "--concurrency",
+                   str(settings.CELERY_WORKER_CONCURRENCY)],
+        "beat": [str(BIN / "celery"), "-A", "config", "beat", "-l", "warning", "-s", str(beat_schedule)],
+    }  # fmt: skip
+    children: dict[str, subprocess.Popen] = {}
+    for name, cmd in procs.items():
+        children[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    time.sleep(2)
+    print(
+        f"\n  Technician Analytics is running at http://{HOST}:{PORT}/\n"
+        f"  Admin:     http://{HOST}:{PORT}/admin/\n"
+        f"  API docs:  http://{HOST}:{PORT}/api/v1/docs\n"
+        "  Demo logins (password demo12345): hradmin (HR admin), recruiter (Recruiter), apiuser (API consumer)\n"
+        "  Press Ctrl-C to stop everything this command started.\n",
+        flush=True,
+    )
+    code = 0
+    while not stopping:
+        for name, p in children.items():
+            if p.poll() is not None:
+                print(f"!! {name} exited with code {p.returncode}; stopping.", file=sys.stderr)
+                stopping, code = True, 1
+                break
+        time.sleep(0.5)
+
+    print("\n→ stopping web, worker and beat", flush=True)
+    for p in children.values():
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+    deadline = time.time() + 15
+    for p in children.values():
+        try:
+            p.wait(timeout=max(deadline - time.time(), 0.1))
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+    if started:
+        print(f"→ stopping embedded {', '.join(sorted(started))}", flush=True)
+        if "redis" in started:
+            embedded.stop_redis(Path(settings.VAR_DIR))
+        if "pg" in started:
+            embedded.stop_postgres(Path(settings.VAR_DIR))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

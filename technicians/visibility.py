@@ -1,0 +1,63 @@
+"""The one rule for personal data: which field, feature or attribute names a user may see.
+
+Pay and performance are HR-only. A name is sensitive when it contains one of
+``settings.SENSITIVE_NAME_TOKENS`` (``pay``, ``salary``, ``performance``, ``rating`` …), so derived
+model features such as ``pay_vs_district_median`` and extra source columns such as
+``attributes.annual_bonus`` are covered without listing them one by one.
+
+Every entry point (pages, API, exports, assistant tools, explanations) goes through
+``field_visible`` / ``redact`` — re-exported by technicians.selectors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+
+from core.roles import user_can_view_sensitive
+
+
+@lru_cache(maxsize=4096)
+def _is_sensitive(name: str, tokens: tuple[str, ...]) -> bool:
+    # split camelCase / snake_case / dotted names into lowercase words, then match tokens at word starts
+    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower())
+    # a token must start a word: "pay_rate" and "payroll" match "pay"; "display" and "operating" do not
+    return any(w.startswith(tok) for w in words for tok in tokens)
+
+
+def is_sensitive_name(name: str) -> bool:
+    """True if ``name`` (a model field, feature or attribute key) holds pay or performance data."""
+    return _is_sensitive(str(name), tuple(t.lower() for t in settings.SENSITIVE_NAME_TOKENS))
+
+
+def field_visible(user, name: str) -> bool:
+    return user_can_view_sensitive(user) or not is_sensitive_name(name)
+
+
+def visible_names(user, names: Iterable[str]) -> list[str]:
+    if user_can_view_sensitive(user):
+        return list(names)
+    return [n for n in names if not is_sensitive_name(n)]
+
+
+def redact(user, data: Any) -> Any:
+    """Return ``data`` without the keys ``user`` may not see, recursively (dicts and lists).
+
+    Used on every outgoing payload built from technician/candidate/snapshot data, so a
+    recruiter never receives pay or performance values, whatever asked for them.
+    """
+    if user_can_view_sensitive(user):
+        return data
+    return _strip(data)
+
+
+def _strip(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {k: _strip(v) for k, v in data.items() if not is_sensitive_name(str(k))}
+    if isinstance(data, list | tuple):
+        return [_strip(v) for v in data]
+    return data
