@@ -196,7 +196,9 @@ def _validate(X: pd.DataFrame, y: np.ndarray, min_rows: int) -> None:
         raise TrainingDataError(f"too few labelled rows: {len(X)} (need at least {min_rows})")
     classes = np.unique(y)
     if len(classes) < 2:
-        raise TrainingDataError(f"only one class in the labels ({int(classes[0]) if len(classes) else 'none'}): cannot train")
+        raise TrainingDataError(
+            f"only one class in the labels ({int(classes[0]) if len(classes) else 'none'}): cannot train"
+        )
     minority = int(min((y == c).sum() for c in classes))
     if minority < 5:
         raise TrainingDataError(f"too few rows of the minority class: {minority} (need at least 5)")
@@ -346,7 +348,9 @@ def evaluate(y, p, *, bins: int = 10) -> dict[str, Any]:
         for b in range(max(len(edges) - 1, 1)):
             m = idx == b
             if m.any():
-                table.append({"bin": b, "count": int(m.sum()), "predicted": float(p[m].mean()), "observed": float(y[m].mean())})
+                table.append(
+                    {"bin": b, "count": int(m.sum()), "predicted": float(p[m].mean()), "observed": float(y[m].mean())}
+                )
     out["calibration"] = table
     return out
 

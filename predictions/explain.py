@@ -89,10 +89,14 @@ def explanation_text(contributions: list[dict], *, model_type: str = "retention"
     thing = "this risk" if model_type == "retention" else "the chance of staying 90 days"
     parts = []
     if up:
-        parts.append(f"{format_value(up['feature'], up['value'])} adds the most to {thing} ({signed(up['contribution'])} log-odds)")
+        parts.append(
+            f"{format_value(up['feature'], up['value'])} adds the most to {thing} ({signed(up['contribution'])} log-odds)"
+        )
     if down:
         verb = "lowers it" if up else f"lowers {thing} the most"
-        parts.append(f"{_lower_first(format_value(down['feature'], down['value']))} {verb} ({signed(down['contribution'])})")
+        parts.append(
+            f"{_lower_first(format_value(down['feature'], down['value']))} {verb} ({signed(down['contribution'])})"
+        )
     if not parts:
         return "No single visible factor moves this score much; it is close to the average."
     return "; ".join(parts) + "."

@@ -13,6 +13,7 @@ as they are now; ``performance_rating`` is *not* a feature because only its late
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -146,12 +147,19 @@ def _technicians(technician_ids: list | None = None) -> pd.DataFrame:
         where, params = "WHERE id = ANY(%s)", [list(technician_ids)]
     df = _query(
         "SELECT id, employee_id, district_id, trade, hire_date, termination_date, termination_type, schedule_type, "
-        f"commute_miles::float8, certifications, attributes FROM technicians_technician {where}",
+        f"commute_miles::float8, certifications, attributes FROM technicians_technician {where}",  # noqa: S608 - fixed clauses, values are parameters
         params,
         _TECH_COLS,
     )
-    df["attributes"] = df["attributes"].map(lambda a: a if isinstance(a, dict) else {})
+    df["attributes"] = df["attributes"].map(_as_dict)
     return df
+
+
+def _as_dict(a) -> dict:
+    # Django's psycopg setup returns jsonb as text from a raw cursor
+    if isinstance(a, str):
+        a = json.loads(a)
+    return a if isinstance(a, dict) else {}
 
 
 def _snapshots(month_from: date | None, month_to: date | None, technician_ids: list | None = None) -> pd.DataFrame:
@@ -169,7 +177,7 @@ def _snapshots(month_from: date | None, month_to: date | None, technician_ids: l
     return _query(
         "SELECT technician_id, month, jobs_completed, first_time_fix_rate, callbacks, csat, overtime_hours, "
         f"drive_time_minutes, utilization, training_hours, pay_rate::float8 FROM technicians_techniciansnapshot {where} "
-        "ORDER BY technician_id, month",
+        "ORDER BY technician_id, month",  # noqa: S608 - fixed clauses, values are parameters
         params,
         _SNAP_COLS,
     )
@@ -262,7 +270,12 @@ def retention_scoring_frame(*, as_of: date | None = None, technician_ids: list |
     rows["tenure_years"] = _tenure_years(rows["as_of"], rows["hire_date"])
     X, cat = _feature_matrix(rows, RETENTION_NUMERIC, RETENTION_CATEGORICAL)
     keys = pd.DataFrame(
-        {"subject_id": rows["technician_id"], "as_of": as_of, "district_id": rows["district_id"], "employee_id": rows["employee_id"]}
+        {
+            "subject_id": rows["technician_id"],
+            "as_of": as_of,
+            "district_id": rows["district_id"],
+            "employee_id": rows["employee_id"],
+        }
     )
     return Frame(X, keys, cat)
 
@@ -278,11 +291,11 @@ def _candidates(where: str, params: list) -> pd.DataFrame:
         "SELECT c.id, c.district_id, c.trade, c.source, c.applied_date, c.years_experience, c.certifications, "
         "c.assessment_score, c.interview_score, c.commute_miles::float8, c.offered_pay_rate::float8, c.stage, "
         "c.attributes, t.hire_date, t.termination_date FROM technicians_candidate c "
-        f"LEFT JOIN technicians_technician t ON t.id = c.hired_technician_id {where}",
+        f"LEFT JOIN technicians_technician t ON t.id = c.hired_technician_id {where}",  # noqa: S608 - fixed clauses, values are parameters
         params,
         _CAND_COLS,
     )
-    df["attributes"] = df["attributes"].map(lambda a: a if isinstance(a, dict) else {})
+    df["attributes"] = df["attributes"].map(_as_dict)
     df["month"] = df["applied_date"].map(month_start)
     # point in time: the district's median technician pay in the month the candidate applied
     # (falls back to the latest month on record for applications newer than the snapshots)

@@ -21,7 +21,9 @@ BANDS = ("low", "medium", "high")
 class NoModelError(LookupError):
     """No active model (or no stored prediction) yet."""
 
-    def __init__(self, message: str = "No active model yet — train one (Models page, API POST /train or manage.py train_models)."):
+    def __init__(
+        self, message: str = "No active model yet — train one (Models page, API POST /train or manage.py train_models)."
+    ):
         super().__init__(message)
         self.message = message
 
@@ -78,7 +80,9 @@ def risk_ranking(
     offset = max(0, int(offset))
     count = qs.count()
     items = []
-    for p in qs.select_related("technician__district__region").order_by("-score", "technician__employee_id")[offset : offset + limit]:
+    for p in qs.select_related("technician__district__region").order_by("-score", "technician__employee_id")[
+        offset : offset + limit
+    ]:
         t = p.technician
         items.append({
             "employee_id": t.employee_id, "name": t.full_name, "district": t.district.code,
@@ -141,7 +145,9 @@ def candidate_ranking(
     limit = max(1, min(int(limit), 500))
     count = qs.count()
     items = []
-    for p in qs.select_related("candidate__district").order_by("-score", "candidate__candidate_id")[offset : offset + limit]:
+    for p in qs.select_related("candidate__district").order_by("-score", "candidate__candidate_id")[
+        offset : offset + limit
+    ]:
         c = p.candidate
         items.append({
             "candidate_id": c.candidate_id, "name": c.full_name, "district": c.district.code, "trade": c.trade,

@@ -80,7 +80,11 @@ def model_train(
             with transaction.atomic():
                 version = (TrainedModel.objects.filter(model_type=model_type).aggregate(v=Max("version"))["v"] or 0) + 1
                 model = TrainedModel.objects.create(
-                    model_type=model_type, algorithm=algorithm, version=version, params=params, requested_by=requested_by
+                    model_type=model_type,
+                    algorithm=algorithm,
+                    version=version,
+                    params=params,
+                    requested_by=requested_by,
                 )
             break
         except IntegrityError:  # two runs created at once: take the next version
@@ -403,7 +407,9 @@ def score_payload(*, user, model_type: str, payload: dict[str, Any]) -> dict[str
     X = pd.DataFrame([{f: payload.get(f) for f in fitted.features}])
     scored = score_frame(fitted, X, model_type)
     exp = scored["explanation"]
-    contribs = fold(user, contributions_for(exp.terms, exp.contributions[0].tolist(), fitted.features, X.iloc[0].tolist()))
+    contribs = fold(
+        user, contributions_for(exp.terms, exp.contributions[0].tolist(), fitted.features, X.iloc[0].tolist())
+    )
     return {
         "model_version": model.version,
         "score": float(exp.proba[0]),
@@ -460,7 +466,12 @@ def what_if(*, user, employee_id: str, changes: dict[str, Any]) -> dict[str, Any
     X_after = features.apply_changes(X, clean)
     exp = fitted.explain(X_after)
     after = float(exp.proba[0])
-    contribs = fold(user, contributions_for(exp.terms, exp.contributions[0].tolist(), fitted.features, fitted.prepare(X_after).iloc[0].tolist()))
+    contribs = fold(
+        user,
+        contributions_for(
+            exp.terms, exp.contributions[0].tolist(), fitted.features, fitted.prepare(X_after).iloc[0].tolist()
+        ),
+    )
     return {
         "employee_id": employee_id,
         "changes": clean,
@@ -493,7 +504,10 @@ def suggestions(*, user, fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> list[dic
             lo, hi = spec
             cur = float(current) if pd.notna(current) else (lo + hi) / 2
             steps = np.linspace(0, hi - lo, 41)[1:]
-            grid = sorted({round(v, 2) for v in np.concatenate([cur - steps, cur + steps]) if lo <= v <= hi}, key=lambda v: abs(v - cur))
+            grid = sorted(
+                {round(v, 2) for v in np.concatenate([cur - steps, cur + steps]) if lo <= v <= hi},
+                key=lambda v: abs(v - cur),
+            )
         for v in grid:
             candidates.append(features.apply_changes(X, {feat: v}))
             meta.append((feat, current, v))
@@ -510,7 +524,13 @@ def suggestions(*, user, fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> list[dic
 
 # ---------------------------------------------------------------------- programs & ROI
 def program_roi(
-    *, user, program_id, region: str | None = None, district: str | None = None, trade: str | None = None, band: str | None = None
+    *,
+    user,
+    program_id,
+    region: str | None = None,
+    district: str | None = None,
+    trade: str | None = None,
+    band: str | None = None,
 ) -> dict[str, Any]:
     """Expected departures avoided by a program for a cohort, × replacement cost, minus program cost."""
     from predictions.selectors import NoModelError, cohort_predictions, program_get

@@ -7,107 +7,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('technicians', '0001_initial'),
+        ("technicians", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RetentionProgram',
+            name="RetentionProgram",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('cost_per_technician', models.DecimalField(decimal_places=2, default=0, max_digits=10)),
-                ('change', models.JSONField(default=dict)),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("cost_per_technician", models.DecimalField(decimal_places=2, default=0, max_digits=10)),
+                ("change", models.JSONField(default=dict)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='TrainedModel',
+            name="TrainedModel",
             fields=[
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('run_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('model_type', models.CharField(choices=[('retention', 'Retention risk'), ('quality_of_hire', 'Quality of hire')], max_length=20)),
-                ('algorithm', models.CharField(choices=[('ebm', 'Explainable Boosting Machine'), ('tree', 'Shallow decision tree')], default='ebm', max_length=10)),
-                ('version', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('training', 'Training'), ('ready', 'Ready'), ('failed', 'Failed'), ('active', 'Active'), ('archived', 'Archived')], default='queued', max_length=10)),
-                ('stage', models.CharField(blank=True, default='queued', max_length=60)),
-                ('progress', models.PositiveSmallIntegerField(default=0, help_text='0–100')),
-                ('error', models.TextField(blank=True)),
-                ('window_start', models.DateField(blank=True, null=True)),
-                ('window_end', models.DateField(blank=True, null=True)),
-                ('features', models.JSONField(blank=True, default=list)),
-                ('terms', models.JSONField(blank=True, default=list)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('metrics', models.JSONField(blank=True, default=dict)),
-                ('importances', models.JSONField(blank=True, default=dict)),
-                ('shapes', models.JSONField(blank=True, default=list)),
-                ('artifact_path', models.CharField(blank=True, max_length=500)),
-                ('artifact_sha256', models.CharField(blank=True, max_length=64)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('activated_at', models.DateTimeField(blank=True, null=True)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("run_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "model_type",
+                    models.CharField(
+                        choices=[("retention", "Retention risk"), ("quality_of_hire", "Quality of hire")], max_length=20
+                    ),
+                ),
+                (
+                    "algorithm",
+                    models.CharField(
+                        choices=[("ebm", "Explainable Boosting Machine"), ("tree", "Shallow decision tree")],
+                        default="ebm",
+                        max_length=10,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("training", "Training"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                            ("active", "Active"),
+                            ("archived", "Archived"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("stage", models.CharField(blank=True, default="queued", max_length=60)),
+                ("progress", models.PositiveSmallIntegerField(default=0, help_text="0–100")),
+                ("error", models.TextField(blank=True)),
+                ("window_start", models.DateField(blank=True, null=True)),
+                ("window_end", models.DateField(blank=True, null=True)),
+                ("features", models.JSONField(blank=True, default=list)),
+                ("terms", models.JSONField(blank=True, default=list)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("metrics", models.JSONField(blank=True, default=dict)),
+                ("importances", models.JSONField(blank=True, default=dict)),
+                ("shapes", models.JSONField(blank=True, default=list)),
+                ("artifact_path", models.CharField(blank=True, max_length=500)),
+                ("artifact_sha256", models.CharField(blank=True, max_length=64)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("activated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['model_type', '-version'],
+                "ordering": ["model_type", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='Prediction',
+            name="Prediction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField()),
-                ('score', models.FloatField(help_text='Probability 0..1 (leave within horizon / still employed at 90 days).')),
-                ('band', models.CharField(max_length=6)),
-                ('logit', models.FloatField()),
-                ('intercept', models.FloatField()),
-                ('contributions', models.JSONField(default=list)),
-                ('values', models.JSONField(default=list)),
-                ('top_contributions', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('candidate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='predictions', to='technicians.candidate')),
-                ('technician', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='predictions', to='technicians.technician')),
-                ('model', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='predictions', to='predictions.trainedmodel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("as_of", models.DateField()),
+                (
+                    "score",
+                    models.FloatField(help_text="Probability 0..1 (leave within horizon / still employed at 90 days)."),
+                ),
+                ("band", models.CharField(max_length=6)),
+                ("logit", models.FloatField()),
+                ("intercept", models.FloatField()),
+                ("contributions", models.JSONField(default=list)),
+                ("values", models.JSONField(default=list)),
+                ("top_contributions", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "candidate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="predictions",
+                        to="technicians.candidate",
+                    ),
+                ),
+                (
+                    "technician",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="predictions",
+                        to="technicians.technician",
+                    ),
+                ),
+                (
+                    "model",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="predictions",
+                        to="predictions.trainedmodel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-score'],
+                "ordering": ["-score"],
             },
         ),
         migrations.AddConstraint(
-            model_name='trainedmodel',
-            constraint=models.UniqueConstraint(fields=('model_type', 'version'), name='trainedmodel_unique_type_version'),
+            model_name="trainedmodel",
+            constraint=models.UniqueConstraint(
+                fields=("model_type", "version"), name="trainedmodel_unique_type_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainedmodel',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('model_type',), name='trainedmodel_one_active_per_type'),
+            model_name="trainedmodel",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("model_type",),
+                name="trainedmodel_one_active_per_type",
+            ),
         ),
         migrations.AddIndex(
-            model_name='prediction',
-            index=models.Index(fields=['model', 'as_of', '-score'], name='predictions_model_i_8dc4b1_idx'),
+            model_name="prediction",
+            index=models.Index(fields=["model", "as_of", "-score"], name="predictions_model_i_8dc4b1_idx"),
         ),
         migrations.AddIndex(
-            model_name='prediction',
-            index=models.Index(fields=['technician', '-as_of'], name='predictions_technic_ddb903_idx'),
+            model_name="prediction",
+            index=models.Index(fields=["technician", "-as_of"], name="predictions_technic_ddb903_idx"),
         ),
         migrations.AddIndex(
-            model_name='prediction',
-            index=models.Index(fields=['candidate', '-as_of'], name='predictions_candida_963b39_idx'),
+            model_name="prediction",
+            index=models.Index(fields=["candidate", "-as_of"], name="predictions_candida_963b39_idx"),
         ),
         migrations.AddConstraint(
-            model_name='prediction',
-            constraint=models.CheckConstraint(condition=models.Q(('technician__isnull', False), ('candidate__isnull', False), _connector='OR'), name='prediction_has_subject'),
+            model_name="prediction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("technician__isnull", False), ("candidate__isnull", False), _connector="OR"),
+                name="prediction_has_subject",
+            ),
         ),
     ]

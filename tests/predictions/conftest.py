@@ -81,3 +81,14 @@ def world(db):
 def model_store(tmp_path, settings):
     settings.MODEL_STORE = tmp_path / "models"
     return settings.MODEL_STORE
+
+
+@pytest.fixture
+def trained(world, model_store):
+    """An active retention model (fast EBM) with stored predictions for the world's technicians."""
+    from predictions.services import model_run, model_train
+
+    m = model_train(model_type="retention", params=FAST_EBM, enqueue=False)
+    m = model_run(model_id=m.id)
+    assert m.status == "active", m.error
+    return m
