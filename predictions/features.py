@@ -96,6 +96,7 @@ class Frame:
 
 
 def _query(sql: str, params: list[Any], columns: list[str]) -> pd.DataFrame:
+    # callers build SQL only from fixed clauses (the S608 noqa's below); every value is a parameter
     with connection.cursor() as cur:
         cur.execute(sql, params)
         rows = cur.fetchall()
@@ -146,8 +147,8 @@ def _technicians(technician_ids: list | None = None) -> pd.DataFrame:
     if technician_ids is not None:
         where, params = "WHERE id = ANY(%s)", [list(technician_ids)]
     df = _query(
-        "SELECT id, employee_id, district_id, trade, hire_date, termination_date, termination_type, schedule_type, "
-        f"commute_miles::float8, certifications, attributes FROM technicians_technician {where}",  # noqa: S608 - fixed clauses, values are parameters
+        "SELECT id, employee_id, district_id, trade, hire_date, termination_date, termination_type, schedule_type, "  # noqa: S608
+        f"commute_miles::float8, certifications, attributes FROM technicians_technician {where}",
         params,
         _TECH_COLS,
     )
@@ -175,9 +176,9 @@ def _snapshots(month_from: date | None, month_to: date | None, technician_ids: l
         params.append(list(technician_ids))
     where = ("WHERE " + " AND ".join(conds)) if conds else ""
     return _query(
-        "SELECT technician_id, month, jobs_completed, first_time_fix_rate, callbacks, csat, overtime_hours, "
+        "SELECT technician_id, month, jobs_completed, first_time_fix_rate, callbacks, csat, overtime_hours, "  # noqa: S608
         f"drive_time_minutes, utilization, training_hours, pay_rate::float8 FROM technicians_techniciansnapshot {where} "
-        "ORDER BY technician_id, month",  # noqa: S608 - fixed clauses, values are parameters
+        "ORDER BY technician_id, month",
         params,
         _SNAP_COLS,
     )
@@ -288,10 +289,10 @@ _CAND_COLS = ["candidate_id", "district_id", "trade", "source", "applied_date", 
 
 def _candidates(where: str, params: list) -> pd.DataFrame:
     df = _query(
-        "SELECT c.id, c.district_id, c.trade, c.source, c.applied_date, c.years_experience, c.certifications, "
+        "SELECT c.id, c.district_id, c.trade, c.source, c.applied_date, c.years_experience, c.certifications, "  # noqa: S608
         "c.assessment_score, c.interview_score, c.commute_miles::float8, c.offered_pay_rate::float8, c.stage, "
         "c.attributes, t.hire_date, t.termination_date FROM technicians_candidate c "
-        f"LEFT JOIN technicians_technician t ON t.id = c.hired_technician_id {where}",  # noqa: S608 - fixed clauses, values are parameters
+        f"LEFT JOIN technicians_technician t ON t.id = c.hired_technician_id {where}",
         params,
         _CAND_COLS,
     )
