@@ -190,23 +190,36 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
         metrics["holdout_from"] = window["holdout_from"]
         progress("saving artifact", 95, force=True)
         sha = ebm.save(fitted, artifact)
-        with transaction.atomic():
-            updated = TrainedModel.objects.filter(pk=model.pk, status=ModelStatus.TRAINING).update(
-                status=ModelStatus.READY,
-                stage="ready",
-                progress=100,
-                features=fitted.features,
-                terms=fitted.terms,
-                params={**fitted.params, "categorical": fitted.categorical},
-                metrics=metrics,
-                importances=fitted.importances(),
-                shapes=fitted.shapes,
-                window_start=window["start"],
-                window_end=window["end"],
-                artifact_path=str(artifact),
-                artifact_sha256=sha,
-                finished_at=timezone.now(),
-            )
+        fields = dict(
+            stage="ready",
+            progress=100,
+            features=fitted.features,
+            terms=fitted.terms,
+            params={**fitted.params, "categorical": fitted.categorical},
+            metrics=metrics,
+            importances=fitted.importances(),
+            shapes=fitted.shapes,
+            window_start=window["start"],
+            window_end=window["end"],
+            artifact_path=str(artifact),
+            artifact_sha256=sha,
+            finished_at=timezone.now(),
+        )
+        # Registration is one statement: the first model of a type becomes active at once (the
+        # partial unique index settles a race between two first runs), later ones wait for HR.
+        try:
+            with transaction.atomic():
+                first = not TrainedModel.objects.filter(model_type=model.model_type, status=ModelStatus.ACTIVE).exists()
+                status = ModelStatus.ACTIVE if first else ModelStatus.READY
+                extra = {"activated_at": timezone.now()} if first else {}
+                updated = TrainedModel.objects.filter(pk=model.pk, status=ModelStatus.TRAINING).update(
+                    status=status, **fields, **extra
+                )
+        except IntegrityError:
+            with transaction.atomic():
+                updated = TrainedModel.objects.filter(pk=model.pk, status=ModelStatus.TRAINING).update(
+                    status=ModelStatus.READY, **fields
+                )
     except (ebm.TrainingDataError, ValueError) as exc:
         return _fail(model, str(exc), artifact)
     except Exception as exc:
@@ -215,15 +228,13 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
     model.refresh_from_db()
     if not updated:
         return model
-    _push(model, {"stage": "ready", "progress": 100, "status": ModelStatus.READY})
-    if not TrainedModel.objects.filter(model_type=model.model_type, status=ModelStatus.ACTIVE).exists():
+    if model.status == ModelStatus.ACTIVE:
+        _push(model, {"stage": "scoring", "progress": 99, "status": ModelStatus.TRAINING})
         try:
-            model_promote(model=model, rescore=False)
             predictions_score(model_type=model.model_type)
-            model.refresh_from_db()
-            _push(model, {"stage": "active", "progress": 100, "status": model.status})
-        except (IntegrityError, ModelStateError):
-            pass  # another run became active first; this one stays ready for HR to compare
+        except Exception:  # the model is registered; the nightly scoring run will retry
+            log.exception("scoring after training %s failed", model.label)
+    _push(model, {"stage": model.status, "progress": 100, "status": model.status})
     return model
 
 
