@@ -135,7 +135,8 @@ def technician_what_if(request, employee_id: str):
     except services.WhatIfError as exc:
         ctx["error"] = str(exc)
         ctx["field"] = exc.field
-        return render(request, "predictions/_what_if_result.html", ctx, status=422)
+        # htmx does not swap 4xx bodies by default, so the inline error comes back as 200 for htmx
+        return render(request, "predictions/_what_if_result.html", ctx, status=200 if request.htmx else 422)
     except selectors.NoModelError as exc:
         ctx["error"] = exc.message
     return render(request, "predictions/_what_if_result.html", ctx)

@@ -48,6 +48,10 @@ def test_what_if_form_returns_new_score_and_422_on_bad_value(trained, hr_client)
     r = hr_client.post(
         f"/predictions/technicians/{emp}/what-if", {"overtime_hours": "999"}, headers={"HX-Request": "true"}
     )
+    assert (
+        r.status_code == 200 and 'id="what-if-error"' in r.content.decode() and "overtime_hours" in r.content.decode()
+    )
+    r = hr_client.post(f"/predictions/technicians/{emp}/what-if", {"overtime_hours": "abc"})
     assert r.status_code == 422 and "overtime_hours" in r.content.decode()
 
 
