@@ -7,11 +7,15 @@ unique constraint, so the database — not the code — guarantees it).
 
 from __future__ import annotations
 
+import math
 import uuid
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Now
 
 from core.models import TimeStamped
 
@@ -90,6 +94,10 @@ class TrainedModel(TimeStamped):
         return Path(settings.MODEL_STORE) / self.model_type / str(self.version) / "model.sav"
 
     @property
+    def categorical(self) -> list[str]:
+        return list((self.params or {}).get("categorical", []))
+
+    @property
     def importance_list(self) -> list[tuple[str, float]]:
         # jsonb does not keep key order, so the ranking is re-sorted on every read
         return sorted((self.importances or {}).items(), key=lambda kv: -kv[1])
@@ -103,34 +111,42 @@ class TrainedModel(TimeStamped):
 class Prediction(models.Model):
     """One stored score: a technician's retention risk or a candidate's quality of hire.
 
-    ``contributions`` and ``values`` are lists aligned with the model's ``terms`` and ``features``;
-    ``intercept + sum(contributions) == logit`` exactly.
+    Explanations are stored compactly so 100k rows can be written with one binary COPY:
+    ``contributions`` is float64 little-endian aligned with the model's ``terms`` (so
+    ``intercept + sum(contributions) == logit`` exactly), ``feature_values`` the numeric inputs
+    (float64, NaN = missing) and ``category_values`` the categorical inputs, both in the order of
+    the model's ``features``. Read them with the methods below, never by hand.
     """
 
-    model = models.ForeignKey(TrainedModel, on_delete=models.CASCADE, related_name="predictions")
+    model = models.ForeignKey(TrainedModel, on_delete=models.CASCADE, related_name="predictions", db_index=False)
     technician = models.ForeignKey(
-        "technicians.Technician", on_delete=models.CASCADE, null=True, blank=True, related_name="predictions"
-    )
+        "technicians.Technician", on_delete=models.CASCADE, null=True, blank=True, related_name="predictions",
+        db_index=False,
+    )  # fmt: skip
     candidate = models.ForeignKey(
-        "technicians.Candidate", on_delete=models.CASCADE, null=True, blank=True, related_name="predictions"
-    )
+        "technicians.Candidate", on_delete=models.CASCADE, null=True, blank=True, related_name="predictions",
+        db_index=False,
+    )  # fmt: skip
     as_of = models.DateField()
     score = models.FloatField(help_text="Probability 0..1 (leave within horizon / still employed at 90 days).")
     band = models.CharField(max_length=6)
     logit = models.FloatField()
     intercept = models.FloatField()
-    contributions = models.JSONField(default=list)
-    values = models.JSONField(default=list)
-    top_contributions = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
+    contributions = models.BinaryField()
+    feature_values = models.BinaryField()
+    category_values = ArrayField(models.TextField(), default=list, blank=True)
+    created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
         ordering = ["-score"]
         indexes = [
-            models.Index(fields=["model", "as_of", "-score"]),
-            models.Index(fields=["technician", "-as_of"]),
-            models.Index(fields=["candidate", "-as_of"]),
-        ]
+            # the composite indexes lead with each foreign key, so the FKs need no index of their own
+            models.Index(fields=["model", "as_of", "-score"], name="prediction_model_asof_score"),
+            models.Index(fields=["technician", "-as_of"], name="prediction_technician_asof",
+                         condition=models.Q(technician__isnull=False)),
+            models.Index(fields=["candidate", "-as_of"], name="prediction_candidate_asof",
+                         condition=models.Q(candidate__isnull=False)),
+        ]  # fmt: skip
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(technician__isnull=False) | models.Q(candidate__isnull=False),
@@ -139,7 +155,28 @@ class Prediction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.model} {self.technician_id or self.candidate_id} {self.score:.3f}"
+        return f"{self.model_id} {self.technician_id or self.candidate_id} {self.score:.3f}"
+
+    def contribution_list(self) -> list[float]:
+        return np.frombuffer(bytes(self.contributions), dtype="<f8").tolist()
+
+    def value_list(self, model: TrainedModel) -> list:
+        """Inputs aligned with ``model.features`` (None for missing)."""
+        nums = iter(np.frombuffer(bytes(self.feature_values), dtype="<f8").tolist())
+        cats = iter(self.category_values)
+        categorical = set(model.categorical)
+        out = []
+        for f in model.features:
+            if f in categorical:
+                out.append(next(cats, None))
+            else:
+                v = next(nums, math.nan)
+                out.append(None if math.isnan(v) else v)
+        return out
+
+    def top_contributions(self, model: TrainedModel, k: int = 5) -> list[dict]:
+        pairs = sorted(zip(model.terms, self.contribution_list(), strict=True), key=lambda t: -abs(t[1]))[:k]
+        return [{"feature": t, "contribution": c} for t, c in pairs]
 
 
 class RetentionProgram(TimeStamped):

@@ -48,7 +48,7 @@ def _current(model_type: str) -> tuple[TrainedModel | None, QuerySet[Prediction]
 
 
 def _top(user, model: TrainedModel, p: Prediction, k: int = 3) -> list[dict]:
-    return fold(user, contributions_for(model.terms, p.contributions, model.features, p.values))[:k]
+    return fold(user, contributions_for(model.terms, p.contribution_list(), model.features, p.value_list(model)))[:k]
 
 
 def _check_band(band: str | None) -> None:
@@ -113,7 +113,7 @@ def latest_prediction_for_technician(*, user, employee_id: str) -> tuple[Trained
 
 
 def _detail(user, model: TrainedModel, p: Prediction) -> dict[str, Any]:
-    contribs = fold(user, contributions_for(model.terms, p.contributions, model.features, p.values))
+    contribs = fold(user, contributions_for(model.terms, p.contribution_list(), model.features, p.value_list(model)))
     return {
         "score": p.score, "band": p.band, "as_of": p.as_of, "model_version": model.version,
         "model_id": str(model.id), "intercept": p.intercept, "logit": p.logit, "contributions": contribs,
@@ -188,7 +188,9 @@ def expected_departures_by_district(*, as_of: date | None = None) -> dict[str, f
 def cohort_predictions(*, model: TrainedModel, region=None, district=None, trade=None, band=None) -> list[Prediction]:
     as_of = _latest_as_of(model)
     qs = Prediction.objects.filter(model=model, as_of=as_of, technician__isnull=False)
-    return list(_technician_filter(qs, region, district, trade, band).only("score", "values"))
+    return list(
+        _technician_filter(qs, region, district, trade, band).only("score", "feature_values", "category_values")
+    )
 
 
 # ---------------------------------------------------------------------- models & programs

@@ -6,8 +6,6 @@ schedule, the assistant) goes through these functions.
 
 from __future__ import annotations
 
-import io
-import json
 import logging
 import time
 import zlib
@@ -27,7 +25,6 @@ from predictions.models import Algorithm, ModelStatus, ModelType, Prediction, Re
 from technicians.visibility import field_visible
 
 log = logging.getLogger(__name__)
-TOP_K = 5
 
 
 class ModelStateError(ValueError):
@@ -324,54 +321,38 @@ def _active(model_type: str) -> TrainedModel | None:
 
 
 def score_frame(fitted: ebm.GlassBoxModel, X: pd.DataFrame, model_type: str) -> dict[str, Any]:
-    """Vectorised scores, bands, exact contributions and top-k terms for a whole frame."""
+    """Vectorised scores, bands and exact contributions for a whole frame."""
     exp = fitted.explain(X)
-    proba = exp.proba
-    bands = band_for(proba, model_type)
-    k = min(TOP_K, len(exp.terms))
-    top_idx = np.argsort(-np.abs(exp.contributions), axis=1)[:, :k]
-    return {"explanation": exp, "proba": proba, "bands": bands, "top_idx": top_idx}
+    return {"explanation": exp, "proba": exp.proba, "bands": band_for(exp.proba, model_type)}
 
 
-def _json_floats(row: np.ndarray) -> str:
-    return "[" + ",".join(repr(float(v)) for v in row) + "]"
-
-
-def prediction_rows(fitted: ebm.GlassBoxModel, X: pd.DataFrame, scored: dict) -> list[tuple[str, str, str]]:
-    """(contributions, values, top_contributions) JSON strings per row."""
+def _copy_predictions(
+    model: TrainedModel, fitted: ebm.GlassBoxModel, X: pd.DataFrame, keys: pd.DataFrame, scored: dict, subject: str
+) -> int:
+    """Bulk-write with one binary PostgreSQL COPY: floats and explanation bytes go in as-is."""
     exp = scored["explanation"]
-    terms = exp.terms
+    n = len(X)
     Xp = fitted.prepare(X)
-    values = Xp.astype(object).where(Xp.notna(), None).to_numpy().tolist()
-    contrib = exp.contributions
-    out = []
-    dumps = json.dumps
-    for i in range(len(X)):
-        top = [{"feature": terms[j], "contribution": float(contrib[i, j])} for j in scored["top_idx"][i]]
-        out.append((_json_floats(contrib[i]), dumps(values[i]), dumps(top)))
-    return out
-
-
-def _copy_predictions(model: TrainedModel, keys: pd.DataFrame, scored: dict, rows: list, subject: str) -> None:
-    """Bulk-write with PostgreSQL COPY (one round trip for the whole batch)."""
-    exp = scored["explanation"]
-    now = timezone.now().isoformat()
-    buf = io.StringIO()
-    mid = str(model.pk)
-    for i, (sid, as_of) in enumerate(zip(keys["subject_id"].astype(str), keys["as_of"], strict=True)):
-        tech, cand = (sid, "\\N") if subject == "technician" else ("\\N", sid)
-        c, v, t = (s.replace("\\", "\\\\") for s in rows[i])
-        buf.write(
-            f"{mid}\t{tech}\t{cand}\t{as_of}\t{float(exp.proba[i])!r}\t{scored['bands'][i]}\t{float(exp.logit[i])!r}\t"
-            f"{exp.intercept!r}\t{c}\t{v}\t{t}\t{now}\n"
-        )
+    numeric = [f for f in fitted.features if f not in fitted.categorical]
+    contrib = np.ascontiguousarray(exp.contributions, dtype="<f8")
+    nums = np.ascontiguousarray(Xp[numeric].to_numpy(dtype="<f8", na_value=np.nan))
+    cats = Xp[fitted.categorical].to_numpy(dtype=object).tolist() if fitted.categorical else [[]] * n
+    scores, logits, bands = exp.proba.tolist(), exp.logit.tolist(), scored["bands"].tolist()
+    subjects = keys["subject_id"].tolist()
+    as_ofs = keys["as_of"].tolist()
+    column = "technician_id" if subject == "technician" else "candidate_id"
+    mid, intercept = model.pk, float(exp.intercept)
     with connection.cursor() as cur:
-        raw = cur.cursor
-        with raw.copy(
-            "COPY predictions_prediction (model_id, technician_id, candidate_id, as_of, score, band, logit, intercept, "
-            "contributions, values, top_contributions, created_at) FROM STDIN"
+        with cur.cursor.copy(
+            f"COPY predictions_prediction (model_id, {column}, as_of, score, band, logit, intercept, "  # noqa: S608
+            "contributions, feature_values, category_values) FROM STDIN (FORMAT BINARY)"
         ) as copy:
-            copy.write(buf.getvalue())
+            copy.set_types(["uuid", "uuid", "date", "float8", "text", "float8", "float8", "bytea", "bytea", "text[]"])
+            write = copy.write_row
+            for i in range(n):
+                write((mid, subjects[i], as_ofs[i], scores[i], bands[i], logits[i], intercept,
+                       contrib[i].tobytes(), nums[i].tobytes(), cats[i]))  # fmt: skip
+    return n
 
 
 def predictions_score(*, model_type: str, as_of: date | None = None) -> int:
@@ -389,13 +370,11 @@ def predictions_score(*, model_type: str, as_of: date | None = None) -> int:
     if frame.X.empty:
         return 0
     scored = score_frame(fitted, frame.X, model_type)
-    rows = prediction_rows(fitted, frame.X, scored)
     with transaction.atomic():
         # re-scoring the same day replaces that day's rows: the nightly task is idempotent
         as_of_values = sorted(set(frame.keys["as_of"]))
         Prediction.objects.filter(model=model, as_of__in=as_of_values).delete()
-        _copy_predictions(model, frame.keys, scored, rows, subject)
-    return len(rows)
+        return _copy_predictions(model, fitted, frame.X, frame.keys, scored, subject)
 
 
 def score_payload(*, user, model_type: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -463,7 +442,14 @@ def _validate_changes(user, changes: Any, fitted: ebm.GlassBoxModel) -> dict[str
 
 
 def _prediction_frame(fitted: ebm.GlassBoxModel, preds: list[Prediction]) -> pd.DataFrame:
-    return pd.DataFrame([p.values for p in preds], columns=fitted.features)
+    """The stored model inputs of many predictions as one frame (vectorised decode of the bytes)."""
+    numeric = [f for f in fitted.features if f not in fitted.categorical]
+    raw = b"".join(bytes(p.feature_values) for p in preds)
+    nums = np.frombuffer(raw, dtype="<f8").reshape(len(preds), len(numeric)) if preds else np.empty((0, len(numeric)))
+    X = pd.DataFrame(nums, columns=numeric)
+    for j, c in enumerate(fitted.categorical):
+        X[c] = [p.category_values[j] if j < len(p.category_values) else None for p in preds]
+    return X[fitted.features]
 
 
 def what_if(*, user, employee_id: str, changes: dict[str, Any]) -> dict[str, Any]:

@@ -53,7 +53,7 @@ def test_suggestions_bring_high_risk_below_threshold(trained, hr_admin, settings
     out = services.what_if(
         user=hr_admin,
         employee_id=p.technician.employee_id,
-        changes={"training_hours": p.values[trained.features.index("training_hours")] or 0.0},
+        changes={"training_hours": p.value_list(trained)[trained.features.index("training_hours")] or 0.0},
     )
     assert out["suggestions"], out
     assert all(s["score"] < settings.RISK_BAND_HIGH for s in out["suggestions"])

@@ -28,8 +28,8 @@ def test_stored_contributions_plus_intercept_equal_logit_for_every_scored_row(tr
     preds = list(Prediction.objects.filter(model=trained))
     assert preds
     for p in preds:
-        assert len(p.contributions) == len(trained.terms)
-        assert abs(p.intercept + sum(p.contributions) - p.logit) < 1e-9
+        assert len(p.contribution_list()) == len(trained.terms)
+        assert abs(p.intercept + sum(p.contribution_list()) - p.logit) < 1e-9
         assert abs(1 / (1 + np.exp(-p.logit)) - p.score) < 1e-9
 
 
@@ -117,7 +117,7 @@ def test_tree_alternative_trains_and_explains_exactly(trained, hr_admin):
     services.model_promote(model=tree, rescore=False)
     services.predictions_score(model_type="retention")
     p = Prediction.objects.filter(model=tree).first()
-    assert abs(p.intercept + sum(p.contributions) - p.logit) < 1e-9
+    assert abs(p.intercept + sum(p.contribution_list()) - p.logit) < 1e-9
     risk = technician_risk(user=hr_admin, employee_id=p.technician.employee_id)
     assert risk["model_version"] == tree.version
 
