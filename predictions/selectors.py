@@ -103,6 +103,8 @@ def band_counts(*, region=None, district=None, trade=None) -> dict[str, int]:
 
 
 def latest_prediction_for_technician(*, user, employee_id: str) -> tuple[TrainedModel, Prediction]:
+    if "\x00" in employee_id:  # PostgreSQL rejects NUL in text: it cannot be anyone's id
+        raise Http404("No technician with that employee_id.")
     tech = technician_get_for_user(user=user, employee_id=employee_id)  # Http404 for unknown ids
     model = active_model(model_type=ModelType.RETENTION)
     if model is None:
@@ -160,6 +162,8 @@ def candidate_ranking(
 
 
 def candidate_quality(*, user, candidate_id: str) -> dict[str, Any]:
+    if "\x00" in candidate_id:
+        raise Http404("No candidate with that candidate_id.")
     c = candidate_get_for_user(user=user, candidate_id=candidate_id)
     model = active_model(model_type=ModelType.QUALITY_OF_HIRE)
     if model is None:

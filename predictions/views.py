@@ -75,6 +75,8 @@ def candidates(request):
 
 
 def _panel_context(request, employee_id: str) -> dict:
+    if "\x00" in employee_id:
+        raise Http404("No such technician.")
     ctx: dict = {"employee_id": employee_id, "can_pay": field_visible(request.user, "pay_rate")}
     try:
         risk = selectors.technician_risk(user=request.user, employee_id=employee_id)
@@ -120,6 +122,8 @@ def technician_what_if(request, employee_id: str):
         raw = request.POST.get(key, "").strip()
         if raw != "":
             changes[key] = raw
+    if "\x00" in employee_id:
+        raise Http404("No such technician.")
     ctx = {"employee_id": employee_id}
     try:
         # only send what actually changed, so an untouched form field is not a "change"

@@ -28,7 +28,9 @@ async def _session(model, user, event):
 @pytest.mark.django_db(transaction=True)
 def test_progress_socket_streams_state_then_events(hr_admin):
     m = model_train(model_type="retention", enqueue=False)
-    connected, _, msgs = async_to_sync(_session)(m, hr_admin, {"stage": "fitting", "progress": 42, "status": "training"})
+    connected, _, msgs = async_to_sync(_session)(
+        m, hr_admin, {"stage": "fitting", "progress": 42, "status": "training"}
+    )
     assert connected
     assert msgs[0]["status"] == "queued" and msgs[0]["progress"] == 0
     assert msgs[1] == {"stage": "fitting", "progress": 42, "status": "training"}
