@@ -73,7 +73,11 @@ class Command(BaseCommand):
         try:
             if reset:
                 deleted = demo_data_reset()
-                out.write("Deleted: " + ", ".join(f"{v} {k}" for k, v in deleted.items()))
+                out.write(
+                    "Deleted: "
+                    + ", ".join(f"{v} {k}" for k, v in deleted.items())
+                    + f" in {time.perf_counter() - t0:.1f}s"
+                )
             counts = demo_data_load(data=data, batch_size=batch_size, progress=lambda m: out.write(f"  {m}"))
         except (ProtectedError, DatabaseError, ValueError) as exc:
             raise CommandError(f"seed_demo failed, nothing was written: {exc}") from exc
