@@ -595,10 +595,8 @@ def demo_generate(*, technicians: int = 3000, months: int = 36, seed: int = 42, 
 
     technicians_df = _technicians_frame(pool, districts, rng_names, rng_ids)
     snapshots = _snapshots_frame(snap_blocks, technicians_df, month_starts)
-    candidates = _candidates_frame(
-        pool, technicians_df, districts, medians, months, as_of, rng_cand, rng_names, rng_ids
-    )
-    demand = _demand_frame(districts, window_start, as_of, target_headcount, month_starts, rng_demand)
+    candidates = _candidates_frame(pool, technicians_df, districts, months, as_of, rng_cand, rng_names, rng_ids)
+    demand = _demand_frame(districts, window_start, as_of, target_headcount, rng_demand)
     technicians_df = technicians_df.drop(columns=["_person"])
     return DemoData(
         as_of=as_of,
@@ -709,7 +707,7 @@ def _snapshots_frame(blocks, techs: pd.DataFrame, month_starts: list[date]) -> p
     return frame
 
 
-def _candidates_frame(pool, techs, districts, medians, months, as_of, rng, rng_names, rng_ids) -> pd.DataFrame:
+def _candidates_frame(pool, techs, districts, months, as_of, rng, rng_names, rng_ids) -> pd.DataFrame:
     """Hired candidates (one per in-window hire), rejected/withdrawn ones, and the open pipeline."""
     win = techs[~pool["initial"][techs["_person"].to_numpy()]].copy()
     p = win["_person"].to_numpy()
@@ -857,7 +855,7 @@ def _holiday_dip(us_holidays, monday: date) -> float:
     return min(dip, 0.5)
 
 
-def _demand_frame(districts, window_start, as_of, target_headcount, month_starts, rng) -> pd.DataFrame:
+def _demand_frame(districts, window_start, as_of, target_headcount, rng) -> pd.DataFrame:
     """Weekly jobs requested per district: size × trend × season × holidays × noise."""
     first_monday = window_start + timedelta(days=(7 - window_start.weekday()) % 7)
     last_monday = as_of - timedelta(days=as_of.weekday())
