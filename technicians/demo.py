@@ -194,6 +194,32 @@ VOLUNTARY = {
     "van_age": 0.04,  # per year of van age
 }
 INVOLUNTARY_INTERCEPT = -5.4
+
+# What a correct model should discover (docs/demo-data.md), strongest first; the first three are near-tied.
+# "tenure" is months/years since hire; pay_vs_district_median = pay / median pay in the district that month.
+PLANTED_RETENTION_DRIVERS = (
+    "overtime_hours",
+    "pay_vs_district_median",
+    "tenure",
+    "drive_time_minutes",
+    "csat",
+    "certifications",
+    "commute_miles",
+    "van_age_years",
+    "training_hours",
+)
+# Columns with no planted effect on voluntary leaving (they drive involuntary exits only).
+PLANTED_RETENTION_NOISE = ("first_time_fix_rate", "callbacks", "utilization", "jobs_completed")
+# Quality of hire (still employed 90 days after hire), strongest first (spread of each term in the
+# quality score: 0.44, 0.41, 0.30, then 0.26 / 0.23 / 0.22 near-tied).
+PLANTED_HIRE_DRIVERS = (
+    "offered_pay_vs_district_median",
+    "source",
+    "assessment_score",
+    "commute_miles",
+    "years_experience",
+    "certifications",
+)
 GROWTH_PER_YEAR = 0.06
 JOBS_PER_TECH_WEEK = 19.0
 
