@@ -20,7 +20,7 @@ from technicians.demo_load import (
 )
 
 
-def _positive(value: str) -> int:
+def positive_int(value: str) -> int:
     n = int(value)
     if n < 1:
         raise ValueError
@@ -34,14 +34,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--technicians", type=_positive, default=3000, help="active headcount at the end (3000)")
-        parser.add_argument("--months", type=_positive, default=36, help="months of history, ending this month (36)")
+        parser.add_argument("--technicians", type=positive_int, default=3000, help="active headcount at the end (3000)")
+        parser.add_argument("--months", type=positive_int, default=36, help="months of history, ending this month (36)")
         parser.add_argument("--seed", type=int, default=42, help="random seed (42); same seed → same data")
         parser.add_argument(
             "--as-of", type=date.fromisoformat, default=None, help="'today' (YYYY-MM-DD); default today"
         )
         parser.add_argument("--reset", action="store_true", help="delete the technicians domain data first, then load")
-        parser.add_argument("--batch-size", type=_positive, default=2000)
+        parser.add_argument("--batch-size", type=positive_int, default=2000)
 
     def handle(self, *args, technicians, months, seed, as_of, reset, batch_size, **options):
         started = time.perf_counter()
