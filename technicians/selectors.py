@@ -74,10 +74,7 @@ def technician_list(
         q = q.replace("\x00", "").strip()[:100]
         if q:
             qs = qs.filter(
-                Q(employee_id__icontains=q)
-                | Q(first_name__icontains=q)
-                | Q(last_name__icontains=q)
-                | Q(email__icontains=q)
+                Q(employee_id__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(email__icontains=q)
             )
     if ordering:
         desc = ordering.startswith("-")
