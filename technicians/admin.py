@@ -23,6 +23,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from redis.exceptions import RedisError
 
 from core.roles import user_can_view_sensitive
 from technicians.exports import export_csv_response
@@ -215,11 +216,14 @@ class ImportExportMixin(VisibilityMixin):
             else:
                 result = records_upsert(kind=self.import_kind, rows=parsed.rows, dry_run=True)
                 token = uuid.uuid4().hex
-                cache.set(
-                    f"technicians:import:{token}",
-                    {"kind": self.import_kind, "user_id": request.user.pk, "name": upload.name, "data": data},
-                    IMPORT_TTL_SECONDS,
-                )
+                stored = {"kind": self.import_kind, "user_id": request.user.pk, "name": upload.name, "data": data}
+                try:
+                    cache.set(f"technicians:import:{token}", stored, IMPORT_TTL_SECONDS)
+                except RedisError as exc:
+                    form.add_error("file", f"The upload store (Redis) is unavailable, so nothing can be staged: {exc}")
+                    return TemplateResponse(
+                        request, "admin/technicians/import_upload.html", self._import_context(request, form=form)
+                    )
                 return TemplateResponse(
                     request,
                     "admin/technicians/import_preview.html",
@@ -243,7 +247,11 @@ class ImportExportMixin(VisibilityMixin):
             return redirect(self._url("import"))
         token = request.POST.get("token", "")
         key = f"technicians:import:{token}"
-        stored = cache.get(key) if token.isalnum() else None
+        try:
+            stored = cache.get(key) if token.isalnum() else None
+        except RedisError as exc:
+            messages.error(request, f"The upload store (Redis) is unavailable; nothing was imported ({exc}).")
+            return redirect(self._url("import"))
         if not stored or stored["kind"] != self.import_kind or stored["user_id"] != request.user.pk:
             messages.error(request, "That upload has expired or is not yours; please upload the file again.")
             return redirect(self._url("import"))
