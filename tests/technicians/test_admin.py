@@ -42,7 +42,9 @@ def test_change_pages_load_with_computed_fields_and_inline(hr_client, data):
     assert "tenure (years)" in body.lower() and "active" in body
     assert "latest 24 months" in body and "March 1, 2024" in body
     assert "HR only" in body and "pay_rate" in body
-    for model, obj in [("candidate", data["cand"]), ("demandweek", data["demand"]), ("district", data["district"])]:
+    pages = [("candidate", data["cand"]), ("demandweek", data["demand"]), ("district", data["district"]),
+             ("region", data["district"].region)]  # fmt: skip
+    for model, obj in pages:
         assert hr_client.get(reverse(f"admin:technicians_{model}_change", args=[obj.pk])).status_code == 200
     snap = data["ana"].snapshots.first()
     assert hr_client.get(reverse("admin:technicians_techniciansnapshot_change", args=[snap.pk])).status_code == 200
