@@ -4,9 +4,14 @@ import pytest
 
 from core.models import ApiKey
 from core.services import api_key_create, api_key_revoke
-from tests.technicians.conftest import people  # noqa: F401 - shared fixture
+from tests.factories import TechnicianFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(db):
+    return [TechnicianFactory()]
 
 
 def test_no_key_is_401_json(client, people):
