@@ -162,6 +162,16 @@ def candidate_to_dict(*, user, candidate: Candidate) -> dict[str, Any]:
     return redact(user, data)
 
 
+def candidate_for_technician(*, user, technician: Technician) -> dict[str, Any] | None:
+    """The candidate record this technician was hired from, as ``user`` may see it, or None."""
+    c = (
+        Candidate.objects.select_related("district__region", "hired_technician")
+        .filter(hired_technician=technician)
+        .first()
+    )
+    return candidate_to_dict(user=user, candidate=c) if c else None
+
+
 def candidate_get_for_user(*, user, candidate_id: str) -> Candidate:
     c = None
     if _is_key(candidate_id):
