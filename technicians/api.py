@@ -8,7 +8,7 @@ from django.http import Http404
 from ninja import Query, Router
 from ninja.errors import HttpError
 
-from core.pagination import clamp_limit
+from core.pagination import PageParams, clamp_limit
 from core.roles import user_can_view_sensitive, user_role
 from technicians import selectors
 from technicians.schemas import (
@@ -19,7 +19,6 @@ from technicians.schemas import (
     DistrictPage,
     ErrorOut,
     MeOut,
-    PageParams,
     RegionOut,
     SnapshotPage,
     TechnicianFilters,

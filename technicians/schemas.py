@@ -8,9 +8,10 @@ technicians.selectors, which never put those keys in for non-HR users).
 from datetime import date
 from typing import Any, Literal
 
-from ninja import Field, Schema
+from ninja import Field
 from pydantic import BaseModel, ConfigDict
 
+from core.pagination import PageParams
 from technicians.models import CandidateSource, CandidateStage, Trade
 
 HR_ONLY = "HR only: absent from the response for users without the pay/performance permission."
@@ -26,13 +27,6 @@ class Out(BaseModel):
 
 class ErrorOut(Out):
     detail: str = Field(description="What was wrong, naming the parameter and the valid values.")
-
-
-class PageParams(Schema):
-    limit: int | None = Field(
-        default=None, ge=1, description="Rows per page: 1..API_MAX_LIMIT (default API_DEFAULT_LIMIT)."
-    )
-    offset: int = Field(default=0, ge=0, le=10_000_000, description="Rows to skip (0 or more).")
 
 
 class TechnicianFilters(PageParams):

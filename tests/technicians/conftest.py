@@ -13,6 +13,11 @@ SECRET_PAY = Decimal("47.83")
 
 @pytest.fixture
 def people(db):
+    return make_people()
+
+
+def make_people() -> dict:
+    """Regions west (Dallas, Phoenix) and east (Boston); Alice (HR-only values), Bob (left), Carol, Dan."""
     west = RegionFactory(code="west", name="West")
     east = RegionFactory(code="east", name="East")
     dal = DistrictFactory(code="dal", name="Dallas", region=west)
