@@ -58,7 +58,9 @@ def workforce(transactional_db):
     return people
 
 
-def test_recruiter_filters_the_list_in_place(live_server, browser_page, workforce, recruiter):
+def test_recruiter_filters_the_list_in_place(live_server, workforce, recruiter, browser_page):
+    # data fixtures before browser_page: database work after Playwright has started its event loop in this
+    # thread would open a second connection that outlives the test and blocks dropping the test database
     page = browser_page
     page.goto(f"{live_server.url}/technicians/")
     # not logged in: the login form, which brings us back to the list

@@ -148,3 +148,8 @@ def test_openapi_schema_lists_the_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     for p in ("/api/v1/technicians", "/api/v1/technicians/{employee_id}", "/api/v1/candidates", "/api/v1/districts"):
         assert p in paths
+
+
+def test_docs_page_renders(client):
+    assert client.get("/api/v1/docs").status_code == 200
+    assert client.get("/api/docs").url == "/api/v1/docs"
