@@ -371,8 +371,10 @@ def _active_filter(prefix: str, as_of: date) -> Q:
     )
 
 
-def region_list(*, as_of: date | None = None) -> QuerySet[Region]:
-    """Regions with ``district_count`` and ``active_technicians`` annotations."""
+def region_list(*, as_of: date | None = None, with_counts: bool = True) -> QuerySet[Region]:
+    """Regions (by name), with ``district_count`` and ``active_technicians`` annotations if ``with_counts``."""
+    if not with_counts:
+        return Region.objects.order_by("name")
     as_of = as_of or date.today()
     return Region.objects.annotate(
         district_count=Count("districts", distinct=True),
@@ -382,13 +384,18 @@ def region_list(*, as_of: date | None = None) -> QuerySet[Region]:
     ).order_by("name")
 
 
-def district_list(*, region: str | None = None, as_of: date | None = None) -> QuerySet[District]:
-    """Districts (optionally of one region) with an ``active_technicians`` annotation."""
+def district_list(
+    *, region: str | None = None, as_of: date | None = None, with_counts: bool = True
+) -> QuerySet[District]:
+    """Districts (optionally of one region; unknown code → SelectorError) by name, with an
+    ``active_technicians`` annotation if ``with_counts``."""
     as_of = as_of or date.today()
     qs = District.objects.select_related("region")
     if region:
         _check_code("region", region, Region)
         qs = qs.filter(region__code=region)
+    if not with_counts:
+        return qs.order_by("name")
     return qs.annotate(active_technicians=Count("technicians", filter=_active_filter("technicians__", as_of))).order_by(
         "name"
     )

@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django_htmx.http import push_url
 
 from technicians import selectors
 from technicians.models import ScheduleType, Trade
@@ -96,14 +97,18 @@ def _qs(params: dict, **extra) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
+def _url(path: str, query: str) -> str:
+    return f"{path}?{query}" if query else path
+
+
 def _list_context(request) -> dict:
     user = request.user
     filters, sort, errors = _clean_filters(request)
-    regions = list(selectors.region_list())
+    regions = list(selectors.region_list(with_counts=False))
     region_codes = {r.code for r in regions}
     if filters.get("region") and filters["region"] not in region_codes:
         errors.append(f"unknown region {filters.pop('region')!r}.")
-    districts = list(selectors.district_list(region=filters.get("region")))
+    districts = list(selectors.district_list(region=filters.get("region"), with_counts=False))
     if filters.get("district") and filters["district"] not in {d.code for d in districts}:
         # a district of another region (the region was just changed): drop it rather than show nothing
         if filters.get("region") is None:
@@ -151,6 +156,7 @@ def _list_context(request) -> dict:
         "prev_qs": _qs(sorted_params, page=page - 1) if page > 1 else None,
         "next_qs": _qs(sorted_params, page=page + 1) if page < pages else None,
         "export_qs": _qs(sorted_params),
+        "clean_url": _url(request.path, _qs(sorted_params, page=page if page > 1 else None)),
         "has_filters": bool(filter_params),
         "hire_years": list(range(date.today().year, 1999, -1)),
     }
@@ -162,7 +168,8 @@ def technician_list(request):
     ctx = _list_context(request)
     if request.htmx and not request.htmx.history_restore_request:
         ctx["oob_districts"] = True  # the district select narrows to the chosen region in the same swap
-        return render(request, "technicians/_list_results.html", ctx)
+        # the address bar shows only the filters in use (the form would push every empty field too)
+        return push_url(render(request, "technicians/_list_results.html", ctx), ctx["clean_url"])
     return render(request, "technicians/list.html", ctx)
 
 

@@ -34,6 +34,12 @@ def test_htmx_request_gets_only_the_results_partial(recruiter_client, people):
     assert 'id="id_district" name="district" hx-swap-oob="true"' in html
 
 
+def test_htmx_response_pushes_a_clean_url(recruiter_client, people):
+    params = {"q": "", "region": "west", "district": "", "trade": "hvac", "status": "", "hire_year": "", "sort": ""}
+    r = recruiter_client.get("/technicians/", params, **HX)
+    assert r["HX-Push-Url"] == "/technicians/?region=west&trade=hvac"
+
+
 def test_history_restore_gets_the_full_page(recruiter_client, people):
     r = recruiter_client.get("/technicians/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert "<html" in r.content.decode()
