@@ -24,7 +24,7 @@ from pathlib import Path
 N_TECHNICIANS = int(os.environ.get("BENCH_TECHNICIANS", 10_000))
 REQUESTS_PER_ROUND = int(os.environ.get("BENCH_REQUESTS", 300))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
-THREADS = 8
+THREADS = int(os.environ.get("BENCH_THREADS", 4))  # the sync views run one at a time under ASGI anyway
 API_PATH = "/api/v1/technicians?limit=100"
 BARE_PATH = "/bench/bare-technicians?limit=100"
 ROOT = Path(__file__).resolve().parent.parent

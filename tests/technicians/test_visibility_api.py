@@ -71,3 +71,27 @@ def test_user_without_a_role_is_403(client, people, api_key_for):
 def test_me_for_api_consumer(client, api_user, api_key_for):
     body = _get(client, api_key_for(api_user), "me").json()
     assert body == {"username": "api", "role": "API consumer", "can_view_sensitive": False}
+
+
+def test_permissions_loaded_in_one_query_match_django(client, people, recruiter, hr_admin, api_user):
+    from django.contrib.auth import get_user_model
+
+    from technicians.api import _prime_permissions
+
+    for user in (recruiter, hr_admin, api_user):
+        primed = get_user_model().objects.get(pk=user.pk)
+        _prime_permissions(primed)
+        fresh = get_user_model().objects.get(pk=user.pk)
+        assert primed._perm_cache == fresh.get_all_permissions()
+        assert primed.has_perm("technicians.view_technician")
+
+
+def test_a_directly_granted_view_permission_is_honoured(client, people, api_key_for):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import make_user
+
+    user = make_user("direct", None)
+    user.user_permissions.add(Permission.objects.get(codename="view_technician"))
+    r = _get(client, api_key_for(user), "technicians")
+    assert r.status_code == 200 and "pay_rate" not in r.json()["items"][0]
