@@ -314,16 +314,6 @@ def technician_counts(*, technicians: QuerySet[Technician], as_of: date | None =
     return {"total": agg["total"], "active": agg["active"], "left": agg["total"] - agg["active"]}
 
 
-def technician_export_columns(*, user) -> list[str]:
-    """The CSV columns ``user`` may receive (pay/performance only for HR)."""
-    cols = [
-        "employee_id", "first_name", "last_name", "email", "district", "region", "trade", "hire_date",
-        "termination_date", "termination_type", "schedule_type", "commute_miles", "certifications",
-        "tenure_years", "is_active", "pay_rate", "performance_rating",
-    ]  # fmt: skip
-    return visible_names(user, cols)
-
-
 CANDIDATE_ORDERINGS = {
     "applied_date": ("applied_date",),
     "candidate_id": ("candidate_id",),

@@ -8,7 +8,6 @@ technicians.selectors, which drops pay/performance for users who may not see the
 
 from __future__ import annotations
 
-import csv
 import math
 from datetime import date
 from functools import wraps
@@ -16,12 +15,13 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django_htmx.http import push_url
 
 from technicians import selectors
+from technicians.exports import export_csv_response
 from technicians.models import ScheduleType, Trade
 from technicians.selectors import SelectorError, field_visible
 
@@ -173,43 +173,16 @@ def technician_list(request):
     return render(request, "technicians/list.html", ctx)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_safe(value):
-    """Neutralise spreadsheet formulas in text cells (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @dashboard_view
 def technician_export(request):
-    """CSV of the current filtered, sorted list — through the same selector and redaction as the page."""
+    """CSV of the current filtered, sorted list: the importers' export (same columns as the admin's
+    export, re-importable), which picks the columns this user may see (no pay for recruiters)."""
     filters, sort, errors = _clean_filters(request)
     try:
         qs = _technician_queryset(request, filters, sort, errors)
     except SelectorError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain")
-    columns = selectors.technician_export_columns(user=request.user)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(columns)
-        offset, chunk = 0, 1000
-        while True:
-            page = selectors.technician_page(user=request.user, technicians=qs, limit=chunk, offset=offset)
-            for row in page:
-                yield writer.writerow([_csv_safe(row.get(c)) for c in columns])
-            if len(page) < chunk:
-                return
-            offset += chunk
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="technicians-{date.today():%Y%m%d}.csv"'
-    return response
+    return export_csv_response(user=request.user, kind="technicians", queryset=qs)
 
 
 def _url_or_none(name: str, *args) -> str | None:

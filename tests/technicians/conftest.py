@@ -1,4 +1,8 @@
-"""Fixtures for the technicians API and pages: two regions, three districts, a handful of people."""
+"""Fixtures for the technicians app's tests.
+
+* ``people``/``make_people`` (API and pages): regions west/east, three districts, four technicians.
+* ``districts`` and ``csv_bytes`` (importers): a small region/district set and CSV helpers.
+"""
 
 from datetime import date
 from decimal import Decimal
@@ -47,3 +51,18 @@ def make_people() -> dict:
     CandidateFactory(candidate_id="C500", district=dal, stage="hired", hired_technician=techs["alice"])
     CandidateFactory(candidate_id="C501", district=bos, stage="interview", source="agency", trade="plumbing")
     return techs
+
+
+@pytest.fixture
+def districts(db):
+    west = RegionFactory(code="west", name="West")
+    south = RegionFactory(code="south", name="South")
+    return {
+        "phx": DistrictFactory(code="phx", name="Phoenix", region=west, climate="hot"),
+        "sea": DistrictFactory(code="sea", name="Seattle", region=west, climate="cold"),
+        "dal": DistrictFactory(code="dal", name="Dallas", region=south, climate="hot"),
+    }
+
+
+def csv_bytes(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
