@@ -35,11 +35,11 @@ def bare_technicians(request):
     """The baseline: same queryset and page as the API, straight into JsonResponse (no auth, no schema)."""
     from django.http import JsonResponse
 
-    from technicians.selectors import _TECHNICIAN_COLUMNS, technician_list
+    from technicians.selectors import TECHNICIAN_COLUMNS, technician_list
 
     limit = int(request.GET.get("limit", 50))
     qs = technician_list(user=None)
-    rows = list(qs.values(*_TECHNICIAN_COLUMNS)[:limit])
+    rows = list(qs.values(*TECHNICIAN_COLUMNS)[:limit])
     return JsonResponse({"count": qs.count(), "limit": limit, "offset": 0, "items": rows})
 
 

@@ -102,7 +102,7 @@ def technician_get_for_user(*, user, employee_id: str) -> Technician:
 def technician_to_dict(*, user, technician: Technician, as_of: date | None = None) -> dict[str, Any]:
     """The technician as the user may see it: sensitive fields are absent (not null) for recruiters."""
     t = technician
-    row = {name: getattr(t, name) for name in _TECHNICIAN_COLUMNS if "__" not in name}
+    row = {name: getattr(t, name) for name in TECHNICIAN_COLUMNS if "__" not in name}
     row.update(
         district__code=t.district.code,
         district__name=t.district.name,
@@ -201,7 +201,7 @@ def region_get(*, code: str) -> Region:
 
 # --------------------------------------------------------------------------- list pages, API and exports
 # One builder for every technician payload (detail, list page, API, CSV export), so they cannot drift.
-_TECHNICIAN_COLUMNS = (
+TECHNICIAN_COLUMNS = (
     "id", "employee_id", "first_name", "last_name", "email", "district__code", "district__name",
     "district__region__code", "district__region__name", "trade", "hire_date", "termination_date",
     "termination_type", "termination_reason", "schedule_type", "commute_miles", "certifications", "pay_rate",
@@ -297,7 +297,7 @@ def technician_page(
     """
     as_of = as_of or date.today()
     can_see_all = user_can_view_sensitive(user)
-    columns = _TECHNICIAN_COLUMNS if can_see_all else visible_names(user, _TECHNICIAN_COLUMNS)
+    columns = TECHNICIAN_COLUMNS if can_see_all else visible_names(user, TECHNICIAN_COLUMNS)
     rows = technicians.values(*columns)[offset : offset + limit]
     out = [_technician_row(r, as_of) for r in rows]
     if not can_see_all:  # one redact call for the whole page (it checks the user's permission once)
