@@ -5,7 +5,6 @@ visibility rule), and every list is paginated with a bounded ``limit`` (core.pag
 """
 
 from django.contrib.auth.models import Permission
-from django.db.models import Q
 from django.http import Http404
 from ninja import Query, Router
 from ninja.errors import HttpError
@@ -44,11 +43,9 @@ def _prime_permissions(user) -> None:
     """
     if hasattr(user, "_perm_cache") or not user.is_active or user.is_superuser:
         return
-    rows = (
-        Permission.objects.filter(Q(user=user) | Q(group__user=user))
-        .values_list("content_type__app_label", "codename")
-        .distinct()
-    )
+    fields = ("content_type__app_label", "codename")
+    direct = Permission.objects.filter(user=user).values_list(*fields)
+    rows = Permission.objects.filter(group__user=user).values_list(*fields).union(direct)  # UNION dedups
     user._perm_cache = {f"{app}.{codename}" for app, codename in rows}
 
 
