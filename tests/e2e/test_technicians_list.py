@@ -101,6 +101,16 @@ def test_recruiter_filters_the_list_in_place(live_server, workforce, recruiter, 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "technicians_list.png"), full_page=True)
 
+    # choosing a region narrows the district select in the same swap (out-of-band) and drops Dallas
+    with page.expect_response(lambda r: "region=east" in r.url):
+        page.select_option("#id_region", "east")
+    page.wait_for_selector("text=No technicians match these filters")
+    options = page.locator("#id_district option").all_inner_texts()
+    assert options == ["All districts in region", "Boston"]
+    assert page.evaluate("window.__noReload") == "still here"
+    page.go_back()  # history: back to the Dallas/HVAC list, sorted
+    page.wait_for_selector("#tech-table th[aria-sort=ascending]")
+
     # the detail page draws its chart from the vendored Chart.js
     page.click("#tech-table a:has-text('E100')")
     page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('tech-chart'))")
