@@ -7,8 +7,17 @@ from technicians.visibility import field_visible, is_sensitive_name, redact
 
 @pytest.mark.parametrize(
     "name",
-    ["pay_rate", "offered_pay_rate", "pay_vs_district_median", "performance_rating", "annualBonus", "base_salary",
-     "attributes.hourly_wage", "disciplinary_actions", "Compensation"],
+    [
+        "pay_rate",
+        "offered_pay_rate",
+        "pay_vs_district_median",
+        "performance_rating",
+        "annualBonus",
+        "base_salary",
+        "attributes.hourly_wage",
+        "disciplinary_actions",
+        "Compensation",
+    ],
 )
 def test_pay_and_performance_names_are_sensitive(name):
     assert is_sensitive_name(name)
@@ -16,19 +25,34 @@ def test_pay_and_performance_names_are_sensitive(name):
 
 @pytest.mark.parametrize(
     "name",
-    ["overtime_hours", "first_time_fix_rate", "csat", "display_name", "operating_region", "tenure_years",
-     "drive_time_minutes", "employee_id"],
+    [
+        "overtime_hours",
+        "first_time_fix_rate",
+        "csat",
+        "display_name",
+        "operating_region",
+        "tenure_years",
+        "drive_time_minutes",
+        "employee_id",
+    ],
 )
 def test_operational_names_are_not_sensitive(name):
     assert not is_sensitive_name(name)
 
 
 def test_redact_removes_nested_sensitive_keys_for_recruiter(recruiter):
-    data = {"employee_id": "E1", "pay_rate": 30.0, "attributes": {"annual_bonus": 900, "van_age_years": 4},
-            "snapshots": [{"month": "2024-01-01", "pay_rate": 29.0, "csat": 4.6}]}
+    data = {
+        "employee_id": "E1",
+        "pay_rate": 30.0,
+        "attributes": {"annual_bonus": 900, "van_age_years": 4},
+        "snapshots": [{"month": "2024-01-01", "pay_rate": 29.0, "csat": 4.6}],
+    }
     out = redact(recruiter, data)
-    assert out == {"employee_id": "E1", "attributes": {"van_age_years": 4},
-                   "snapshots": [{"month": "2024-01-01", "csat": 4.6}]}
+    assert out == {
+        "employee_id": "E1",
+        "attributes": {"van_age_years": 4},
+        "snapshots": [{"month": "2024-01-01", "csat": 4.6}],
+    }
 
 
 def test_hr_admin_sees_everything(hr_admin, recruiter):
