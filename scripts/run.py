@@ -24,10 +24,10 @@ PORT = os.environ.get("PORT", "8000")
 
 
 def main() -> int:
-    from config import embedded
-
     # Importing settings starts the embedded services when the URLs are unset.
     import django
+
+    from config import embedded
 
     django.setup()
     from django.conf import settings
