@@ -80,7 +80,9 @@ def test_admin_export_respects_filters_and_search(hr_client, people):
 
 @pytest.mark.django_db
 def test_export_guards_spreadsheet_formulas_and_reimports_the_original_text(hr_admin, districts):
-    TechnicianFactory(employee_id="T9", district=districts["phx"], notes="=HYPERLINK(\"http://evil\")", last_name="-Smith")
+    TechnicianFactory(
+        employee_id="T9", district=districts["phx"], notes='=HYPERLINK("http://evil")', last_name="-Smith"
+    )
     text = export_csv(user=hr_admin, kind="technicians")
     row = next(line for line in text.splitlines() if line.startswith("T9") or ",T9," in line or "T9," in line)
     assert "'=HYPERLINK" in text and "'-Smith" in row
