@@ -24,7 +24,16 @@ PREVIEW_ROWS = 200
 class SourceMappingForm(forms.ModelForm):
     class Meta:
         model = SourceMapping
-        fields = ("name", "source_table", "target", "column_map", "key_columns", "watermark_column", "batch_size", "enabled")
+        fields = (
+            "name",
+            "source_table",
+            "target",
+            "column_map",
+            "key_columns",
+            "watermark_column",
+            "batch_size",
+            "enabled",
+        )
         widgets = {
             "column_map": forms.Textarea(attrs={"rows": 10, "cols": 80, "style": "font-family:monospace"}),
             "key_columns": forms.Textarea(attrs={"rows": 2, "cols": 80, "style": "font-family:monospace"}),
@@ -43,7 +52,11 @@ class SourceMappingForm(forms.ModelForm):
         if not isinstance(key_columns, list) or not all(isinstance(c, str) for c in key_columns):
             self.add_error("key_columns", 'Must be a JSON list of source column names, e.g. ["EMP_ID"]')
             return cleaned
-        for name in [*column_map, *key_columns, *([cleaned.get("watermark_column")] if cleaned.get("watermark_column") else [])]:
+        for name in [
+            *column_map,
+            *key_columns,
+            *([cleaned.get("watermark_column")] if cleaned.get("watermark_column") else []),
+        ]:
             try:
                 sf.quote_identifier(name)
             except sf.SnowflakeError as exc:
@@ -113,7 +126,9 @@ class SourceMappingAdmin(admin.ModelAdmin):
             return
         for mapping in queryset:
             try:
-                run = services.sync_enqueue(mapping=mapping, trigger=SyncTrigger.ADMIN, requested_by=request.user, full=full)
+                run = services.sync_enqueue(
+                    mapping=mapping, trigger=SyncTrigger.ADMIN, requested_by=request.user, full=full
+                )
             except services.SyncAlreadyRunning as exc:
                 self.message_user(request, str(exc), messages.WARNING)
                 continue
@@ -171,7 +186,7 @@ class SyncRunAdmin(admin.ModelAdmin):
         if not rows:
             return "—"
         return format_html(
-            '<table><tr><th>batch</th><th>key</th><th>column</th><th>reason</th><th>source row</th></tr>{}</table>',
+            "<table><tr><th>batch</th><th>key</th><th>column</th><th>reason</th><th>source row</th></tr>{}</table>",
             format_html_join(
                 "",
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
@@ -211,7 +226,9 @@ def rejected_rows_csv_response(run: SyncRun) -> StreamingHttpResponse:
         yield writer.writerow(["batch", "row_key", "column", "reason", *source_cols])
         for r in rows.iterator(chunk_size=2000):
             raw = r.raw or {}
-            yield writer.writerow([r.batch, r.row_key, r.column, r.reason, *[_csv_cell(raw.get(c)) for c in source_cols]])
+            yield writer.writerow(
+                [r.batch, r.row_key, r.column, r.reason, *[_csv_cell(raw.get(c)) for c in source_cols]]
+            )
 
     response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="rejected-{run.mapping.name}-{run.pk}.csv"'

@@ -91,7 +91,13 @@ def run_rejected(request, run_id: UUID, page: Query[PageParams] = None):
     page = page or PageParams()
     data = paginate(selectors.rejected_rows(run=run), limit=page.limit, offset=page.offset)
     data["items"] = [
-        {"batch": r.batch, "row_key": r.row_key, "column": r.column, "reason": r.reason, "raw": redact(request.user, r.raw)}
+        {
+            "batch": r.batch,
+            "row_key": r.row_key,
+            "column": r.column,
+            "reason": r.reason,
+            "raw": redact(request.user, r.raw),
+        }
         for r in data["items"]
     ]
     return data

@@ -175,4 +175,3 @@ def apply_mapping(column_map: Mapping[str, str], source_row: Mapping[str, object
         key = target[len(ATTRIBUTE_PREFIX) :] if target.startswith(ATTRIBUTE_PREFIX) else target
         out[key] = source_row.get(source)
     return out
-

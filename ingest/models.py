@@ -48,7 +48,9 @@ class SourceMapping(TimeStamped):
         help_text="Source column that grows when a row changes (e.g. UPDATED_AT). Empty: every sync reads everything.",
     )
     batch_size = models.PositiveIntegerField(
-        default=default_batch_size, validators=[MinValueValidator(1), MaxValueValidator(100_000)], help_text="Rows per transaction."
+        default=default_batch_size,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text="Rows per transaction.",
     )
     enabled = models.BooleanField(default=True, help_text="Included in the scheduled sync.")
     last_watermark = models.JSONField(

@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,86 +17,192 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='SourceMapping',
+            name="SourceMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.SlugField(help_text="Short name, e.g. 'technicians'.", max_length=60, unique=True)),
-                ('source_table', models.CharField(help_text='Table or view in SNOWFLAKE_DATABASE.SNOWFLAKE_SCHEMA, exactly as discovered.', max_length=255)),
-                ('target', models.CharField(choices=[('technicians', 'Technicians'), ('snapshots', 'Monthly technician snapshots'), ('candidates', 'Candidates'), ('demand', 'Weekly demand')], max_length=20)),
-                ('column_map', models.JSONField(default=dict, help_text='Source column → target field, e.g. {"EMP_ID": "employee_id", "HIRED_ON": "hire_date"}.')),
-                ('key_columns', models.JSONField(blank=True, default=list, help_text='Source columns forming the business key, e.g. ["EMP_ID"].')),
-                ('watermark_column', models.CharField(blank=True, help_text='Source column that grows when a row changes (e.g. UPDATED_AT). Empty: every sync reads everything.', max_length=255)),
-                ('batch_size', models.PositiveIntegerField(default=ingest.models.default_batch_size, help_text='Rows per transaction.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100000)])),
-                ('enabled', models.BooleanField(default=True, help_text='Included in the scheduled sync.')),
-                ('last_watermark', models.JSONField(blank=True, help_text='Highest watermark fully committed; the next sync reads rows after it.', null=True)),
-                ('last_synced_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.SlugField(help_text="Short name, e.g. 'technicians'.", max_length=60, unique=True)),
+                (
+                    "source_table",
+                    models.CharField(
+                        help_text="Table or view in SNOWFLAKE_DATABASE.SNOWFLAKE_SCHEMA, exactly as discovered.",
+                        max_length=255,
+                    ),
+                ),
+                (
+                    "target",
+                    models.CharField(
+                        choices=[
+                            ("technicians", "Technicians"),
+                            ("snapshots", "Monthly technician snapshots"),
+                            ("candidates", "Candidates"),
+                            ("demand", "Weekly demand"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "column_map",
+                    models.JSONField(
+                        default=dict,
+                        help_text='Source column → target field, e.g. {"EMP_ID": "employee_id", "HIRED_ON": "hire_date"}.',
+                    ),
+                ),
+                (
+                    "key_columns",
+                    models.JSONField(
+                        blank=True, default=list, help_text='Source columns forming the business key, e.g. ["EMP_ID"].'
+                    ),
+                ),
+                (
+                    "watermark_column",
+                    models.CharField(
+                        blank=True,
+                        help_text="Source column that grows when a row changes (e.g. UPDATED_AT). Empty: every sync reads everything.",
+                        max_length=255,
+                    ),
+                ),
+                (
+                    "batch_size",
+                    models.PositiveIntegerField(
+                        default=ingest.models.default_batch_size,
+                        help_text="Rows per transaction.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(100000),
+                        ],
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True, help_text="Included in the scheduled sync.")),
+                (
+                    "last_watermark",
+                    models.JSONField(
+                        blank=True,
+                        help_text="Highest watermark fully committed; the next sync reads rows after it.",
+                        null=True,
+                    ),
+                ),
+                ("last_synced_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='SyncRun',
+            name="SyncRun",
             fields=[
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('trigger', models.CharField(choices=[('admin', "Admin 'Sync now'"), ('command', 'Management command'), ('api', 'API'), ('schedule', 'Schedule'), ('retry', 'Retry')], default='command', max_length=10)),
-                ('full', models.BooleanField(default=False, help_text='Ignored the stored watermark and read every row.')),
-                ('attempt', models.PositiveSmallIntegerField(default=1)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('duration_seconds', models.FloatField(blank=True, null=True)),
-                ('rows_read', models.PositiveIntegerField(default=0)),
-                ('rows_created', models.PositiveIntegerField(default=0)),
-                ('rows_updated', models.PositiveIntegerField(default=0)),
-                ('rows_unchanged', models.PositiveIntegerField(default=0)),
-                ('rows_rejected', models.PositiveIntegerField(default=0)),
-                ('batches_committed', models.PositiveIntegerField(default=0)),
-                ('watermark_before', models.JSONField(blank=True, null=True)),
-                ('watermark_after', models.JSONField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('retryable', models.BooleanField(default=False, help_text='Failed for a transient reason (unreachable, auth).')),
-                ('mapping', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='ingest.sourcemapping')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("admin", "Admin 'Sync now'"),
+                            ("command", "Management command"),
+                            ("api", "API"),
+                            ("schedule", "Schedule"),
+                            ("retry", "Retry"),
+                        ],
+                        default="command",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "full",
+                    models.BooleanField(default=False, help_text="Ignored the stored watermark and read every row."),
+                ),
+                ("attempt", models.PositiveSmallIntegerField(default=1)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("duration_seconds", models.FloatField(blank=True, null=True)),
+                ("rows_read", models.PositiveIntegerField(default=0)),
+                ("rows_created", models.PositiveIntegerField(default=0)),
+                ("rows_updated", models.PositiveIntegerField(default=0)),
+                ("rows_unchanged", models.PositiveIntegerField(default=0)),
+                ("rows_rejected", models.PositiveIntegerField(default=0)),
+                ("batches_committed", models.PositiveIntegerField(default=0)),
+                ("watermark_before", models.JSONField(blank=True, null=True)),
+                ("watermark_after", models.JSONField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "retryable",
+                    models.BooleanField(default=False, help_text="Failed for a transient reason (unreachable, auth)."),
+                ),
+                (
+                    "mapping",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="runs", to="ingest.sourcemapping"
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='SyncRejectedRow',
+            name="SyncRejectedRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('batch', models.PositiveIntegerField(default=0)),
-                ('row_key', models.CharField(blank=True, max_length=255)),
-                ('column', models.CharField(blank=True, max_length=255)),
-                ('reason', models.TextField()),
-                ('raw', models.JSONField(default=dict, help_text='The source row as read (column → value).')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rejected_rows', to='ingest.syncrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("batch", models.PositiveIntegerField(default=0)),
+                ("row_key", models.CharField(blank=True, max_length=255)),
+                ("column", models.CharField(blank=True, max_length=255)),
+                ("reason", models.TextField()),
+                ("raw", models.JSONField(default=dict, help_text="The source row as read (column → value).")),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rejected_rows", to="ingest.syncrun"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'id'],
+                "ordering": ["run", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='syncrun',
-            index=models.Index(fields=['mapping', '-created_at'], name='ingest_sync_mapping_57cf91_idx'),
+            model_name="syncrun",
+            index=models.Index(fields=["mapping", "-created_at"], name="ingest_sync_mapping_57cf91_idx"),
         ),
         migrations.AddIndex(
-            model_name='syncrun',
-            index=models.Index(fields=['status'], name='ingest_sync_status_9f9228_idx'),
+            model_name="syncrun",
+            index=models.Index(fields=["status"], name="ingest_sync_status_9f9228_idx"),
         ),
         migrations.AddConstraint(
-            model_name='syncrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('mapping',), name='syncrun_one_active_per_mapping'),
+            model_name="syncrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["queued", "running"])),
+                fields=("mapping",),
+                name="syncrun_one_active_per_mapping",
+            ),
         ),
         migrations.AddIndex(
-            model_name='syncrejectedrow',
-            index=models.Index(fields=['run', 'id'], name='ingest_sync_run_id_5e83de_idx'),
+            model_name="syncrejectedrow",
+            index=models.Index(fields=["run", "id"], name="ingest_sync_run_id_5e83de_idx"),
         ),
     ]

@@ -100,8 +100,16 @@ class Warehouse:
         cur.executemany(
             'INSERT INTO "TECHNICIANS" VALUES (%s, %s, %s, %s, %s, %s, %s, %s)',
             [
-                (r["EMP_ID"], r["FIRST_NAME"], r["LAST_NAME"], r["DISTRICT_CODE"], r["TRADE"], r["HIRED_ON"],
-                 r["PAY_RATE"], r["UPDATED_AT"])  # fmt: skip
+                (
+                    r["EMP_ID"],
+                    r["FIRST_NAME"],
+                    r["LAST_NAME"],
+                    r["DISTRICT_CODE"],
+                    r["TRADE"],
+                    r["HIRED_ON"],
+                    r["PAY_RATE"],
+                    r["UPDATED_AT"],
+                )  # fmt: skip
                 for r in rows
             ],
         )

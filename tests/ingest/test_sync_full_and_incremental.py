@@ -41,7 +41,9 @@ def test_incremental_sync_reads_only_rows_changed_since_the_watermark(warehouse,
     assert services.sync_now(mapping=tech_mapping).rows_created == 10
 
     later = dt.datetime(2024, 2, 1, 9, 0)
-    warehouse.execute('UPDATE "TECHNICIANS" SET "PAY_RATE" = 33.50, "UPDATED_AT" = %s WHERE "EMP_ID" = %s', (later, "E0004"))
+    warehouse.execute(
+        'UPDATE "TECHNICIANS" SET "PAY_RATE" = 33.50, "UPDATED_AT" = %s WHERE "EMP_ID" = %s', (later, "E0004")
+    )
     warehouse.insert_technicians([tech_source_row(11, minute=60 * 24 * 40)])
 
     run = services.sync_now(mapping=tech_mapping)
@@ -67,4 +69,3 @@ def test_rerunning_a_sync_with_no_upstream_change_reads_and_writes_nothing(wareh
     assert (full.rows_read, full.rows_created, full.rows_updated, full.rows_unchanged) == (10, 0, 0, 10)
     assert {t.employee_id: t.updated_at for t in Technician.objects.all()} == before
     assert SyncRun.objects.filter(mapping=tech_mapping).count() == 3
-

@@ -34,7 +34,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.MIGRATE_HEADING(f"{config.database}.{config.schema}.{name}"))
             width = max(len(c.name) for c in columns)
             for c in columns:
-                self.stdout.write(f"  {c.name:<{width}}  {c.data_type:<14} {c.kind:<9} {'null' if c.nullable else 'not null'}")
+                self.stdout.write(
+                    f"  {c.name:<{width}}  {c.data_type:<14} {c.kind:<9} {'null' if c.nullable else 'not null'}"
+                )
 
 
 def _json_dump(tables) -> str:
