@@ -250,11 +250,9 @@ def _execute(cur, sql: str, params: Any = None):
 
 def discover(conn, *, database: str, schema: str, table: str | None = None) -> dict[str, list[ColumnInfo]]:
     """Tables (and views) of ``database.schema`` with their columns in ordinal order."""
-    sql = (
-        "SELECT table_name, column_name, data_type, is_nullable, numeric_precision, numeric_scale "
-        f"FROM {quote_identifier(database)}.information_schema.columns "
-        "WHERE table_schema = %s"  # noqa: S608 - the identifier passed quote_identifier
-    )
+    columns = "table_name, column_name, data_type, is_nullable, numeric_precision, numeric_scale"
+    catalog = f"{quote_identifier(database)}.information_schema.columns"
+    sql = f"SELECT {columns} FROM {catalog} WHERE table_schema = %s"  # noqa: S608 - identifier is quoted/checked
     params: list[Any] = [schema]
     if table:
         sql += " AND table_name = %s"
