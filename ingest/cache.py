@@ -40,6 +40,9 @@ def cached_query(
     """Return ``{"columns", "rows", "cached"}`` for a query, from Redis if present, else by calling
     ``run()`` and storing the result for ``ttl`` seconds."""
     ttl = settings.SNOWFLAKE_CACHE_TTL if ttl is None else ttl
+    if ttl <= 0:  # caching off for this query: always fresh
+        columns, rows = run()
+        return {"columns": list(columns), "rows": [json_safe(list(r)) for r in rows], "cached": False}
     key = query_cache_key(sql, params, scope=scope)
     try:
         hit = cache.get(key)
@@ -50,11 +53,10 @@ def cached_query(
         return {**hit, "cached": True}
     columns, rows = run()
     value = {"columns": list(columns), "rows": [json_safe(list(r)) for r in rows]}
-    if ttl > 0:
-        try:
-            cache.set(key, value, timeout=ttl)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("snowflake query cache unavailable: %s", exc)
+    try:
+        cache.set(key, value, timeout=ttl)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("snowflake query cache unavailable: %s", exc)
     return {**value, "cached": False}
 
 
