@@ -212,6 +212,9 @@ SENSITIVE_NAME_TOKENS = env_list(
     "SENSITIVE_NAME_TOKENS", "pay,salary,wage,bonus,compensation,performance,rating,disciplin"
 )
 
+# --------------------------------------------------------------------------- technicians: CSV import
+TECHNICIANS_IMPORT_MAX_BYTES = env_int("TECHNICIANS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+
 # --------------------------------------------------------------------------- predictions
 MODEL_STORE = Path(os.environ.get("MODEL_STORE", VAR_DIR / "models"))
 RETENTION_HORIZON_DAYS = env_int("RETENTION_HORIZON_DAYS", 90)

@@ -53,3 +53,15 @@ def test_missing_file_and_missing_headers_are_clear_errors(districts, tmp_path):
     f.write_text("employee_id,jobs\nT1,3\n")
     with pytest.raises(CommandError, match="Missing required column: month"):
         run("import_snapshots", str(f))
+
+
+@pytest.mark.django_db
+def test_export_command_round_trips_and_hides_pay_without_hr_user(districts, hr_admin, tmp_path):
+    run("import_technicians", str(FIXTURES / "technicians.csv"))
+    full, restricted = tmp_path / "full.csv", tmp_path / "restricted.csv"
+    call_command("export_records", "technicians", "-o", str(full), "--as-user", hr_admin.username, stderr=StringIO())
+    call_command("export_records", "technicians", "-o", str(restricted), stderr=StringIO())
+    assert "pay_rate" in full.read_text().splitlines()[0]
+    assert "pay_rate" not in restricted.read_text() and "performance_rating" not in restricted.read_text()
+    out, _ = run("import_technicians", str(full))
+    assert "created 0, updated 0, unchanged 3, rejected 0" in out
