@@ -140,6 +140,16 @@ def warehouse_query(*, sql: str, params: Any = None, ttl: int | None = None, max
     return cached_query(sql, params, run=run, ttl=ttl, scope=(config.account, config.database, config.schema))
 
 
+async def awarehouse_query(*, sql: str, params: Any = None, ttl: int | None = None, max_rows: int = 10_000) -> dict:
+    """``warehouse_query`` for async code (consumers, async views, assistant tools): the synchronous
+    connector runs in a worker thread, so the event loop is never blocked."""
+    from asgiref.sync import sync_to_async
+
+    return await sync_to_async(warehouse_query, thread_sensitive=False)(
+        sql=sql, params=params, ttl=ttl, max_rows=max_rows
+    )
+
+
 def warehouse_table_count(*, table: str, ttl: int | None = None) -> int:
     """Row count of a table in the configured schema (cached) — e.g. for a dashboard tile."""
     config = snowflake_config()

@@ -55,3 +55,38 @@ def test_warehouse_table_count_reads_snowflake_once_within_the_ttl(warehouse, se
     warehouse.insert_technicians([tech_source_row(9)])
     assert selectors.warehouse_table_count(table="TECHNICIANS") == 3  # cached
     assert selectors.warehouse_table_count(table="TECHNICIANS", ttl=0) == 4  # ttl 0: not cached
+
+
+@pytest.mark.django_db
+def test_async_callers_run_the_connector_off_the_event_loop(warehouse, monkeypatch):
+    import asyncio
+    import threading
+
+    import snowflake.connector
+
+    warehouse.create_technicians()
+    loop_thread, seen = threading.get_ident(), []
+    real_connect = snowflake.connector.connect
+
+    def spy(**kwargs):
+        seen.append(threading.get_ident())
+        return real_connect(**kwargs)
+
+    monkeypatch.setattr(snowflake.connector, "connect", spy)
+
+    async def main():
+        ticks = 0
+
+        async def ticker():  # keeps running while the query is in flight: the loop is not blocked
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        task = asyncio.create_task(ticker())
+        result = await selectors.awarehouse_query(sql='SELECT COUNT(*) FROM "TECHNICIANS"', ttl=0)
+        task.cancel()
+        return result, ticks
+
+    result, ticks = asyncio.run(main())
+    assert result["rows"] == [[0]] and seen and seen[0] != loop_thread and ticks > 0

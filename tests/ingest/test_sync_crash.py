@@ -75,3 +75,20 @@ def test_rows_sharing_a_watermark_across_the_crash_boundary_are_not_lost(
 
     assert (resumed.rows_read, resumed.rows_created, resumed.rows_unchanged) == (8, 5, 3)
     assert Technician.objects.count() == 8
+
+
+def test_fetch_batches_reports_only_fully_read_watermarks(warehouse):
+    from ingest.selectors import snowflake_config
+
+    warehouse.execute('CREATE TABLE "T" ("K" INTEGER, "W" INTEGER)')
+    warehouse.execute('INSERT INTO "T" VALUES (1, NULL), (2, 10), (3, 10), (4, 20), (5, 20), (6, 20), (7, 30)')
+    config = snowflake_config()
+    with sf.session(config) as conn:
+        full = list(sf.fetch_batches(conn, database=config.database, schema=config.schema, table="T", columns=["K"],
+                                     watermark_column="W", order_by=["K"], batch_size=2))  # fmt: skip
+        incremental = list(sf.fetch_batches(conn, database=config.database, schema=config.schema, table="T",
+                                            columns=["K"], watermark_column="W", after=20, batch_size=2))  # fmt: skip
+    assert [[r["K"] for r in b.rows] for b in full] == [[1, 2], [3, 4], [5, 6], [7]]
+    # after [1,2]: 10 continues → nothing safe; after [3,4]: 20 continues → 10; after [5,6]: next is 30 → 20
+    assert [b.safe_watermark for b in full] == [None, 10, 20, 30]
+    assert [[r["K"] for r in b.rows] for b in incremental] == [[7]]  # NULL watermarks only in a full read

@@ -60,3 +60,8 @@ def test_rejected_rows_download_as_csv_from_admin(synced_with_bad_rows, hr_clien
 def test_recruiters_cannot_download_rejected_rows(synced_with_bad_rows, recruiter_client):
     url = reverse("admin:ingest_syncrun_rejected_csv", args=[synced_with_bad_rows.pk])
     assert recruiter_client.get(url).status_code in (302, 403)
+
+
+def test_run_page_in_admin_lists_the_first_rejected_rows(synced_with_bad_rows, hr_client):
+    page = hr_client.get(reverse("admin:ingest_syncrun_change", args=[synced_with_bad_rows.pk])).content.decode()
+    assert "negative pay is not allowed" in page and "4 (CSV)" in page
