@@ -58,7 +58,7 @@ def test_warehouse_table_count_reads_snowflake_once_within_the_ttl(warehouse, se
 
 
 @pytest.mark.django_db
-def test_async_callers_run_the_connector_off_the_event_loop(warehouse, monkeypatch):
+def test_async_callers_run_the_connector_off_the_event_loop(warehouse):
     import asyncio
     import threading
 
@@ -72,7 +72,8 @@ def test_async_callers_run_the_connector_off_the_event_loop(warehouse, monkeypat
         seen.append(threading.get_ident())
         return real_connect(**kwargs)
 
-    monkeypatch.setattr(snowflake.connector, "connect", spy)
+    # patched by hand (not monkeypatch) so it is undone before fakesnow's own patch is
+    snowflake.connector.connect = spy
 
     async def main():
         ticks = 0
@@ -88,5 +89,8 @@ def test_async_callers_run_the_connector_off_the_event_loop(warehouse, monkeypat
         task.cancel()
         return result, ticks
 
-    result, ticks = asyncio.run(main())
+    try:
+        result, ticks = asyncio.run(main())
+    finally:
+        snowflake.connector.connect = real_connect
     assert result["rows"] == [[0]] and seen and seen[0] != loop_thread and ticks > 0
