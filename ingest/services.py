@@ -131,7 +131,18 @@ def sync_enqueue(
     def send():
         from ingest.tasks import snowflake_sync_mapping
 
-        result = snowflake_sync_mapping.apply_async(args=[run_id], countdown=countdown or None)
+        try:
+            result = snowflake_sync_mapping.apply_async(args=[run_id], countdown=countdown or None)
+        except Exception as exc:  # noqa: BLE001 - broker (Redis) down: say so on the run, don't leave it queued
+            log.error("could not queue snowflake sync %s: %s", run_id, exc)
+            SyncRun.objects.filter(pk=run_id, status=SyncStatus.QUEUED).update(
+                status=SyncStatus.FAILED,
+                retryable=False,
+                finished_at=timezone.now(),
+                error=f"Could not queue the sync (task broker unreachable: {exc}). Try again once Redis is up.",
+                updated_at=timezone.now(),
+            )
+            return
         SyncRun.objects.filter(pk=run_id).update(task_id=result.id or "")
 
     transaction.on_commit(send)
