@@ -23,6 +23,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from redis.exceptions import RedisError
 
 from core.roles import user_can_view_sensitive
 from technicians.exports import export_csv_response
@@ -123,8 +124,27 @@ def _visible_fieldset_fields(user, fields):
     return tuple(out)
 
 
-class VisibilityMixin:
-    """Admin pages are for HR admins; should any other staff user get here, pay/performance stay hidden."""
+class HrOnlyMixin:
+    """These admin pages are for HR admins (staff in the HR admin group, or superusers).
+
+    Other staff users get 403 and do not see the models in the admin index; the field lists also
+    pass through the visibility rule, so pay/performance could never leak through a misconfiguration.
+    """
+
+    def has_module_permission(self, request):
+        return user_can_view_sensitive(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, *args, **kwargs):
+        return user_can_view_sensitive(request.user) and super().has_view_permission(request, *args, **kwargs)
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return user_can_view_sensitive(request.user) and super().has_add_permission(request, *args, **kwargs)
+
+    def has_change_permission(self, request, *args, **kwargs):
+        return user_can_view_sensitive(request.user) and super().has_change_permission(request, *args, **kwargs)
+
+    def has_delete_permission(self, request, *args, **kwargs):
+        return user_can_view_sensitive(request.user) and super().has_delete_permission(request, *args, **kwargs)
 
     def get_list_display(self, request):
         return visible_names(request.user, super().get_list_display(request))
@@ -148,7 +168,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(label="CSV file", help_text="UTF-8, comma or semicolon separated, header row first.")
 
 
-class ImportExportMixin(VisibilityMixin):
+class ImportExportMixin(HrOnlyMixin):
     """Adds Import CSV / Export CSV to a changelist. ``import_kind`` is a technicians.rowspec kind."""
 
     import_kind = ""
@@ -176,11 +196,7 @@ class ImportExportMixin(VisibilityMixin):
         return super().changelist_view(request, extra_context={**extra, **(extra_context or {})})
 
     def _may_import(self, request) -> bool:
-        return (
-            user_can_view_sensitive(request.user)
-            and self.has_add_permission(request)
-            and self.has_change_permission(request)
-        )
+        return self.has_add_permission(request) and self.has_change_permission(request)
 
     def _import_context(self, request, **extra):
         spec = get_spec(self.import_kind)
@@ -215,11 +231,14 @@ class ImportExportMixin(VisibilityMixin):
             else:
                 result = records_upsert(kind=self.import_kind, rows=parsed.rows, dry_run=True)
                 token = uuid.uuid4().hex
-                cache.set(
-                    f"technicians:import:{token}",
-                    {"kind": self.import_kind, "user_id": request.user.pk, "name": upload.name, "data": data},
-                    IMPORT_TTL_SECONDS,
-                )
+                stored = {"kind": self.import_kind, "user_id": request.user.pk, "name": upload.name, "data": data}
+                try:
+                    cache.set(f"technicians:import:{token}", stored, IMPORT_TTL_SECONDS)
+                except RedisError as exc:
+                    form.add_error("file", f"The upload store (Redis) is unavailable, so nothing can be staged: {exc}")
+                    return TemplateResponse(
+                        request, "admin/technicians/import_upload.html", self._import_context(request, form=form)
+                    )
                 return TemplateResponse(
                     request,
                     "admin/technicians/import_preview.html",
@@ -243,7 +262,11 @@ class ImportExportMixin(VisibilityMixin):
             return redirect(self._url("import"))
         token = request.POST.get("token", "")
         key = f"technicians:import:{token}"
-        stored = cache.get(key) if token.isalnum() else None
+        try:
+            stored = cache.get(key) if token.isalnum() else None
+        except RedisError as exc:
+            messages.error(request, f"The upload store (Redis) is unavailable; nothing was imported ({exc}).")
+            return redirect(self._url("import"))
         if not stored or stored["kind"] != self.import_kind or stored["user_id"] != request.user.pk:
             messages.error(request, "That upload has expired or is not yours; please upload the file again.")
             return redirect(self._url("import"))
@@ -283,7 +306,7 @@ class ImportExportMixin(VisibilityMixin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(HrOnlyMixin, admin.ModelAdmin):
     list_display = ("code", "name", "district_count")
     search_fields = ("code", "name")
     ordering = ("name",)
@@ -297,7 +320,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(HrOnlyMixin, admin.ModelAdmin):
     list_display = ("code", "name", "region", "climate", "active_technicians")
     list_filter = ("region", "climate")
     list_select_related = ("region",)
@@ -331,7 +354,7 @@ class LatestSnapshotsFormSet(BaseInlineFormSet):
         return self._latest
 
 
-class SnapshotInline(VisibilityMixin, admin.TabularInline):
+class SnapshotInline(HrOnlyMixin, admin.TabularInline):
     model = TechnicianSnapshot
     formset = LatestSnapshotsFormSet
     show_months = 24

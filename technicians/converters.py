@@ -235,7 +235,8 @@ def choice(choices: type[models.TextChoices], *, label: str) -> Callable[[Any], 
 
 
 def parse_attribute(value: Any) -> Any:
-    """A value for the ``attributes`` JSON: numbers as numbers, true/false as booleans, else text."""
+    """A value for the ``attributes`` JSON: numbers as numbers, true/false as booleans, JSON objects and
+    lists as such, else text."""
     if value is None:
         return None
     if isinstance(value, bool | int):
@@ -246,8 +247,10 @@ def parse_attribute(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, Mapping | list):
-        return value
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, list | tuple):
+        return list(value)
     s = str(value).strip()
     if s == "":
         return None
@@ -263,6 +266,11 @@ def parse_attribute(value: Any) -> Any:
         x = float(s)
         if math.isfinite(x):
             return x
+    if s[0] in "{[" and s[-1] in "}]":  # a JSON object/list, e.g. an exported nested attribute
+        try:
+            return json.loads(s)
+        except ValueError:
+            pass
     return s
 
 

@@ -42,7 +42,9 @@ def test_change_pages_load_with_computed_fields_and_inline(hr_client, data):
     assert "tenure (years)" in body.lower() and "active" in body
     assert "latest 24 months" in body and "March 1, 2024" in body
     assert "HR only" in body and "pay_rate" in body
-    for model, obj in [("candidate", data["cand"]), ("demandweek", data["demand"]), ("district", data["district"])]:
+    pages = [("candidate", data["cand"]), ("demandweek", data["demand"]), ("district", data["district"]),
+             ("region", data["district"].region)]  # fmt: skip
+    for model, obj in pages:
         assert hr_client.get(reverse(f"admin:technicians_{model}_change", args=[obj.pk])).status_code == 200
     snap = data["ana"].snapshots.first()
     assert hr_client.get(reverse("admin:technicians_techniciansnapshot_change", args=[snap.pk])).status_code == 200
@@ -118,7 +120,23 @@ def test_export_selected_action_downloads_csv(hr_client, data):
 
 @pytest.mark.django_db
 def test_recruiter_cannot_reach_admin(recruiter_client, data):
-    for name in ("admin:technicians_technician_changelist", "admin:technicians_technician_import"):
+    for name in (
+        "admin:technicians_technician_changelist",
+        "admin:technicians_technician_import",
+        "admin:technicians_technician_export",
+    ):
         resp = recruiter_client.get(reverse(name))
         assert resp.status_code == 302 and "/admin/login/" in resp["Location"]
     assert Technician.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_staff_without_hr_role_cannot_see_people_admin(client, data):
+    from tests.factories import make_user
+
+    staff = make_user("staffer", None, is_staff=True)
+    client.force_login(staff)
+    for model in MODELS:
+        assert client.get(reverse(f"admin:technicians_{model}_changelist")).status_code == 403
+    assert client.get(reverse("admin:technicians_technician_export")).status_code == 403
+    assert "Technicians" not in client.get(reverse("admin:index")).content.decode()

@@ -108,3 +108,18 @@ def test_staff_without_hr_role_gets_403_and_recruiter_is_sent_to_login(recruiter
     resp = upload(recruiter_client, "technicians.csv")
     assert resp.status_code == 302 and "/admin/login/" in resp["Location"]
     assert Technician.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_dead_redis_gives_a_clear_error_and_writes_nothing(hr_client, districts, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+    resp = upload(hr_client, "technicians.csv")
+    assert resp.status_code == 200 and "upload store (Redis) is unavailable" in resp.content.decode()
+    resp = hr_client.post(CONFIRM, {"token": "abc123"})
+    assert resp.status_code == 302 and Technician.objects.count() == 0

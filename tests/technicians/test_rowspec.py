@@ -129,7 +129,8 @@ def test_malformed_row_marker_becomes_row_error():
 
 
 def test_extra_columns_become_typed_attributes():
-    row = tech(union_member="true", shift_pref="nights", badge_no="007", overtime_cap="12", score="3.25", empty="")
+    row = tech(union_member="true", shift_pref="nights", badge_no="007", overtime_cap="12", score="3.25", empty="",
+               langs='["en", "es"]', note="[draft]")  # fmt: skip
     res, errs = errors_of("technicians", [row])
     assert errs == []
     assert res.valid[0]["attributes"] == {
@@ -138,6 +139,8 @@ def test_extra_columns_become_typed_attributes():
         "badge_no": "007",
         "overtime_cap": 12,
         "score": 3.25,
+        "langs": ["en", "es"],
+        "note": "[draft]",
     }
 
 
