@@ -87,7 +87,7 @@ class SourceMappingAdmin(admin.ModelAdmin):
     list_display = ("name", "source_table", "target", "enabled", "last_synced_at", "last_run")
     list_filter = ("target", "enabled")
     search_fields = ("name", "source_table")
-    readonly_fields = ("last_watermark_display", "last_synced_at")
+    readonly_fields = ("last_watermark_display", "last_synced_at", "discovered_columns")
     actions = ["sync_now", "full_sync_now", "reset_watermark"]
 
     def get_queryset(self, request):
@@ -104,6 +104,37 @@ class SourceMappingAdmin(admin.ModelAdmin):
     def last_watermark_display(self, obj):
         value = sf.decode_watermark(obj.last_watermark)
         return "— (next sync reads everything)" if value is None else str(value)
+
+    @admin.display(description="Columns in Snowflake")
+    def discovered_columns(self, obj):
+        if not obj or not obj.pk:
+            return "Save first; run `manage.py snowflake_discover` to list tables."
+        if not selectors.snowflake_config().is_configured:
+            return "Snowflake is not configured."
+        try:
+            columns = services.source_columns(table=obj.source_table)
+        except sf.SnowflakeError as exc:
+            return f"Could not read the columns: {exc}"
+        if not columns:
+            return f"Table {obj.source_table} was not found."
+        used = set(obj.source_columns())
+        return format_html(
+            "<table><tr><th>column</th><th>type</th><th>mapped to</th></tr>{}</table>",
+            format_html_join(
+                "",
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        c.name,
+                        c.data_type,
+                        obj.column_map.get(c.name, "watermark" if c.name == obj.watermark_column else "")
+                        if c.name in used
+                        else "—",
+                    )
+                    for c in columns
+                ),
+            ),
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

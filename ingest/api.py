@@ -45,7 +45,9 @@ def _source_dict(m) -> dict:
     }
 
 
-@router.get("/status", response=StatusOut, summary="Is Snowflake configured and reachable; last sync per source")
+@router.get(
+    "/status", response=StatusOut, by_alias=True, summary="Is Snowflake configured and reachable; last sync per source"
+)
 def status(request, refresh: bool = False):
     _require(request, "ingest.view_sourcemapping")
     data = selectors.snowflake_status(refresh=refresh)

@@ -38,6 +38,9 @@ def test_admin_shows_reachable_and_the_last_sync_of_each_source(warehouse, distr
     assert "reachable" in page and "not reachable" not in page
     assert "succeeded" in page and "acme-test" in page
 
+    change = hr_client.get(reverse("admin:ingest_sourcemapping_change", args=[tech_mapping.pk])).content.decode()
+    assert "<code>HIRED_ON</code></td><td>TEXT</td><td>hire_date" in change  # discovered columns beside the mapping
+
 
 @pytest.mark.django_db
 def test_mapping_form_rejects_unknown_fields_and_type_mismatches(warehouse, hr_client):

@@ -17,6 +17,7 @@ def hr_headers(hr_admin, api_key_for):
 def test_status_reports_configuration_and_sources(unconfigured, client, hr_headers, tech_mapping):
     data = client.get("/api/v1/ingest/status", **hr_headers).json()
     assert data["configured"] is False and data["reachable"] is False
+    assert (data["database"], data["schema"]) == ("PRD_AGENTIC_SOLUTIONS", "DATA_SOURCES")
     assert "SNOWFLAKE_ACCOUNT" in data["missing"] and "not configured" in data["message"]
     assert data["sources"][0]["name"] == "technicians" and data["sources"][0]["last_run_status"] is None
 
