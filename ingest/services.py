@@ -207,6 +207,13 @@ def sync_run_execute(*, run_id: Any) -> SyncRun:
     except Exception as exc:  # noqa: BLE001 - record any failure on the run, with the batch data rolled back
         log.exception("snowflake sync %s failed", run.id)
         status, error = SyncStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+    except BaseException:  # Ctrl-C / shutdown: don't leave the source locked as 'running'
+        _finish(run, status=SyncStatus.FAILED, error="Interrupted (Ctrl-C or shutdown); re-run to resume.", t0=t0)
+        raise
+    return _finish(run, status=status, error=error, retryable=retryable, t0=t0)
+
+
+def _finish(run: SyncRun, *, status: str, error: str, t0: float, retryable: bool = False) -> SyncRun:
     finished = timezone.now()
     mapping = SourceMapping.objects.get(pk=run.mapping_id)
     SyncRun.objects.filter(pk=run.pk).update(

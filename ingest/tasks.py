@@ -12,7 +12,7 @@ import logging
 from celery import shared_task
 
 from ingest import services
-from ingest.models import SyncStatus, SyncTrigger
+from ingest.models import SyncRun, SyncStatus, SyncTrigger
 from ingest.selectors import snowflake_config
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,11 @@ def snowflake_sync_scheduled() -> list[str]:
 def snowflake_sync_mapping(run_id: str) -> dict:
     """Execute one SyncRun. On a transient failure (unreachable, auth) queue the next attempt with
     exponential backoff, up to SNOWFLAKE_SYNC_MAX_RETRIES; each attempt is its own SyncRun."""
-    run = services.sync_run_execute(run_id=run_id)
+    try:
+        run = services.sync_run_execute(run_id=run_id)
+    except SyncRun.DoesNotExist:  # the run (or its mapping) was deleted while queued
+        log.warning("snowflake sync run %s no longer exists", run_id)
+        return {"run": run_id, "status": "missing", "retry": None}
     retry = None
     if run.status == SyncStatus.FAILED and run.retryable:
         retry = services.sync_run_retry(run=run)

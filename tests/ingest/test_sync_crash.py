@@ -92,3 +92,19 @@ def test_fetch_batches_reports_only_fully_read_watermarks(warehouse):
     # after [1,2]: 10 continues → nothing safe; after [3,4]: 20 continues → 10; after [5,6]: next is 30 → 20
     assert [b.safe_watermark for b in full] == [None, 10, 20, 30]
     assert [[r["K"] for r in b.rows] for b in incremental] == [[7]]  # NULL watermarks only in a full read
+
+
+def test_an_interrupted_sync_does_not_leave_the_source_locked(warehouse, districts, tech_mapping, monkeypatch):
+    warehouse.create_technicians()
+    warehouse.insert_technicians([tech_source_row(n) for n in range(1, 4)])
+
+    def shutdown(**kwargs):
+        raise SystemExit(1)
+
+    monkeypatch.setattr(technician_services, "records_upsert", shutdown)
+    with pytest.raises(SystemExit):
+        services.sync_now(mapping=tech_mapping)
+    run = tech_mapping.runs.get()
+    assert run.status == SyncStatus.FAILED and "Interrupted" in run.error
+    monkeypatch.undo()
+    assert services.sync_now(mapping=tech_mapping).rows_created == 3
