@@ -52,15 +52,15 @@ class SourceMappingForm(forms.ModelForm):
         if not isinstance(key_columns, list) or not all(isinstance(c, str) for c in key_columns):
             self.add_error("key_columns", 'Must be a JSON list of source column names, e.g. ["EMP_ID"]')
             return cleaned
-        for name in [
-            *column_map,
-            *key_columns,
-            *([cleaned.get("watermark_column")] if cleaned.get("watermark_column") else []),
-        ]:
+        names = [("source_table", cleaned["source_table"]), *(("column_map", c) for c in column_map)]
+        names += [("key_columns", c) for c in key_columns]
+        if cleaned.get("watermark_column"):
+            names.append(("watermark_column", cleaned["watermark_column"]))
+        for field, name in names:
             try:
                 sf.quote_identifier(name)
             except sf.SnowflakeError as exc:
-                self.add_error("column_map", str(exc))
+                self.add_error(field, str(exc))
                 return cleaned
         columns = None
         if selectors.snowflake_config().is_configured:

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ingest.mapping import MappingProblem, apply_mapping, validate_mapping
+from ingest.mapping import apply_mapping
 from ingest.models import ACTIVE_STATUSES, SourceMapping, SyncRejectedRow, SyncRun, SyncStatus, SyncTrigger
 from ingest.selectors import snowflake_config
 from technicians import services as technician_services
@@ -40,21 +40,6 @@ class SyncAlreadyRunning(Exception):  # noqa: N818 - reads better at call sites
 
 
 # --------------------------------------------------------------------------- mappings
-
-
-def mapping_check(*, mapping: SourceMapping, discover: bool = True) -> list[MappingProblem]:
-    """Problems with a mapping; with ``discover`` (and Snowflake configured) also checks the source
-    columns exist and convert. Raises sf.SnowflakeError if discovery itself fails."""
-    columns = None
-    if discover and snowflake_config().is_configured:
-        columns = source_columns(table=mapping.source_table)
-    return validate_mapping(
-        kind=mapping.target,
-        column_map=mapping.column_map,
-        key_columns=mapping.key_columns,
-        watermark_column=mapping.watermark_column,
-        columns=columns,
-    )
 
 
 def source_columns(*, table: str) -> list[sf.ColumnInfo]:
