@@ -93,25 +93,30 @@ def run() -> list[tuple[str, float, str]]:
         cur = wh.cursor()
         cur.execute(f'SELECT {", ".join(COLUMNS)} FROM "TECHNICIANS"')  # noqa: S608 - constant columns
         source = cur.fetchall()
-        t0 = time.perf_counter()
-        Technician.objects.bulk_create(
-            [
-                Technician(
-                    employee_id=e,
-                    first_name=f,
-                    last_name=la,
-                    district_id=districts[d],
-                    trade=tr,
-                    hire_date=h,
-                    pay_rate=p,
-                )
-                for e, f, la, d, tr, h, p in source
-            ],
-            batch_size=5000,
-        )
-        baseline = time.perf_counter() - t0
-        with connection.cursor() as c:
-            c.execute("TRUNCATE technicians_technician CASCADE")
+
+        def bulk_insert() -> float:
+            t0 = time.perf_counter()
+            Technician.objects.bulk_create(
+                [
+                    Technician(
+                        employee_id=e,
+                        first_name=f,
+                        last_name=la,
+                        district_id=districts[d],
+                        trade=tr,
+                        hire_date=h,
+                        pay_rate=p,
+                    )
+                    for e, f, la, d, tr, h, p in source
+                ],
+                batch_size=5000,
+            )
+            elapsed = time.perf_counter() - t0
+            with connection.cursor() as c:
+                c.execute("TRUNCATE technicians_technician CASCADE")
+            return elapsed
+
+        baselines = [bulk_insert()]
 
         mapping = SourceMapping.objects.create(
             name="technicians",
@@ -127,12 +132,17 @@ def run() -> list[tuple[str, float, str]]:
         assert first.rows_created == ROWS, (first.rows_created, first.rows_rejected)
         second = services.sync_now(mapping=mapping)
         assert second.status == "succeeded" and second.rows_read == 0, second.error
+        with connection.cursor() as c:
+            c.execute("TRUNCATE technicians_technician CASCADE")
+        baselines.append(bulk_insert())  # once before and once after the sync; the faster one counts
         wh.close()
+
+    baseline = min(baselines)
 
     sync_rate = first.rows_read / first.duration_seconds
     base_rate = ROWS / baseline
     return [
-        ("bulk_create rows/s (baseline)", base_rate, f"{ROWS} rows in {baseline:.2f}s"),
+        ("bulk_create rows/s (baseline, best of 2)", base_rate, f"{ROWS} rows in {baseline:.2f}s"),
         ("sync rows/s (first, full)", sync_rate, f"{first.rows_read} rows in {first.duration_seconds:.2f}s"),
         ("ratio sync / bulk_create rows/s", sync_rate / base_rate, "target >= 0.5"),
         ("second (no-change) sync seconds", second.duration_seconds, f"read {second.rows_read} rows"),
