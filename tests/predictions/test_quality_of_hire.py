@@ -37,6 +37,14 @@ def test_train_models_command_trains_missing_types_and_ranks_candidates(demo, re
     assert any(c["feature"].startswith("offered_pay") for c in hr["contributions"])
     assert abs(hr["intercept"] + sum(c["contribution"] for c in hr["contributions"]) - hr["logit"]) < 1e-9
 
+    from django.test import Client
+
+    c = Client()
+    c.force_login(recruiter)
+    html = c.get(f"/predictions/candidates/{cid}/").content.decode()
+    assert 'id="qoh-score"' in html and "offered" not in html.lower()
+    assert cid in c.get("/predictions/candidates/").content.decode()
+
     # --if-missing leaves a type with an active model alone
     out = StringIO()
     call_command("train_models", "--type", "quality_of_hire", "--sync", "--if-missing", stdout=out)

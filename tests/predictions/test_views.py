@@ -82,3 +82,9 @@ def test_programs_page_computes_roi(trained, recruiter_client):
 def test_candidates_page(world, recruiter_client):
     r = recruiter_client.get("/predictions/candidates/")
     assert r.status_code == 200 and "No active quality-of-hire model" in r.content.decode()
+
+
+def test_technician_detail_page_embeds_the_panel(trained, hr_client):
+    emp = _emp(trained)
+    html = hr_client.get(f"/technicians/{emp}/").content.decode()
+    assert f"/predictions/technicians/{emp}/panel" in html
