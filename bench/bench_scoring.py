@@ -61,7 +61,7 @@ def run() -> list[tuple[str, float, str]]:
         keys = pd.DataFrame({"subject_id": ids, "as_of": date(2026, 7, 1)})
         model = TrainedModel.objects.create(
             model_type="retention", version=1, status=ModelStatus.ACTIVE, features=fitted.features,
-            terms=fitted.terms, params={"categorical": fitted.categorical},
+            terms=fitted.terms, params={"categorical": fitted.categorical, "levels": fitted.levels},
         )  # fmt: skip
 
         t_raw = _best(lambda: fitted.predict_proba(X))

@@ -113,6 +113,8 @@ class GlassBoxModel:
     dummy_owner: list[int] = field(default_factory=list)
     fill_values: dict[str, float] = field(default_factory=dict)
     shapes: list[dict[str, Any]] = field(default_factory=list)
+    # categorical feature → the levels seen in training (used to store inputs as compact numbers)
+    levels: dict[str, list[str]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ scoring
     def prepare(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -220,6 +222,7 @@ def fit(
     features = list(X.columns)
     model = GlassBoxModel(algorithm, features, [c for c in categorical if c in features], None, [], {})
     Xp = model.prepare(X)
+    model.levels = {c: sorted(Xp[c].unique().tolist()) for c in model.categorical}
     params = dict(params or {})
     if algorithm == "ebm":
         from interpret.glassbox import ExplainableBoostingClassifier
