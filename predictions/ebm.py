@@ -33,6 +33,7 @@ import hashlib
 import io
 import logging
 import math
+import multiprocessing
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -241,7 +242,11 @@ def fit(
             return False
 
         types = ["nominal" if f in model.categorical else "continuous" for f in features]
-        est = ExplainableBoostingClassifier(feature_types=types, callback=callback, **merged)
+        # EBM implements `callback` with a SharedMemoryManager, i.e. a child process. Celery's prefork
+        # children are daemonic and may not have children ("daemonic processes are not allowed to have
+        # children"), so there we fit without the per-step callback and report progress per stage instead.
+        use_callback = progress is not None and not multiprocessing.current_process().daemon
+        est = ExplainableBoostingClassifier(feature_types=types, callback=callback if use_callback else None, **merged)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Missing values detected")
             est.fit(Xp, y)
