@@ -18,9 +18,17 @@ from forecasts.prophet import MIN_HISTORY, PROFILES, SEASON, Profile, SeriesTooS
 BASE_METHODS = ("prophet", "seasonal_naive")
 
 
-def _fit(method: str, history: pd.DataFrame, *, metric: str, horizon: int, frequency: str, interval_width: float) -> dict:
+def _fit(
+    method: str, history: pd.DataFrame, *, metric: str, horizon: int, frequency: str, interval_width: float
+) -> dict:
     if method == "prophet":
-        res = forecast(history, horizon=horizon, frequency=frequency, interval_width=interval_width, profile=PROFILES.get(metric, Profile()))
+        res = forecast(
+            history,
+            horizon=horizon,
+            frequency=frequency,
+            interval_width=interval_width,
+            profile=PROFILES.get(metric, Profile()),
+        )
     else:
         res = seasonal_naive(history, horizon=horizon, frequency=frequency, interval_width=interval_width)
     resid = (res.fitted["y"] - res.fitted["yhat"]).to_numpy()

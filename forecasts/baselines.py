@@ -14,7 +14,9 @@ import pandas as pd
 from forecasts.prophet import FREQ, SEASON, Result
 
 
-def seasonal_naive(history: pd.DataFrame, *, horizon: int, frequency: str = "weekly", interval_width: float = 0.8) -> Result:
+def seasonal_naive(
+    history: pd.DataFrame, *, horizon: int, frequency: str = "weekly", interval_width: float = 0.8
+) -> Result:
     df = history[["ds", "y"]].copy()
     df["ds"] = pd.to_datetime(df["ds"])
     y = df["y"].to_numpy(dtype=float)

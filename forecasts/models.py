@@ -91,7 +91,9 @@ class ForecastSeries(TimeStamped):
     method_used = models.CharField(max_length=20, blank=True)
     reconciliation = models.CharField(max_length=12, blank=True)
     history = models.JSONField(default=list, help_text="[{ds, y}] the series was fitted on.")
-    fit = models.JSONField(default=dict, blank=True, help_text="Base forecasts, residuals and fold forecasts (internal).")
+    fit = models.JSONField(
+        default=dict, blank=True, help_text="Base forecasts, residuals and fold forecasts (internal)."
+    )
     backtest = models.JSONField(default=dict, blank=True)
     seconds = models.FloatField(default=0)
 

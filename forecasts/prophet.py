@@ -33,6 +33,7 @@ def _quiet() -> None:
             logger.removeHandler(handler)
         logger.addHandler(logging.NullHandler())
 
+
 FREQ = {"weekly": "W-MON", "monthly": "MS"}
 SEASON = {"weekly": 52, "monthly": 12}
 MIN_HISTORY = {"weekly": 26, "monthly": 12}
@@ -90,7 +91,9 @@ def _prepare(history: pd.DataFrame, frequency: str) -> pd.DataFrame:
     return df
 
 
-def build_model(profile: Profile, *, frequency: str, interval_width: float, uncertainty_samples: int, hol: pd.DataFrame):
+def build_model(
+    profile: Profile, *, frequency: str, interval_width: float, uncertainty_samples: int, hol: pd.DataFrame
+):
     from prophet import Prophet
 
     _quiet()
@@ -142,7 +145,10 @@ def forecast(
     )
     model.fit(fit_df)
     future = pd.concat(
-        [df[["ds"]], pd.DataFrame({"ds": pd.date_range(df["ds"].iloc[-1], periods=horizon + 1, freq=FREQ[frequency])[1:]})],
+        [
+            df[["ds"]],
+            pd.DataFrame({"ds": pd.date_range(df["ds"].iloc[-1], periods=horizon + 1, freq=FREQ[frequency])[1:]}),
+        ],
         ignore_index=True,
     )
     pred = model.predict(future)
@@ -181,7 +187,9 @@ def time_predict(history: pd.DataFrame, *, horizon: int, uncertainty_samples: in
 
     df = _prepare(history, frequency)
     hol = holiday_frame(df["ds"].iloc[0], df["ds"].iloc[-1] + pd.Timedelta(weeks=horizon + 5), frequency)
-    model = build_model(Profile(), frequency=frequency, interval_width=0.8, uncertainty_samples=uncertainty_samples, hol=hol)
+    model = build_model(
+        Profile(), frequency=frequency, interval_width=0.8, uncertainty_samples=uncertainty_samples, hol=hol
+    )
     model.fit(df)
     future = model.make_future_dataframe(periods=horizon, freq=FREQ[frequency])
     start = time.perf_counter()

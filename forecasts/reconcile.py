@@ -66,7 +66,9 @@ def mint_matrix(s: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.linalg.solve(s.T @ winv @ s, s.T @ winv)
 
 
-def reconcile(base: np.ndarray, s: np.ndarray, *, method: str, residuals: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+def reconcile(
+    base: np.ndarray, s: np.ndarray, *, method: str, residuals: np.ndarray | None = None
+) -> tuple[np.ndarray, dict]:
     """Reconcile base forecasts (n_total × h). Returns (coherent forecasts, info)."""
     base = np.asarray(base, dtype=float)
     n_total, n_bottom = s.shape

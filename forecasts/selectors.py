@@ -65,7 +65,9 @@ def forecast_run_has_completed() -> bool:
 
 
 def _series_row(*, metric: str, level: str, key: str, run_id=None) -> ForecastSeries:
-    qs = ForecastSeries.objects.select_related("run").filter(metric=metric, level=level, key=key, run__status=RunStatus.COMPLETED)
+    qs = ForecastSeries.objects.select_related("run").filter(
+        metric=metric, level=level, key=key, run__status=RunStatus.COMPLETED
+    )
     if run_id is not None:
         qs = qs.filter(run_id=run_id)
     row = qs.order_by("-run__finished_at", "-run__created_at").first()
@@ -91,7 +93,12 @@ def series_to_dict(row: ForecastSeries) -> dict:
         "failure_reason": row.failure_reason,
         "history": [{"ds": h["ds"], "y": h["y"]} for h in row.history],
         "forecast": [
-            {"ds": p.ds.isoformat(), "yhat": round(p.yhat, 3), "yhat_lower": round(p.yhat_lower, 3), "yhat_upper": round(p.yhat_upper, 3)}
+            {
+                "ds": p.ds.isoformat(),
+                "yhat": round(p.yhat, 3),
+                "yhat_lower": round(p.yhat_lower, 3),
+                "yhat_upper": round(p.yhat_upper, 3),
+            }
             for p in row.points.all()
         ],
         "method": used,
@@ -169,7 +176,14 @@ def jobs_per_tech_per_week(*, district_codes: list[str], as_of: date) -> dict[st
     return {c: (per.get(c) or overall) * weekly if (per.get(c) or overall) else None for c in district_codes}
 
 
-def hiring_plan(*, weeks: int = 12, region: str | None = None, district: str | None = None, trade: str | None = None, as_of: date | None = None) -> list[dict]:
+def hiring_plan(
+    *,
+    weeks: int = 12,
+    region: str | None = None,
+    district: str | None = None,
+    trade: str | None = None,
+    as_of: date | None = None,
+) -> list[dict]:
     """Per district: demand-driven requirement vs expected headcount over the next ``weeks`` weeks.
 
     required = forecast demand ÷ (jobs per technician per week × weeks); expected headcount =
@@ -195,12 +209,18 @@ def hiring_plan(*, weeks: int = 12, region: str | None = None, district: str | N
     codes = [d.code for d in districts]
     run = forecast_run_latest(metric="demand")
     if run is None:
-        raise NoForecastError("no completed demand forecast yet; start one with run_forecasts (or the Run forecasts button)")
+        raise NoForecastError(
+            "no completed demand forecast yet; start one with run_forecasts (or the Run forecasts button)"
+        )
     if weeks > run.horizon:
         raise ForecastInputError(f"weeks must be at most {run.horizon}, the horizon of the latest demand forecast")
     demand: dict[str, tuple[float, float, float]] = {}
     pts = ForecastPoint.objects.filter(
-        series__run=run, series__metric="demand", series__level="district", series__key__in=codes, series__status=SeriesStatus.DONE
+        series__run=run,
+        series__metric="demand",
+        series__level="district",
+        series__key__in=codes,
+        series__status=SeriesStatus.DONE,
     ).order_by("series__key", "ds")
     taken: dict[str, int] = {}
     for p in pts.values("series__key", "yhat", "yhat_lower", "yhat_upper"):
@@ -265,7 +285,9 @@ def hiring_plan(*, weeks: int = 12, region: str | None = None, district: str | N
             row["hires_needed"] = max(0, math.ceil(req - expected - 1e-9))
         else:
             row["hires_needed"] = None
-            row["note"] = row["note"] or ("no demand forecast for this district" if y is None else "no snapshots to measure jobs per technician")
+            row["note"] = row["note"] or (
+                "no demand forecast for this district" if y is None else "no snapshots to measure jobs per technician"
+            )
         plan.append(row)
     return plan
 

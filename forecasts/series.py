@@ -43,7 +43,9 @@ def today() -> date:
 
 def period_start(d, frequency: str) -> pd.Timestamp:
     ts = pd.Timestamp(d)
-    return (ts - pd.Timedelta(days=ts.weekday())).normalize() if frequency == "weekly" else ts.replace(day=1).normalize()
+    return (
+        (ts - pd.Timedelta(days=ts.weekday())).normalize() if frequency == "weekly" else ts.replace(day=1).normalize()
+    )
 
 
 def last_complete_period(as_of: date, frequency: str) -> pd.Timestamp:
@@ -95,7 +97,9 @@ def district_frame(metric: str, *, as_of: date | None = None, frequency: str = "
         start = max(period_start(bounds["lo"], frequency), _window_start(end, frequency))
         idx = _index(start, end, frequency)
         frame = pd.DataFrame(0.0, index=idx, columns=districts)
-        qs = DemandWeek.objects.filter(week_start__gte=start.date(), week_start__lte=(end + pd.Timedelta(days=40)).date())
+        qs = DemandWeek.objects.filter(
+            week_start__gte=start.date(), week_start__lte=(end + pd.Timedelta(days=40)).date()
+        )
         for code, ws, jobs in qs.values_list("district__code", "week_start", "jobs_requested"):
             p = period_start(ws, frequency)
             if p in frame.index:
@@ -116,7 +120,9 @@ def district_frame(metric: str, *, as_of: date | None = None, frequency: str = "
     frame = pd.DataFrame(0.0, index=idx, columns=districts)
     if len(idx) == 0:
         return frame
-    period_ends = (idx + pd.DateOffset(weeks=1) if frequency == "weekly" else idx + pd.DateOffset(months=1)) - pd.Timedelta(days=1)
+    period_ends = (
+        idx + pd.DateOffset(weeks=1) if frequency == "weekly" else idx + pd.DateOffset(months=1)
+    ) - pd.Timedelta(days=1)
     ends = np.array(period_ends.date, dtype="datetime64[D]")
     by_district: dict[str, tuple[list, list]] = {c: ([], []) for c in districts}
     for code, hired, left in Technician.objects.values_list("district__code", "hire_date", "termination_date"):
@@ -145,7 +151,9 @@ def hierarchy(*, level: str = "district") -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def build_series(metric: str, *, level: str = "district", as_of: date | None = None, frequency: str = "weekly") -> list[SeriesSpec]:
+def build_series(
+    metric: str, *, level: str = "district", as_of: date | None = None, frequency: str = "weekly"
+) -> list[SeriesSpec]:
     """Every series of one metric, from ``level`` up to the company, each a (ds, y) frame."""
     frame = district_frame(metric, as_of=as_of, frequency=frequency)
     region_of = dict(District.objects.values_list("code", "region__code"))

@@ -54,6 +54,7 @@ def forecast_run_start(
     method: str = "prophet",
     reconciliation: str = "mint",
     requested_by=None,
+    enqueue: bool = True,
 ) -> ForecastRun:
     """Create a queued run and enqueue it once the transaction commits. ``metric=None`` = all metrics."""
     horizon = settings.FORECAST_HORIZON_WEEKS if horizon is None else horizon
@@ -64,7 +65,9 @@ def forecast_run_start(
     _check("method", method, METHODS)
     _check("reconciliation", reconciliation, RECONCILIATIONS)
     if not isinstance(horizon, int) or not 1 <= horizon <= settings.FORECAST_MAX_HORIZON:
-        raise ForecastInputError(f"horizon must be between 1 and {settings.FORECAST_MAX_HORIZON} periods (got {horizon!r})")
+        raise ForecastInputError(
+            f"horizon must be between 1 and {settings.FORECAST_MAX_HORIZON} periods (got {horizon!r})"
+        )
     if level == "company" and reconciliation != "none":
         reconciliation = "none"  # a single series has nothing to reconcile
     user = requested_by if getattr(requested_by, "is_authenticated", False) else None
@@ -78,9 +81,20 @@ def forecast_run_start(
         interval_width=settings.FORECAST_INTERVAL_WIDTH,
         requested_by=user,
     )
-    from forecasts.tasks import forecast_run_execute
+    if enqueue:
+        from forecasts.tasks import forecast_run_execute
 
-    transaction.on_commit(lambda: forecast_run_execute.delay(str(run.id)))
+        transaction.on_commit(lambda: forecast_run_execute.delay(str(run.id)))
+    return run
+
+
+def forecast_run_sync(**kwargs) -> ForecastRun:
+    """Create and execute a run in this process, series one after another (management command --sync)."""
+    run = forecast_run_start(**kwargs, enqueue=False)
+    for series_id in forecast_run_prepare(run_id=run.id):
+        forecast_series_fit(series_id=series_id)
+    forecast_run_maybe_finalise(run_id=run.id)
+    run.refresh_from_db()
     return run
 
 
@@ -94,9 +108,20 @@ def forecast_run_prepare(*, run_id) -> list[int]:
             rows = []
             for metric in run.metrics:
                 for spec in build_series(metric, level=run.level, frequency=run.frequency):
-                    hist = [{"ds": d.date().isoformat(), "y": float(y)} for d, y in zip(spec.history["ds"], spec.history["y"], strict=True)]
+                    hist = [
+                        {"ds": d.date().isoformat(), "y": float(y)}
+                        for d, y in zip(spec.history["ds"], spec.history["y"], strict=True)
+                    ]
                     rows.append(
-                        ForecastSeries(run=run, metric=metric, level=spec.level, key=spec.key, name=spec.name, parent_key=spec.parent_key, history=hist)
+                        ForecastSeries(
+                            run=run,
+                            metric=metric,
+                            level=spec.level,
+                            key=spec.key,
+                            name=spec.name,
+                            parent_key=spec.parent_key,
+                            history=hist,
+                        )
                     )
             ForecastSeries.objects.bulk_create(rows, ignore_conflicts=True)
             run.status = RunStatus.RUNNING
@@ -127,7 +152,12 @@ def forecast_series_fit(*, series_id: int) -> str:
             method=run.method,
             folds=settings.FORECAST_BACKTEST_FOLDS,
         )
-        fields = {"status": SeriesStatus.DONE, "fit": result, "backtest": result["backtest"], "method_used": result["method_used"]}
+        fields = {
+            "status": SeriesStatus.DONE,
+            "fit": result,
+            "backtest": result["backtest"],
+            "method_used": result["method_used"],
+        }
     except SeriesTooShort as exc:
         fields = {"status": SeriesStatus.SKIPPED, "failure_reason": f"skipped: {exc}"}
     except Exception as exc:  # noqa: BLE001 - a failed series is recorded and must not fail the others
@@ -135,7 +165,9 @@ def forecast_series_fit(*, series_id: int) -> str:
         fields = {"status": SeriesStatus.FAILED, "failure_reason": f"{type(exc).__name__}: {exc}"[:2000]}
     fields["seconds"] = time.perf_counter() - started
     with transaction.atomic():
-        won = ForecastSeries.objects.filter(pk=series_id, status=SeriesStatus.PENDING).update(**fields, updated_at=timezone.now())
+        won = ForecastSeries.objects.filter(pk=series_id, status=SeriesStatus.PENDING).update(
+            **fields, updated_at=timezone.now()
+        )
         if won:
             ForecastRun.objects.filter(pk=run.pk).update(series_done=F("series_done") + 1, updated_at=timezone.now())
     if won:
@@ -147,7 +179,9 @@ def forecast_run_maybe_finalise(*, run_id) -> bool:
     """Finalise the run if no series is pending and nobody else has claimed it. Returns True if this call did."""
     if ForecastSeries.objects.filter(run_id=run_id, status=SeriesStatus.PENDING).exists():
         return False
-    claimed = ForecastRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(status=RunStatus.RECONCILING, updated_at=timezone.now())
+    claimed = ForecastRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.RECONCILING, updated_at=timezone.now()
+    )
     if not claimed:
         return False
     progress_push(run_id=run_id)
@@ -155,7 +189,9 @@ def forecast_run_maybe_finalise(*, run_id) -> bool:
         forecast_run_finalise(run_id=run_id)
     except Exception as exc:  # noqa: BLE001 - record it on the run
         log.exception("finalising forecast run %s failed", run_id)
-        ForecastRun.objects.filter(pk=run_id).update(status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now())
+        ForecastRun.objects.filter(pk=run_id).update(
+            status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+        )
     progress_push(run_id=run_id)
     return True
 
@@ -205,7 +241,14 @@ def _fold_effect(rows, methods, s, how, season) -> list[dict]:
         for i, r in enumerate(rows):
             fold = r.fit["folds"][j]
             lower, upper = _shift_intervals(fold[methods[i]], recon[i])
-            scores[i].append(score(fold["actual"], {"yhat": recon[i], "lower": lower, "upper": upper}, fold["train_tail"], season=season))
+            scores[i].append(
+                score(
+                    fold["actual"],
+                    {"yhat": recon[i], "lower": lower, "upper": upper},
+                    fold["train_tail"],
+                    season=season,
+                )
+            )
     return [summarise(sc) if sc else {} for sc in scores]
 
 
@@ -234,13 +277,17 @@ def forecast_run_finalise(*, run_id) -> None:
             recon, info = _reconcile_mix(rows, used, s, how, lambda r, m: r.fit["methods"][m])
             effect = _fold_effect(rows, used, s, how, season)
             has_prophet = all("prophet" in r.fit["methods"] for r in rows)
-            prophet_effect = _fold_effect(rows, ["prophet"] * len(rows), s, how, season) if has_prophet else [{} for _ in rows]
+            prophet_effect = (
+                _fold_effect(rows, ["prophet"] * len(rows), s, how, season) if has_prophet else [{} for _ in rows]
+            )
             points, beats = [], 0
             for i, r in enumerate(rows):
                 fc = r.fit["methods"][r.method_used]
                 lower, upper = _shift_intervals(fc, recon[i])
                 points += [
-                    ForecastPoint(series=r, ds=ds, yhat=float(recon[i][k]), yhat_lower=float(lower[k]), yhat_upper=float(upper[k]))
+                    ForecastPoint(
+                        series=r, ds=ds, yhat=float(recon[i][k]), yhat_lower=float(lower[k]), yhat_upper=float(upper[k])
+                    )
                     for k, ds in enumerate(fc["ds"])
                 ]
                 bt = dict(r.backtest)

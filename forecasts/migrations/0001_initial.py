@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,80 +15,130 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ForecastRun',
+            name="ForecastRun",
             fields=[
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('metric', models.CharField(blank=True, help_text='Empty = all metrics.', max_length=40)),
-                ('level', models.CharField(default='district', help_text='Bottom level of the hierarchy.', max_length=10)),
-                ('horizon', models.PositiveSmallIntegerField(default=12)),
-                ('frequency', models.CharField(default='weekly', max_length=10)),
-                ('method', models.CharField(default='prophet', max_length=20)),
-                ('reconciliation', models.CharField(default='mint', max_length=12)),
-                ('interval_width', models.FloatField(default=0.8)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('reconciling', 'Reconciling'), ('completed', 'Completed'), ('failed', 'Failed')], default='queued', max_length=12)),
-                ('series_total', models.PositiveIntegerField(default=0)),
-                ('series_done', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('backtest', models.JSONField(blank=True, default=dict, help_text='Run-level accuracy summary.')),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("metric", models.CharField(blank=True, help_text="Empty = all metrics.", max_length=40)),
+                (
+                    "level",
+                    models.CharField(default="district", help_text="Bottom level of the hierarchy.", max_length=10),
+                ),
+                ("horizon", models.PositiveSmallIntegerField(default=12)),
+                ("frequency", models.CharField(default="weekly", max_length=10)),
+                ("method", models.CharField(default="prophet", max_length=20)),
+                ("reconciliation", models.CharField(default="mint", max_length=12)),
+                ("interval_width", models.FloatField(default=0.8)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("reconciling", "Reconciling"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("series_total", models.PositiveIntegerField(default=0)),
+                ("series_done", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("backtest", models.JSONField(blank=True, default=dict, help_text="Run-level accuracy summary.")),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ForecastSeries',
+            name="ForecastSeries",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('metric', models.CharField(max_length=40)),
-                ('level', models.CharField(max_length=10)),
-                ('key', models.CharField(help_text="District or region code; 'company' for the top.", max_length=30)),
-                ('name', models.CharField(max_length=100)),
-                ('parent_key', models.CharField(blank=True, max_length=30)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('done', 'Done'), ('skipped', 'Skipped'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('failure_reason', models.TextField(blank=True)),
-                ('method_used', models.CharField(blank=True, max_length=20)),
-                ('reconciliation', models.CharField(blank=True, max_length=12)),
-                ('history', models.JSONField(default=list, help_text='[{ds, y}] the series was fitted on.')),
-                ('fit', models.JSONField(blank=True, default=dict, help_text='Base forecasts, residuals and fold forecasts (internal).')),
-                ('backtest', models.JSONField(blank=True, default=dict)),
-                ('seconds', models.FloatField(default=0)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='series', to='forecasts.forecastrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("metric", models.CharField(max_length=40)),
+                ("level", models.CharField(max_length=10)),
+                ("key", models.CharField(help_text="District or region code; 'company' for the top.", max_length=30)),
+                ("name", models.CharField(max_length=100)),
+                ("parent_key", models.CharField(blank=True, max_length=30)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("done", "Done"),
+                            ("skipped", "Skipped"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("failure_reason", models.TextField(blank=True)),
+                ("method_used", models.CharField(blank=True, max_length=20)),
+                ("reconciliation", models.CharField(blank=True, max_length=12)),
+                ("history", models.JSONField(default=list, help_text="[{ds, y}] the series was fitted on.")),
+                (
+                    "fit",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Base forecasts, residuals and fold forecasts (internal)."
+                    ),
+                ),
+                ("backtest", models.JSONField(blank=True, default=dict)),
+                ("seconds", models.FloatField(default=0)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="series", to="forecasts.forecastrun"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['metric', 'level', 'key'],
+                "ordering": ["metric", "level", "key"],
             },
         ),
         migrations.CreateModel(
-            name='ForecastPoint',
+            name="ForecastPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ds', models.DateField()),
-                ('yhat', models.FloatField()),
-                ('yhat_lower', models.FloatField()),
-                ('yhat_upper', models.FloatField()),
-                ('series', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='points', to='forecasts.forecastseries')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ds", models.DateField()),
+                ("yhat", models.FloatField()),
+                ("yhat_lower", models.FloatField()),
+                ("yhat_upper", models.FloatField()),
+                (
+                    "series",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="points",
+                        to="forecasts.forecastseries",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['series', 'ds'],
+                "ordering": ["series", "ds"],
             },
         ),
         migrations.AddIndex(
-            model_name='forecastrun',
-            index=models.Index(fields=['status', '-created_at'], name='forecasts_f_status_07863a_idx'),
+            model_name="forecastrun",
+            index=models.Index(fields=["status", "-created_at"], name="forecasts_f_status_07863a_idx"),
         ),
         migrations.AddConstraint(
-            model_name='forecastseries',
-            constraint=models.UniqueConstraint(fields=('run', 'metric', 'level', 'key'), name='forecast_series_unique'),
+            model_name="forecastseries",
+            constraint=models.UniqueConstraint(fields=("run", "metric", "level", "key"), name="forecast_series_unique"),
         ),
         migrations.AddConstraint(
-            model_name='forecastpoint',
-            constraint=models.UniqueConstraint(fields=('series', 'ds'), name='forecast_point_unique'),
+            model_name="forecastpoint",
+            constraint=models.UniqueConstraint(fields=("series", "ds"), name="forecast_point_unique"),
         ),
     ]

@@ -7,7 +7,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.factories import CandidateFactory, DemandWeekFactory, DistrictFactory, RegionFactory, SnapshotFactory, TechnicianFactory
+from tests.factories import (
+    CandidateFactory,
+    DemandWeekFactory,
+    DistrictFactory,
+    RegionFactory,
+    SnapshotFactory,
+    TechnicianFactory,
+)
 
 AS_OF = date(2025, 6, 4)  # a Wednesday; last complete week starts Monday 2025-05-26
 WEEKS = 70
@@ -47,3 +54,29 @@ def small_hierarchy(db, settings):
             SnapshotFactory(technician=tech, month=date(2025, 5, 1), jobs_completed=52)
     CandidateFactory(district=districts[0], stage="accepted", expected_start_date=AS_OF + timedelta(weeks=2))
     return {"districts": districts, "regions": [west, east], "first_week": first}
+
+
+@pytest.fixture
+def as_of(monkeypatch):
+    """Freeze "today" for series building at AS_OF."""
+    import forecasts.series as series_mod
+
+    monkeypatch.setattr(series_mod, "today", lambda: AS_OF)
+    return AS_OF
+
+
+def make_completed_run(
+    *, demand: dict[str, list[tuple[float, float, float]]], horizon: int = 4, start: date | None = None
+):
+    """A completed demand run with hand-made points per district: {code: [(yhat, lower, upper), ...]}."""
+    from forecasts.models import ForecastPoint, ForecastRun, ForecastSeries
+
+    start = start or monday(AS_OF)
+    run = ForecastRun.objects.create(metric="demand", horizon=horizon, status="completed")
+    for code, values in demand.items():
+        s = ForecastSeries.objects.create(
+            run=run, metric="demand", level="district", key=code, name=code, status="done", method_used="prophet"
+        )
+        for i, (y, lo, hi) in enumerate(values):
+            ForecastPoint.objects.create(series=s, ds=start + timedelta(weeks=i), yhat=y, yhat_lower=lo, yhat_upper=hi)
+    return run
