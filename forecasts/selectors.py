@@ -10,7 +10,7 @@ import math
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, F, Q
 
 from forecasts.models import LEVELS, METRICS, ForecastPoint, ForecastRun, ForecastSeries, RunStatus, SeriesStatus
 from technicians.models import CandidateStage, District, Region, Technician, TechnicianSnapshot
@@ -57,7 +57,7 @@ def forecast_run_latest(*, metric: str | None = None) -> ForecastRun | None:
     qs = ForecastRun.objects.filter(status=RunStatus.COMPLETED)
     if metric:
         qs = qs.filter(Q(metric="") | Q(metric=metric))
-    return qs.order_by("-finished_at", "-created_at").first()
+    return qs.order_by(F("finished_at").desc(nulls_last=True), "-created_at").first()
 
 
 def forecast_run_has_completed() -> bool:
@@ -70,7 +70,7 @@ def _series_row(*, metric: str, level: str, key: str, run_id=None) -> ForecastSe
     )
     if run_id is not None:
         qs = qs.filter(run_id=run_id)
-    row = qs.order_by("-run__finished_at", "-run__created_at").first()
+    row = qs.order_by(F("run__finished_at").desc(nulls_last=True), "-run__created_at").first()
     if row is None:
         where = f"run {run_id}" if run_id else "any completed run"
         raise NoForecastError(f"no forecast for {metric} / {level} {key} in {where}; start one with run_forecasts")
