@@ -22,6 +22,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)  # "Importing plotly failed" at import: not used
+
 
 def _quiet() -> None:
     """cmdstanpy installs its own INFO handler on import; silence it (and prophet's plotting notice)."""

@@ -232,6 +232,11 @@ def hiring_plan(
         demand[k] = (y + p["yhat"], lo + p["yhat_lower"], hi + p["yhat_upper"])
     model = None if trade else _departures_from_model(as_of)
     source = "retention model" if model is not None else "historical rate"
+    if model is not None and getattr(settings, "RETENTION_HORIZON_DAYS", None):
+        # retention scores are P(leave within RETENTION_HORIZON_DAYS): rescale the expected count to
+        # the plan's window (constant-hazard approximation)
+        factor = weeks * 7 / settings.RETENTION_HORIZON_DAYS
+        model = {k: v * factor for k, v in model.items()}
     departures = model if model is not None else _historical_departures(as_of=as_of, weeks=weeks, trade=trade)
     active = Technician.objects.active(as_of)
     if trade:
