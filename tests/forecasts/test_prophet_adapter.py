@@ -3,7 +3,15 @@ import pandas as pd
 import pytest
 
 from forecasts.baselines import seasonal_naive
-from forecasts.prophet import PROFILES, SeriesTooShort, forecast, holiday_frame
+from forecasts.prophet import (
+    PROFILES,
+    SeriesTooShort,
+    build_model,
+    fast_predict,
+    forecast,
+    holiday_frame,
+    with_regressors,
+)
 
 
 def _frame(values):
@@ -48,3 +56,12 @@ def test_seasonal_naive_repeats_last_season():
     assert out["yhat"].tolist() == [8, 9, 10]  # n=60, season 52: the values 52 weeks earlier
     short = seasonal_naive(_frame([3.0, 4.0, 5.0]), horizon=2).forecast
     assert short["yhat"].tolist() == [5.0, 5.0]
+
+
+@pytest.mark.parametrize("profile", ["headcount", "demand"])  # additive and multiplicative seasonality
+def test_fast_path_equals_prophet_predict(profile):
+    y = 50 + 10 * np.sin(np.arange(70) * 2 * np.pi / 52) + np.random.default_rng(3).normal(0, 1, 70)
+    model = build_model(PROFILES[profile], interval_width=0.8, uncertainty_samples=0)
+    model.fit(with_regressors(_frame(y), "weekly"))
+    future = with_regressors(model.make_future_dataframe(periods=8, freq="W-MON"), "weekly")
+    assert fast_predict(model, future) == pytest.approx(model.predict(future)["yhat"].to_numpy(), rel=1e-9, abs=1e-9)
