@@ -42,6 +42,7 @@ def _quiet() -> None:
 FREQ = {"weekly": "W-MON", "monthly": "MS"}
 SEASON = {"weekly": 52, "monthly": 12}
 MIN_HISTORY = {"weekly": 26, "monthly": 12}
+MAX_ITER = 1000  # cap on the optimiser's iterations (a pathological series must not hold a worker for minutes)
 
 
 class SeriesTooShort(ValueError):
@@ -126,7 +127,19 @@ def _prepare(history: pd.DataFrame, frequency: str) -> pd.DataFrame:
     return df
 
 
-def build_model(profile: Profile, *, interval_width: float, uncertainty_samples: int):
+def yearly_order(n_periods: int, frequency: str) -> int:
+    """Fourier order of the yearly seasonality for a history of ``n_periods``.
+
+    Two years or more: Prophet's default 10. One to two years: 4 (a smooth annual shape — 20
+    coefficients on ~60 points makes the optimiser crawl). Under a year: none (it can't be learnt).
+    """
+    season = SEASON[frequency]
+    if n_periods >= 2 * season:
+        return 10
+    return 4 if n_periods >= season else 0
+
+
+def build_model(profile: Profile, *, interval_width: float, uncertainty_samples: int, yearly: int = 10):
     from prophet import Prophet
 
     _quiet()
@@ -134,7 +147,7 @@ def build_model(profile: Profile, *, interval_width: float, uncertainty_samples:
         growth=profile.growth,
         changepoint_prior_scale=profile.changepoint_prior_scale,
         seasonality_mode=profile.seasonality_mode,
-        yearly_seasonality=True,
+        yearly_seasonality=yearly if yearly else False,
         weekly_seasonality=False,
         daily_seasonality=False,
         interval_width=interval_width,
@@ -201,8 +214,13 @@ def forecast(
         # A constant series: Prophet's optimiser has nothing to learn; the forecast is the constant.
         return _constant(df, horizon=horizon, frequency=frequency)
     sampled = intervals == "sampled"
-    model = build_model(profile, interval_width=interval_width, uncertainty_samples=1000 if sampled else 0)
-    model.fit(with_regressors(fit_df, frequency))
+    model = build_model(
+        profile,
+        interval_width=interval_width,
+        uncertainty_samples=1000 if sampled else 0,
+        yearly=yearly_order(len(df), frequency),
+    )
+    model.fit(with_regressors(fit_df, frequency), iter=MAX_ITER)
     future = with_regressors(
         pd.concat(
             [

@@ -28,13 +28,15 @@ def test_forecasts_of_a_count_falling_to_zero_are_never_negative():
 
 
 def test_forecast_continues_weekly_mondays_after_the_history():
-    out = forecast(_frame(np.arange(40, dtype=float) + 5), horizon=3).forecast
+    y = np.arange(40, dtype=float) + 5 + np.random.default_rng(1).normal(0, 0.5, 40)
+    out = forecast(_frame(y), horizon=3).forecast
     assert list(out["ds"]) == list(pd.date_range("2024-10-07", periods=3, freq="W-MON"))
     assert out["yhat"].iloc[0] == pytest.approx(45, abs=2)
 
 
 def test_sampled_intervals_are_available_on_request():
-    out = forecast(_frame(np.sin(np.arange(40)) * 3 + 10), horizon=4, intervals="sampled").forecast
+    y = np.sin(np.arange(40)) * 3 + 10
+    out = forecast(_frame(y), horizon=4, intervals="sampled").forecast
     assert (out["yhat_upper"] > out["yhat_lower"]).all()
 
 
@@ -65,3 +67,9 @@ def test_fast_path_equals_prophet_predict(profile):
     model.fit(with_regressors(_frame(y), "weekly"))
     future = with_regressors(model.make_future_dataframe(periods=8, freq="W-MON"), "weekly")
     assert fast_predict(model, future) == pytest.approx(model.predict(future)["yhat"].to_numpy(), rel=1e-9, abs=1e-9)
+
+
+def test_yearly_seasonality_only_with_enough_history():
+    from forecasts.prophet import yearly_order
+
+    assert (yearly_order(30, "weekly"), yearly_order(60, "weekly"), yearly_order(104, "weekly")) == (0, 4, 10)
