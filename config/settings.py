@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",
     "django_htmx",
     "channels",
     "core",
@@ -210,6 +211,9 @@ API_DEFAULT_LIMIT = env_int("API_DEFAULT_LIMIT", 50)
 SENSITIVE_NAME_TOKENS = env_list(
     "SENSITIVE_NAME_TOKENS", "pay,salary,wage,bonus,compensation,performance,rating,disciplin"
 )
+
+# --------------------------------------------------------------------------- technicians: CSV import
+TECHNICIANS_IMPORT_MAX_BYTES = env_int("TECHNICIANS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
 # --------------------------------------------------------------------------- predictions
 MODEL_STORE = Path(os.environ.get("MODEL_STORE", VAR_DIR / "models"))
