@@ -1,1 +1,210 @@
-from django.db import models  # noqa: F401
+"""Model registry, stored scores and retention programs.
+
+A ``TrainedModel`` row is one training run; it becomes usable (``ready``) only when its artifact
+is on disk with a recorded SHA-256, and at most one version per type is ``active`` (a partial
+unique constraint, so the database — not the code — guarantees it).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models.functions import Now
+
+from core.models import TimeStamped
+
+
+class ModelType(models.TextChoices):
+    RETENTION = "retention", "Retention risk"
+    QUALITY_OF_HIRE = "quality_of_hire", "Quality of hire"
+
+
+class Algorithm(models.TextChoices):
+    EBM = "ebm", "Explainable Boosting Machine"
+    TREE = "tree", "Shallow decision tree"
+
+
+class ModelStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    TRAINING = "training", "Training"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+    ACTIVE = "active", "Active"
+    ARCHIVED = "archived", "Archived"
+
+
+class TrainedModel(TimeStamped):
+    """One training run of one model type. ``run_id`` makes re-delivered tasks idempotent."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    run_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    model_type = models.CharField(max_length=20, choices=ModelType.choices)
+    algorithm = models.CharField(max_length=10, choices=Algorithm.choices, default=Algorithm.EBM)
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=ModelStatus.choices, default=ModelStatus.QUEUED)
+    stage = models.CharField(max_length=60, blank=True, default="queued")
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0–100")
+    error = models.TextField(blank=True)
+    window_start = models.DateField(null=True, blank=True)
+    window_end = models.DateField(null=True, blank=True)
+    features = models.JSONField(default=list, blank=True)
+    terms = models.JSONField(default=list, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    importances = models.JSONField(default=dict, blank=True)
+    shapes = models.JSONField(default=list, blank=True)
+    artifact_path = models.CharField(max_length=500, blank=True)
+    artifact_sha256 = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["model_type", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["model_type", "version"], name="trainedmodel_unique_type_version"),
+            models.UniqueConstraint(
+                fields=["model_type"],
+                condition=models.Q(status="active"),
+                name="trainedmodel_one_active_per_type",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_model_type_display()} v{self.version} ({self.algorithm}, {self.status})"
+
+    @property
+    def label(self) -> str:
+        return f"{self.model_type} v{self.version}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ModelStatus.QUEUED, ModelStatus.TRAINING)
+
+    @property
+    def artifact_file(self) -> Path:
+        """Where the artifact lives: MODEL_STORE/{model_type}/{version}/model.sav."""
+        return Path(settings.MODEL_STORE) / self.model_type / str(self.version) / "model.sav"
+
+    @property
+    def categorical(self) -> list[str]:
+        return list((self.params or {}).get("categorical", []))
+
+    @property
+    def importance_list(self) -> list[tuple[str, float]]:
+        # jsonb does not keep key order, so the ranking is re-sorted on every read
+        return sorted((self.importances or {}).items(), key=lambda kv: -kv[1])
+
+    @property
+    def ws_group(self) -> str:
+        # the Channels group that receives this run's progress events
+        return f"model_run_{self.id.hex}"
+
+
+class Prediction(models.Model):
+    """One stored score: a technician's retention risk or a candidate's quality of hire.
+
+    Explanations are stored compactly so 100k rows can be written with one binary COPY:
+    ``contributions`` is float64 little-endian aligned with the model's ``terms`` (so
+    ``intercept + sum(contributions) == logit`` exactly), ``feature_values`` the numeric inputs
+    (float64, NaN = missing) and ``category_values`` the categorical inputs, both in the order of
+    the model's ``features``. Read them with the methods below, never by hand.
+    """
+
+    model = models.ForeignKey(TrainedModel, on_delete=models.CASCADE, related_name="predictions", db_index=False)
+    technician = models.ForeignKey(
+        "technicians.Technician", on_delete=models.CASCADE, null=True, blank=True, related_name="predictions",
+        db_index=False,
+    )  # fmt: skip
+    candidate = models.ForeignKey(
+        "technicians.Candidate", on_delete=models.CASCADE, null=True, blank=True, related_name="predictions",
+        db_index=False,
+    )  # fmt: skip
+    as_of = models.DateField()
+    score = models.FloatField(help_text="Probability 0..1 (leave within horizon / still employed at 90 days).")
+    band = models.CharField(max_length=6)
+    logit = models.FloatField()
+    intercept = models.FloatField()
+    contributions = models.BinaryField()
+    feature_values = models.BinaryField()
+    category_values = ArrayField(models.TextField(), default=list, blank=True)
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["-score"]
+        indexes = [
+            # the composite indexes lead with each foreign key, so the FKs need no index of their own
+            models.Index(fields=["model", "as_of", "-score"], name="prediction_model_asof_score"),
+            models.Index(fields=["technician", "-as_of"], name="prediction_technician_asof",
+                         condition=models.Q(technician__isnull=False)),
+            models.Index(fields=["candidate", "-as_of"], name="prediction_candidate_asof",
+                         condition=models.Q(candidate__isnull=False)),
+        ]  # fmt: skip
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(technician__isnull=False) | models.Q(candidate__isnull=False),
+                name="prediction_has_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_id} {self.technician_id or self.candidate_id} {self.score:.3f}"
+
+    def contribution_list(self) -> list[float]:
+        return np.frombuffer(bytes(self.contributions), dtype="<f8").tolist()
+
+    def value_list(self, model: TrainedModel) -> list:
+        """Inputs aligned with ``model.features`` (None for missing)."""
+        nums = iter(np.frombuffer(bytes(self.feature_values), dtype="<f8").tolist())
+        cats = iter(self.category_values)
+        categorical = set(model.categorical)
+        out = []
+        for f in model.features:
+            if f in categorical:
+                out.append(next(cats, None))
+            else:
+                v = next(nums, math.nan)
+                out.append(None if math.isnan(v) else v)
+        return out
+
+    def top_contributions(self, model: TrainedModel, k: int = 5) -> list[dict]:
+        pairs = sorted(zip(model.terms, self.contribution_list(), strict=True), key=lambda t: -abs(t[1]))[:k]
+        return [{"feature": t, "contribution": c} for t, c in pairs]
+
+
+class RetentionProgram(TimeStamped):
+    """An HR-curated intervention: a cost per technician and the feature change it makes.
+
+    ``change`` maps actionable features to one operation, e.g. ``{"overtime_hours": {"cap": 8}}``,
+    ``{"pay_rate": {"multiply": 1.05}}``, ``{"training_hours": {"add": 4}}`` or
+    ``{"schedule_type": {"set": "4x10"}}``.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    cost_per_technician = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    change = models.JSONField(default=dict)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from predictions.features import validate_program_change
+
+        try:
+            validate_program_change(self.change)
+        except ValueError as exc:
+            raise ValidationError({"change": str(exc)}) from exc
