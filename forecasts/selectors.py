@@ -53,8 +53,10 @@ def forecast_run_list():
     return ForecastRun.objects.select_related("requested_by").order_by("-created_at")
 
 
-def forecast_run_latest(*, metric: str | None = None) -> ForecastRun | None:
+def forecast_run_latest(*, metric: str | None = None, frequency: str | None = None) -> ForecastRun | None:
     qs = ForecastRun.objects.filter(status=RunStatus.COMPLETED)
+    if frequency:
+        qs = qs.filter(frequency=frequency)
     if metric:
         qs = qs.filter(Q(metric="") | Q(metric=metric))
     return qs.order_by(F("finished_at").desc(nulls_last=True), "-created_at").first()
@@ -207,7 +209,7 @@ def hiring_plan(
             raise ForecastInputError(f"unknown trade {trade!r}; valid trades: {', '.join(Trade.values)}")
     districts = list(districts)
     codes = [d.code for d in districts]
-    run = forecast_run_latest(metric="demand")
+    run = forecast_run_latest(metric="demand", frequency="weekly")
     if run is None:
         raise NoForecastError(
             "no completed demand forecast yet; start one with run_forecasts (or the Run forecasts button)"
