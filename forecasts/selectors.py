@@ -67,8 +67,10 @@ def forecast_run_has_completed() -> bool:
 
 
 def _series_row(*, metric: str, level: str, key: str, run_id=None) -> ForecastSeries:
-    qs = ForecastSeries.objects.select_related("run").filter(
-        metric=metric, level=level, key=key, run__status=RunStatus.COMPLETED
+    qs = (
+        ForecastSeries.objects.select_related("run")
+        .defer("fit")
+        .filter(metric=metric, level=level, key=key, run__status=RunStatus.COMPLETED)
     )
     if run_id is not None:
         qs = qs.filter(run_id=run_id)
@@ -135,7 +137,12 @@ def forecast_run_get(*, run_id) -> ForecastRun | None:
 
 
 def run_series(*, run: ForecastRun):
-    return run.series.prefetch_related("points").select_related("run").order_by("metric", "level", "key")
+    return (
+        run.series.defer("history", "fit")
+        .prefetch_related("points")
+        .select_related("run")
+        .order_by("metric", "level", "key")
+    )
 
 
 # --------------------------------------------------------------------------- hiring plan

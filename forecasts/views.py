@@ -185,5 +185,5 @@ def run_start(request):
 @login_required
 def run_detail(request, run_id):
     run = get_object_or_404(ForecastRun, pk=run_id)
-    series = run.series.order_by("metric", "level", "key")
+    series = run.series.defer("history", "fit").order_by("metric", "level", "key")
     return render(request, "forecasts/run_detail.html", {"run": run, "series": series})
