@@ -91,3 +91,12 @@ def test_monthly_run_forecasts_month_starts(small_hierarchy, as_of):
     assert row["frequency"] == "monthly"
     assert [p["ds"][-2:] for p in row["forecast"]] == ["01", "01", "01"]
     assert all(h["ds"].endswith("-01") for h in row["history"])
+
+
+def test_region_level_run_reconciles_regions_into_the_company(small_hierarchy, as_of):
+    run = services.forecast_run_sync(
+        metric="demand", level="region", horizon=3, method="seasonal_naive", reconciliation="mint"
+    )
+    assert run.status == RunStatus.COMPLETED and run.series_total == 3
+    rows = {s.key: [p.yhat for p in s.points.all()] for s in run.series.all()}
+    assert rows["company"] == pytest.approx([w + e for w, e in zip(rows["west"], rows["east"], strict=True)])
