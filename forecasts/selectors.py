@@ -62,6 +62,21 @@ def forecast_run_latest(*, metric: str | None = None, frequency: str | None = No
     return qs.order_by(F("finished_at").desc(nulls_last=True), "-created_at").first()
 
 
+ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RECONCILING)
+
+
+def forecast_run_active() -> ForecastRun | None:
+    """The newest run that has not finished (queued, running or reconciling), if any."""
+    return ForecastRun.objects.filter(status__in=ACTIVE_STATUSES).order_by("-created_at").first()
+
+
+def forecast_run_is_stale(run: ForecastRun, *, minutes: int = 15) -> bool:
+    """No progress recorded for ``minutes``: its worker probably died (a series takes seconds)."""
+    from django.utils import timezone
+
+    return run.status in ACTIVE_STATUSES and run.updated_at < timezone.now() - timedelta(minutes=minutes)
+
+
 def forecast_run_has_completed() -> bool:
     return ForecastRun.objects.filter(status=RunStatus.COMPLETED).exists()
 

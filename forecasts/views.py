@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from forecasts import selectors, services
-from forecasts.models import METRICS, ForecastRun, RunStatus
+from forecasts.models import METRICS, ForecastRun
 from technicians.models import District, Region
 
 
@@ -44,9 +44,7 @@ def forecast_page(request):
         ctx["error"] = str(exc)
     except selectors.NoForecastError as exc:
         ctx["missing"] = str(exc)
-    ctx["active_run"] = ForecastRun.objects.filter(
-        status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RECONCILING]
-    ).first()
+    ctx["active_run"] = selectors.forecast_run_active()
     template = "forecasts/_forecast_panel.html" if request.htmx else "forecasts/forecast_page.html"
     return render(request, template, ctx, status=400 if "error" in ctx else 200)
 
@@ -167,7 +165,11 @@ def run_list(request):
 @login_required
 @require_POST
 def run_start(request):
-    active = ForecastRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RECONCILING]).first()
+    active = selectors.forecast_run_active()
+    if active and selectors.forecast_run_is_stale(active):
+        services.forecast_run_resume(run_id=active.id)
+        messages.info(request, "The unfinished forecast run had stalled; it has been resumed.")
+        return redirect("forecasts:run_list")
     if active:
         messages.info(request, "A forecast run is already in progress; its progress is shown below.")
         return redirect("forecasts:run_list")
