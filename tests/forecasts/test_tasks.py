@@ -28,11 +28,12 @@ def test_run_completes_through_a_real_worker(
     assert run.series.filter(points__isnull=False).distinct().count() == 6
 
 
-@pytest.mark.django_db(transaction=True)
-def test_scheduled_task_name_queues_an_all_metrics_run(celery_worker_live):
+def test_scheduled_task_name_queues_an_all_metrics_run(db, django_capture_on_commit_callbacks):
     from config.celery import app
 
     assert "forecasts.tasks.run_forecasts_scheduled" in app.tasks
-    run_id = app.tasks["forecasts.tasks.run_forecasts_scheduled"].apply().get()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:  # don't leave a message on the broker
+        run_id = app.tasks["forecasts.tasks.run_forecasts_scheduled"].apply().get()
     run = ForecastRun.objects.get(pk=run_id)
-    assert run.metric == "" and run.metrics[0] == "headcount"
+    assert run.metric == "" and run.metrics[0] == "headcount" and run.status == RunStatus.QUEUED
+    assert len(callbacks) == 1
