@@ -31,6 +31,7 @@ def test_run_completes_through_a_real_worker(
 def test_scheduled_task_name_queues_an_all_metrics_run(db, django_capture_on_commit_callbacks):
     from config.celery import app
 
+    app.loader.import_default_modules()  # what a worker/beat does at start: autodiscover <app>/tasks.py
     assert "forecasts.tasks.run_forecasts_scheduled" in app.tasks
     with django_capture_on_commit_callbacks(execute=False) as callbacks:  # don't leave a message on the broker
         run_id = app.tasks["forecasts.tasks.run_forecasts_scheduled"].apply().get()
