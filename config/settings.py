@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "channels",
     "core",
     "technicians",
+    "ingest",
     "predictions",
     "forecasts",
     "assistant",
@@ -253,3 +254,10 @@ SNOWFLAKE_SCHEMA = os.environ.get("SNOWFLAKE_SCHEMA", "DATA_SOURCES")
 SNOWFLAKE_PRIVATE_KEY_PATH = os.environ.get("SNOWFLAKE_PRIVATE_KEY_PATH", "")
 SNOWFLAKE_PRIVATE_KEY_PASSPHRASE = os.environ.get("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", "")
 SNOWFLAKE_CACHE_TTL = env_int("SNOWFLAKE_CACHE_TTL", 300)
+SNOWFLAKE_LOGIN_TIMEOUT = env_int("SNOWFLAKE_LOGIN_TIMEOUT", 15)  # seconds to connect + authenticate
+SNOWFLAKE_NETWORK_TIMEOUT = env_int("SNOWFLAKE_NETWORK_TIMEOUT", 120)
+SNOWFLAKE_BATCH_SIZE = env_int("SNOWFLAKE_BATCH_SIZE", 5000)  # default rows per batch (one transaction each)
+SNOWFLAKE_SYNC_MAX_RETRIES = env_int("SNOWFLAKE_SYNC_MAX_RETRIES", 3)  # when unreachable / auth fails
+SNOWFLAKE_SYNC_RETRY_BACKOFF_SECONDS = env_int("SNOWFLAKE_SYNC_RETRY_BACKOFF_SECONDS", 60)  # doubles per retry
+SNOWFLAKE_SYNC_STALE_SECONDS = env_int("SNOWFLAKE_SYNC_STALE_SECONDS", 6 * 3600)  # a 'running' run older is abandoned
+SNOWFLAKE_STATUS_CACHE_SECONDS = env_int("SNOWFLAKE_STATUS_CACHE_SECONDS", 60)  # admin reachability check

@@ -54,7 +54,7 @@ def main() -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     beat_schedule = Path(settings.VAR_DIR) / "celerybeat-schedule"
     procs = {
-        "web": [str(BIN / "uvicorn"), "config.asgi:application", "--host", HOST, "--port", PORT, "--ws", "websockets",
+        "web": [str(BIN / "uvicorn"), "config.asgi:application", "--host", HOST, "--port", PORT, "--ws", "auto",
                 "--log-level", "warning"],
         "worker": [str(BIN / "celery"), "-A", "config", "worker", "-l", "warning", "--concurrency",
                    str(settings.CELERY_WORKER_CONCURRENCY)],

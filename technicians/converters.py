@@ -65,6 +65,8 @@ def text(max_length: int, *, multiline: bool = False) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         s = value if isinstance(value, str) else str(value)
         s = s.strip()
+        if s[:1] == "'" and s[1:2] in ("=", "+", "-", "@"):
+            s = s[1:]  # undo the export's spreadsheet formula guard (technicians.exports.formula_guard)
         _check_text(s, multiline=multiline)
         if len(s) > max_length:
             raise CellError(f"is {len(s)} characters long; at most {max_length} allowed")

@@ -82,7 +82,23 @@ def _cell(value: Any) -> str:
         return str(value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return formula_guard(str(value))
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_guard(s: str) -> str:
+    """Prefix text that a spreadsheet would run as a formula with ``'`` (OWASP CSV injection).
+
+    Numbers such as ``-5`` are left alone; the importer strips the ``'`` again, so exports re-import cleanly.
+    """
+    if s.startswith(FORMULA_STARTS):
+        try:
+            float(s)
+        except ValueError:
+            return "'" + s
+    return s
 
 
 def _read_path(obj: Any, path: str) -> Any:

@@ -76,3 +76,18 @@ def test_admin_export_respects_filters_and_search(hr_client, people):
     assert ids == ["T2"]
     body = b"".join(hr_client.get(url + "?q=T1").streaming_content).decode("utf-8-sig")
     assert body.splitlines()[1].startswith("T1,")
+
+
+@pytest.mark.django_db
+def test_export_guards_spreadsheet_formulas_and_reimports_the_original_text(hr_admin, districts):
+    TechnicianFactory(
+        employee_id="T9", district=districts["phx"], notes='=HYPERLINK("http://evil")', last_name="-Smith"
+    )
+    text = export_csv(user=hr_admin, kind="technicians")
+    row = next(line for line in text.splitlines() if line.startswith("T9") or ",T9," in line or "T9," in line)
+    assert "'=HYPERLINK" in text and "'-Smith" in row
+    Technician.objects.filter(employee_id="T9").update(notes="changed", last_name="Other")
+    res = csv_import(kind="technicians", data=text.encode())
+    assert res.ok, res.rejected
+    t = Technician.objects.get(employee_id="T9")
+    assert t.notes == '=HYPERLINK("http://evil")' and t.last_name == "-Smith"
