@@ -33,7 +33,9 @@ def active_model(*, model_type: str) -> TrainedModel | None:
 
 
 def _latest_as_of(model: TrainedModel, *, on_or_before: date | None = None) -> date | None:
-    qs = Prediction.objects.filter(model=model)
+    # the subject condition lets PostgreSQL use the partial (model, as_of, subject) index
+    subject = "technician__isnull" if model.model_type == ModelType.RETENTION else "candidate__isnull"
+    qs = Prediction.objects.filter(model=model, **{subject: False})
     if on_or_before:
         qs = qs.filter(as_of__lte=on_or_before)
     return qs.aggregate(d=Max("as_of"))["d"]
@@ -101,11 +103,13 @@ def band_counts(*, region=None, district=None, trade=None) -> dict[str, int]:
 
 
 def latest_prediction_for_technician(*, user, employee_id: str) -> tuple[TrainedModel, Prediction]:
+    if "\x00" in employee_id:  # PostgreSQL rejects NUL in text: it cannot be anyone's id
+        raise Http404("No technician with that employee_id.")
     tech = technician_get_for_user(user=user, employee_id=employee_id)  # Http404 for unknown ids
     model = active_model(model_type=ModelType.RETENTION)
     if model is None:
         raise NoModelError()
-    pred = Prediction.objects.filter(model=model, technician=tech).order_by("-as_of").first()
+    pred = Prediction.objects.filter(model=model, as_of=_latest_as_of(model), technician=tech).first()
     if pred is None:
         raise NoModelError(f"No score for {employee_id} yet — they may have no snapshots, or scoring has not run.")
     pred.technician = tech
@@ -158,11 +162,13 @@ def candidate_ranking(
 
 
 def candidate_quality(*, user, candidate_id: str) -> dict[str, Any]:
+    if "\x00" in candidate_id:
+        raise Http404("No candidate with that candidate_id.")
     c = candidate_get_for_user(user=user, candidate_id=candidate_id)
     model = active_model(model_type=ModelType.QUALITY_OF_HIRE)
     if model is None:
         raise NoModelError()
-    p = Prediction.objects.filter(model=model, candidate=c).order_by("-as_of").first()
+    p = Prediction.objects.filter(model=model, as_of=_latest_as_of(model), candidate=c).first()
     if p is None:
         raise NoModelError(f"No score for candidate {candidate_id} yet (only open candidates are scored).")
     return {"candidate_id": c.candidate_id, "name": c.full_name, "district": c.district.code, "trade": c.trade,

@@ -369,12 +369,15 @@ def predictions_score(*, model_type: str, as_of: date | None = None) -> int:
         subject = "candidate"
     if frame.X.empty:
         return 0
-    scored = score_frame(fitted, frame.X, model_type)
+    # sorted by subject id, so the (model, as_of, subject) index is appended to, not split at random
+    order = np.argsort(frame.keys["subject_id"].astype(str).to_numpy(), kind="stable")
+    X, keys = frame.X.iloc[order].reset_index(drop=True), frame.keys.iloc[order].reset_index(drop=True)
+    scored = score_frame(fitted, X, model_type)
     with transaction.atomic():
         # re-scoring the same day replaces that day's rows: the nightly task is idempotent
         as_of_values = sorted(set(frame.keys["as_of"]))
         Prediction.objects.filter(model=model, as_of__in=as_of_values).delete()
-        return _copy_predictions(model, fitted, frame.X, frame.keys, scored, subject)
+        return _copy_predictions(model, fitted, X, keys, scored, subject)
 
 
 def score_payload(*, user, model_type: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -61,7 +61,8 @@ def test_suggestions_bring_high_risk_below_threshold(trained, hr_admin, settings
 
 
 def test_unknown_ids_are_404(trained, client, hr_headers):
-    for url in ("/api/v1/predictions/technicians/NOPE/risk", "/api/v1/predictions/candidates/NOPE/quality",
+    for url in ("/api/v1/predictions/technicians/NOPE/risk", "/api/v1/predictions/technicians/A%00B/risk",
+                "/api/v1/predictions/candidates/NOPE/quality",
                 "/api/v1/predictions/models/00000000-0000-0000-0000-000000000000", "/api/v1/predictions/models/not-a-uuid",
                 "/api/v1/predictions/train/00000000-0000-0000-0000-000000000000", "/api/v1/predictions/programs/999/roi"):  # fmt: skip
         r = client.get(url, headers=hr_headers)

@@ -37,6 +37,7 @@ def test_technician_panel_partial_and_full_page(trained, hr_client):
     full = hr_client.get(f"/predictions/technicians/{emp}/").content.decode()
     assert "<html" in full and 'id="prediction-panel"' in full
     assert hr_client.get("/predictions/technicians/NOPE/panel").status_code == 404
+    assert hr_client.get("/predictions/technicians/A%00B/panel").status_code == 404
 
 
 def test_what_if_form_returns_new_score_and_422_on_bad_value(trained, hr_client):
@@ -81,3 +82,9 @@ def test_programs_page_computes_roi(trained, recruiter_client):
 def test_candidates_page(world, recruiter_client):
     r = recruiter_client.get("/predictions/candidates/")
     assert r.status_code == 200 and "No active quality-of-hire model" in r.content.decode()
+
+
+def test_technician_detail_page_embeds_the_panel(trained, hr_client):
+    emp = _emp(trained)
+    html = hr_client.get(f"/technicians/{emp}/").content.decode()
+    assert f"/predictions/technicians/{emp}/panel" in html
