@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from forecasts import selectors, services
 from forecasts.models import METRICS, ForecastRun
+from technicians.exports import formula_guard
 from technicians.models import District, Region
 
 
@@ -150,7 +151,7 @@ def plan_csv_response(rows: list[dict]) -> HttpResponse:
     writer = csv.DictWriter(response, fieldnames=selectors.HIRING_PLAN_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({k: formula_guard(v) if isinstance(v, str) else v for k, v in row.items()})
     return response
 
 

@@ -60,3 +60,10 @@ def test_hr_admin_can_queue_a_run_from_django_admin(hr_client, django_capture_on
         r = hr_client.post("/admin/forecasts/forecastrun/run-now/")
     assert r.status_code == 302 and len(callbacks) == 1
     assert ForecastRun.objects.get().metric == ""
+
+
+def test_hiring_plan_csv_guards_spreadsheet_formulas(recruiter_client, db):
+    DistrictFactory(code="evil", name="=HYPERLINK(1)", region=RegionFactory(code="r1"))
+    make_completed_run(demand={"evil": [(5, 4, 6)] * 4})
+    body = recruiter_client.get("/forecasts/hiring-plan.csv?weeks=4").content.decode()
+    assert "'=HYPERLINK(1)" in body
