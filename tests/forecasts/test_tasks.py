@@ -10,8 +10,9 @@ from forecasts.models import ForecastRun, RunStatus
 
 @pytest.mark.django_db(transaction=True)
 def test_run_completes_through_a_real_worker(
-    small_hierarchy, as_of, celery_worker_live, django_capture_on_commit_callbacks
+    small_hierarchy, as_of, celery_worker_live, django_capture_on_commit_callbacks, settings
 ):
+    settings.FORECAST_CHUNK_SIZE = 2  # 6 series → 3 chunk tasks; whichever finishes last reconciles
     with django_capture_on_commit_callbacks(execute=True):
         run = services.forecast_run_start(
             metric="demand", horizon=4, method="seasonal_naive", reconciliation="bottom_up"
