@@ -47,7 +47,7 @@ def run() -> list[tuple[str, float, str]]:
         from predictions import ebm
         from predictions.features import retention_training_frame
         from predictions.models import ModelStatus, Prediction, TrainedModel
-        from predictions.services import _copy_predictions, score_frame
+        from predictions.services import _copy_buffer, _copy_predictions, encode_values, score_frame
         from technicians.demo import demo_generate
         from technicians.demo_load import demo_data_load
         from technicians.models import District
@@ -61,7 +61,7 @@ def run() -> list[tuple[str, float, str]]:
         keys = pd.DataFrame({"subject_id": ids, "as_of": date(2026, 7, 1)})
         model = TrainedModel.objects.create(
             model_type="retention", version=1, status=ModelStatus.ACTIVE, features=fitted.features,
-            terms=fitted.terms, params={"categorical": fitted.categorical},
+            terms=fitted.terms, params={"categorical": fitted.categorical, "levels": fitted.levels},
         )  # fmt: skip
 
         t_raw = _best(lambda: fitted.predict_proba(X))
@@ -73,6 +73,11 @@ def run() -> list[tuple[str, float, str]]:
                 _copy_predictions(model, fitted, X, keys, score_frame(fitted, X, "retention"), "technician")
 
         t_full = _best(full, repeat=2)
+        scored = score_frame(fitted, X, "retention")
+        exp = scored["explanation"]
+        t_buffer = _best(lambda: _copy_buffer(model.pk, keys["subject_id"].to_numpy(), date(2026, 7, 1), exp.proba,
+                                              scored["bands"], exp.logit, exp.intercept, exp.contributions,
+                                              encode_values(fitted, X)))  # fmt: skip
         assert Prediction.objects.filter(model=model).count() == N
         p = Prediction.objects.filter(model=model).first()
         assert abs(p.intercept + sum(p.contribution_list()) - p.logit) < 1e-9
@@ -83,4 +88,6 @@ def run() -> list[tuple[str, float, str]]:
         ("score + contributions + COPY to PostgreSQL rows/s", N / t_full, f"{t_full:.2f}s"),
         ("ratio stored-explanations / raw throughput (target >= 0.25)", t_raw / t_full, "end to end, same frame"),
         ("ratio in-memory explanations / raw throughput", t_raw / t_explain, "eval_terms vs predict_proba"),
+        ("  of which: build binary COPY buffer (s)", t_buffer, "numpy, no per-row Python"),
+        ("  of which: PostgreSQL COPY of 100k rows (s)", max(t_full - t_explain - t_buffer, 0), "server-side insert"),
     ]

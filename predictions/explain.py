@@ -59,7 +59,7 @@ def format_value(feature: str, value: Any) -> str:
         "overtime_trend_3m": f"An overtime change of {v:+.0f} h/week over 3 months",
         "tenure_years": f"{v:.0f} years of tenure" if v >= 1.5 else f"{v * 12:.0f} months of tenure",
         "drive_time_minutes": f"Drive time of {v:.0f} min/day",
-        "commute_miles": f"A {v:.0f}-mile commute",
+        "commute_miles": f"A commute of {v:.0f} miles",
         "csat": f"A CSAT of {v:.1f}",
         "first_time_fix_rate": f"A first-time fix rate of {v:.0%}",
         "utilization": f"Utilisation of {v:.0%}",

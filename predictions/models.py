@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Now
 
 from core.models import TimeStamped
+
+UNSEEN_LEVEL = "(unseen)"  # a category not in the training data; the model scores it as unknown
 
 
 class ModelType(models.TextChoices):
@@ -98,6 +99,10 @@ class TrainedModel(TimeStamped):
         return list((self.params or {}).get("categorical", []))
 
     @property
+    def levels(self) -> dict[str, list[str]]:
+        return dict((self.params or {}).get("levels", {}))
+
+    @property
     def importance_list(self) -> list[tuple[str, float]]:
         # jsonb does not keep key order, so the ranking is re-sorted on every read
         return sorted((self.importances or {}).items(), key=lambda kv: -kv[1])
@@ -113,9 +118,10 @@ class Prediction(models.Model):
 
     Explanations are stored compactly so 100k rows can be written with one binary COPY:
     ``contributions`` is float64 little-endian aligned with the model's ``terms`` (so
-    ``intercept + sum(contributions) == logit`` exactly), ``feature_values`` the numeric inputs
-    (float64, NaN = missing) and ``category_values`` the categorical inputs, both in the order of
-    the model's ``features``. Read them with the methods below, never by hand.
+    ``intercept + sum(contributions) == logit`` exactly) and ``feature_values`` the inputs in the
+    order of the model's ``features`` (float64; NaN = missing; a categorical input is the index of
+    its level in ``model.levels``, NaN for a level unseen in training, which the model scores like any
+    unseen level). Read them with the methods below, never by hand.
     """
 
     model = models.ForeignKey(TrainedModel, on_delete=models.CASCADE, related_name="predictions", db_index=False)
@@ -134,7 +140,6 @@ class Prediction(models.Model):
     intercept = models.FloatField()
     contributions = models.BinaryField()
     feature_values = models.BinaryField()
-    category_values = ArrayField(models.TextField(), default=list, blank=True)
     created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
@@ -164,15 +169,13 @@ class Prediction(models.Model):
 
     def value_list(self, model: TrainedModel) -> list:
         """Inputs aligned with ``model.features`` (None for missing)."""
-        nums = iter(np.frombuffer(bytes(self.feature_values), dtype="<f8").tolist())
-        cats = iter(self.category_values)
-        categorical = set(model.categorical)
+        raw = np.frombuffer(bytes(self.feature_values), dtype="<f8").tolist()
+        levels = model.levels
         out = []
-        for f in model.features:
-            if f in categorical:
-                out.append(next(cats, None))
+        for f, v in zip(model.features, raw, strict=False):
+            if f in levels:
+                out.append(UNSEEN_LEVEL if math.isnan(v) else levels[f][int(v)])
             else:
-                v = next(nums, math.nan)
                 out.append(None if math.isnan(v) else v)
         return out
 

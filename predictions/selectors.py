@@ -194,9 +194,7 @@ def expected_departures_by_district(*, as_of: date | None = None) -> dict[str, f
 def cohort_predictions(*, model: TrainedModel, region=None, district=None, trade=None, band=None) -> list[Prediction]:
     as_of = _latest_as_of(model)
     qs = Prediction.objects.filter(model=model, as_of=as_of, technician__isnull=False)
-    return list(
-        _technician_filter(qs, region, district, trade, band).only("score", "feature_values", "category_values")
-    )
+    return list(_technician_filter(qs, region, district, trade, band).only("score", "feature_values"))
 
 
 # ---------------------------------------------------------------------- models & programs
@@ -242,7 +240,7 @@ def model_to_dict(*, user, model: TrainedModel, detail: bool = False) -> dict[st
     if detail:
         data["features"] = redact(user, {f: True for f in model.features})
         data["features"] = list(data["features"])
-        data["params"] = {k: v for k, v in (model.params or {}).items() if k != "categorical"}
+        data["params"] = {k: v for k, v in (model.params or {}).items() if k not in ("categorical", "levels")}
         data["shapes"] = [s for s in model.shapes if s["feature"] in visible]
     return data
 

@@ -7,6 +7,7 @@ schedule, the assistant) goes through these functions.
 from __future__ import annotations
 
 import logging
+import struct
 import time
 import zlib
 from datetime import date
@@ -192,7 +193,7 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
             progress=100,
             features=fitted.features,
             terms=fitted.terms,
-            params={**fitted.params, "categorical": fitted.categorical},
+            params={**fitted.params, "categorical": fitted.categorical, "levels": fitted.levels},
             metrics=metrics,
             importances=fitted.importances(),
             shapes=fitted.shapes,
@@ -326,33 +327,91 @@ def score_frame(fitted: ebm.GlassBoxModel, X: pd.DataFrame, model_type: str) -> 
     return {"explanation": exp, "proba": exp.proba, "bands": band_for(exp.proba, model_type)}
 
 
+def encode_values(fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> np.ndarray:
+    """Model inputs as one float64 matrix: numbers as-is, categories as their training level index."""
+    Xp = fitted.prepare(X)
+    out = np.empty((len(Xp), len(fitted.features)), dtype="<f8")
+    for j, f in enumerate(fitted.features):
+        if f in fitted.categorical:
+            index = {level: i for i, level in enumerate(fitted.levels.get(f, []))}
+            out[:, j] = Xp[f].map(index).to_numpy(dtype="f8", na_value=np.nan)
+        else:
+            out[:, j] = Xp[f].to_numpy(dtype="f8", na_value=np.nan)
+    return out
+
+
+def decode_values(fitted: ebm.GlassBoxModel, values: np.ndarray) -> pd.DataFrame:
+    from predictions.models import UNSEEN_LEVEL
+
+    X = pd.DataFrame(values, columns=fitted.features)
+    for f in fitted.categorical:
+        levels = np.asarray([*fitted.levels.get(f, []), UNSEEN_LEVEL], dtype=object)
+        idx = X[f].to_numpy()
+        X[f] = levels[np.where(np.isnan(idx), len(levels) - 1, idx).astype(int)]
+    return X
+
+
+_PG_EPOCH = date(2000, 1, 1)
+
+
+def _copy_buffer(
+    model_id, subjects: np.ndarray, as_of: date, scores, bands, logits, intercept, contrib, values
+) -> bytes:
+    """PostgreSQL binary COPY rows built with numpy (no per-row Python): every field is fixed width
+    except the band, so rows are written band by band (subject order is kept within each band)."""
+
+    def i4(v: int) -> bytes:
+        return int(v).to_bytes(4, "big", signed=True)
+
+    def col(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a).view(np.uint8).reshape(len(a), -1)
+
+    uuid_bytes = np.frombuffer(b"".join(u.bytes for u in subjects), dtype=np.uint8).reshape(len(subjects), 16)
+    date_days = (as_of - _PG_EPOCH).days
+    c_bytes, v_bytes = contrib.shape[1] * 8, values.shape[1] * 8
+    parts = [b"PGCOPY\n\xff\r\n\x00" + i4(0) + i4(0)]
+    for band in np.unique(bands):
+        m = bands == band
+        n = int(m.sum())
+        b = str(band).encode()
+
+        def const(raw: bytes, n=n) -> np.ndarray:
+            return np.broadcast_to(np.frombuffer(raw, dtype=np.uint8), (n, len(raw)))
+
+        rows = np.concatenate([
+            const((9).to_bytes(2, "big") + i4(16) + model_id.bytes + i4(16)), uuid_bytes[m],
+            const(i4(4) + i4(date_days) + i4(8)), col(scores[m].astype(">f8")),
+            const(i4(len(b)) + b + i4(8)), col(logits[m].astype(">f8")),
+            const(i4(8) + struct.pack(">d", float(intercept)) + i4(c_bytes)), col(contrib[m].astype("<f8")),
+            const(i4(v_bytes)), col(values[m].astype("<f8")),
+        ], axis=1)  # fmt: skip
+        parts.append(rows.tobytes())
+    parts.append((-1).to_bytes(2, "big", signed=True))
+    return b"".join(parts)
+
+
 def _copy_predictions(
     model: TrainedModel, fitted: ebm.GlassBoxModel, X: pd.DataFrame, keys: pd.DataFrame, scored: dict, subject: str
 ) -> int:
-    """Bulk-write with one binary PostgreSQL COPY: floats and explanation bytes go in as-is."""
+    """Bulk-write with one binary PostgreSQL COPY."""
     exp = scored["explanation"]
-    n = len(X)
-    Xp = fitted.prepare(X)
-    numeric = [f for f in fitted.features if f not in fitted.categorical]
-    contrib = np.ascontiguousarray(exp.contributions, dtype="<f8")
-    nums = np.ascontiguousarray(Xp[numeric].to_numpy(dtype="<f8", na_value=np.nan))
-    cats = Xp[fitted.categorical].to_numpy(dtype=object).tolist() if fitted.categorical else [[]] * n
-    scores, logits, bands = exp.proba.tolist(), exp.logit.tolist(), scored["bands"].tolist()
-    subjects = keys["subject_id"].tolist()
-    as_ofs = keys["as_of"].tolist()
+    as_ofs = set(keys["as_of"])
+    if len(as_ofs) != 1:
+        raise ValueError("one scoring batch has one as-of date")
+    buf = _copy_buffer(
+        model.pk, keys["subject_id"].to_numpy(), next(iter(as_ofs)), exp.proba, np.asarray(scored["bands"]),
+        exp.logit, exp.intercept, exp.contributions, encode_values(fitted, X),
+    )  # fmt: skip
     column = "technician_id" if subject == "technician" else "candidate_id"
-    mid, intercept = model.pk, float(exp.intercept)
-    with connection.cursor() as cur:
-        with cur.cursor.copy(
+    with (
+        connection.cursor() as cur,
+        cur.cursor.copy(
             f"COPY predictions_prediction (model_id, {column}, as_of, score, band, logit, intercept, "  # noqa: S608
-            "contributions, feature_values, category_values) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(["uuid", "uuid", "date", "float8", "text", "float8", "float8", "bytea", "bytea", "text[]"])
-            write = copy.write_row
-            for i in range(n):
-                write((mid, subjects[i], as_ofs[i], scores[i], bands[i], logits[i], intercept,
-                       contrib[i].tobytes(), nums[i].tobytes(), cats[i]))  # fmt: skip
-    return n
+            "contributions, feature_values) FROM STDIN (FORMAT BINARY)"
+        ) as copy,
+    ):
+        copy.write(buf)
+    return len(X)
 
 
 def predictions_score(*, model_type: str, as_of: date | None = None) -> int:
@@ -446,13 +505,9 @@ def _validate_changes(user, changes: Any, fitted: ebm.GlassBoxModel) -> dict[str
 
 def _prediction_frame(fitted: ebm.GlassBoxModel, preds: list[Prediction]) -> pd.DataFrame:
     """The stored model inputs of many predictions as one frame (vectorised decode of the bytes)."""
-    numeric = [f for f in fitted.features if f not in fitted.categorical]
     raw = b"".join(bytes(p.feature_values) for p in preds)
-    nums = np.frombuffer(raw, dtype="<f8").reshape(len(preds), len(numeric)) if preds else np.empty((0, len(numeric)))
-    X = pd.DataFrame(nums, columns=numeric)
-    for j, c in enumerate(fitted.categorical):
-        X[c] = [p.category_values[j] if j < len(p.category_values) else None for p in preds]
-    return X[fitted.features]
+    values = np.frombuffer(raw, dtype="<f8").reshape(len(preds), len(fitted.features))
+    return decode_values(fitted, values)
 
 
 def what_if(*, user, employee_id: str, changes: dict[str, Any]) -> dict[str, Any]:

@@ -59,13 +59,17 @@
     });
   }
 
+  var sockets = {};  // one socket per run, even when the HTMX poll replaces the progress box
   function progress(root) {
-    (root || document).querySelectorAll("[data-ws-progress]:not([data-connected])").forEach(function (box) {
-      box.dataset.connected = "1";
+    (root || document).querySelectorAll("[data-ws-progress]").forEach(function (el) {
+      var url = el.dataset.wsProgress;
+      if (sockets[url] || ["ready", "active", "failed"].indexOf(el.dataset.status) >= 0) return;
       var proto = location.protocol === "https:" ? "wss://" : "ws://";
-      var ws = new WebSocket(proto + location.host + box.dataset.wsProgress);
+      var ws = sockets[url] = new WebSocket(proto + location.host + url);
       ws.onmessage = function (e) {
         var m = JSON.parse(e.data);
+        var box = document.querySelector('[data-ws-progress="' + url + '"]');
+        if (!box) return;
         var bar = box.querySelector(".progress > span"); if (bar) bar.style.width = (m.progress || 0) + "%";
         var st = box.querySelector(".stage"); if (st) st.textContent = m.stage + " · " + (m.progress || 0) + "%";
         box.dataset.status = m.status;

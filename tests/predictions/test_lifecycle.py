@@ -127,3 +127,19 @@ def test_model_train_rejects_unknown_type_and_params(db):
         services.model_train(model_type="nope")
     with pytest.raises(ValueError, match="unknown ebm parameter"):
         services.model_train(model_type="retention", params={"bogus": 1})
+
+
+def test_stored_inputs_round_trip_and_unseen_categories_score_like_unknown(trained):
+    from predictions.features import retention_scoring_frame
+    from predictions.models import UNSEEN_LEVEL
+    from predictions.services import decode_values, encode_values, load_fitted
+
+    fitted = load_fitted(trained)
+    frame = retention_scoring_frame()
+    X = fitted.prepare(frame.X)
+    back = decode_values(fitted, encode_values(fitted, X))
+    np.testing.assert_allclose(fitted.predict_proba(back), fitted.predict_proba(X), atol=1e-12)
+    X.loc[0, "schedule_type"] = "never-seen"
+    back = decode_values(fitted, encode_values(fitted, X))
+    assert back.loc[0, "schedule_type"] == UNSEEN_LEVEL
+    assert abs(fitted.predict_proba(back.head(1))[0] - fitted.predict_proba(X.head(1))[0]) < 1e-12

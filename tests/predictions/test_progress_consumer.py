@@ -41,3 +41,22 @@ def test_progress_socket_refuses_anonymous():
     m = model_train(model_type="retention", enqueue=False)
     connected, code, _ = async_to_sync(_session)(m, AnonymousUser(), {})
     assert not connected and code == 4401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_route_is_mounted_in_the_asgi_application():
+    from config.asgi import application
+
+    m = model_train(model_type="retention", enqueue=False)
+
+    async def go():
+        comm = WebsocketCommunicator(
+            application,
+            f"/ws/predictions/models/{m.id}/",
+            headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
+        )
+        connected, code = await comm.connect()
+        return connected, code
+
+    connected, code = async_to_sync(go)()
+    assert not connected and code == 4401  # reached our consumer (anonymous is refused), not a routing error
