@@ -1,0 +1,80 @@
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import path
+
+from forecasts import selectors, services
+from forecasts.models import ForecastPoint, ForecastRun, ForecastSeries
+
+
+class ForecastSeriesInline(admin.TabularInline):
+    model = ForecastSeries
+    fields = ("metric", "level", "key", "status", "method_used", "reconciliation", "failure_reason", "seconds")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(ForecastRun)
+class ForecastRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "metric",
+        "method",
+        "reconciliation",
+        "horizon",
+        "status",
+        "series_done",
+        "series_total",
+        "requested_by",
+    )
+    list_filter = ("status", "metric", "method")
+    readonly_fields = [f.name for f in ForecastRun._meta.fields]
+    inlines = [ForecastSeriesInline]
+    actions = ["run_again"]
+    change_list_template = "admin/forecasts/forecastrun/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_urls(self):
+        return [
+            path("run-now/", self.admin_site.admin_view(self.run_now), name="forecasts_forecastrun_run_now"),
+            *super().get_urls(),
+        ]
+
+    def run_now(self, request):
+        """POST: queue a run of every metric with the default settings."""
+        if request.method != "POST" or not self.has_change_permission(request):
+            return redirect("admin:forecasts_forecastrun_changelist")
+        run = services.forecast_run_start(metric=None, requested_by=request.user)
+        self.message_user(request, f"Queued forecast run {run.id} (all metrics).")
+        return redirect("admin:forecasts_forecastrun_changelist")
+
+    @admin.action(description="Run forecasts again with these settings")
+    def run_again(self, request, queryset):
+        for run in queryset:
+            try:
+                services.forecast_run_start(
+                    metric=run.metric or None, level=run.level, horizon=run.horizon, frequency=run.frequency,
+                    method=run.method, reconciliation=run.reconciliation, requested_by=request.user,
+                )  # fmt: skip
+            except selectors.ForecastInputError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return
+        self.message_user(request, f"Queued {queryset.count()} forecast run(s).")
+
+
+@admin.register(ForecastSeries)
+class ForecastSeriesAdmin(admin.ModelAdmin):
+    list_display = ("run", "metric", "level", "key", "status", "method_used", "reconciliation", "seconds")
+    list_filter = ("status", "metric", "level")
+    readonly_fields = [f.name for f in ForecastSeries._meta.fields if f.name not in ("history", "fit")]
+    exclude = ("history", "fit")
+
+
+@admin.register(ForecastPoint)
+class ForecastPointAdmin(admin.ModelAdmin):
+    list_display = ("series", "ds", "yhat", "yhat_lower", "yhat_upper")
+    list_select_related = ("series",)
+    readonly_fields = ("series", "ds", "yhat", "yhat_lower", "yhat_upper")
