@@ -239,6 +239,7 @@ ASSISTANT_CONTEXT_TTL_SECONDS = env_int("ASSISTANT_CONTEXT_TTL_SECONDS", 6 * 360
 ASSISTANT_EMBEDDER = os.environ.get("ASSISTANT_EMBEDDER", "auto")  # auto | local | openai
 ASSISTANT_HNSW_EF_SEARCH = env_int("ASSISTANT_HNSW_EF_SEARCH", 80)
 ASSISTANT_OFFLINE = env_bool("ASSISTANT_OFFLINE", False)  # force the built-in planner even with a key
+LOGGING["loggers"]["httpx2"] = {"level": "WARNING"}  # the openai client's HTTP library logs every request at INFO
 
 # --------------------------------------------------------------------------- snowflake
 SNOWFLAKE_ACCOUNT = os.environ.get("SNOWFLAKE_ACCOUNT", "")

@@ -90,3 +90,15 @@ def policy_docs(db, settings):
     knowledge_document_embed(document_id=a.pk)
     knowledge_document_embed(document_id=b.pk)
     return [a, b]
+
+
+@pytest.fixture
+def close_async_db_connections():
+    """Close DB connections opened by database_sync_to_async's worker thread (so the test DB can be dropped)."""
+    yield
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    asyncio.run(sync_to_async(connections.close_all, thread_sensitive=True)())

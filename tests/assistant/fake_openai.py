@@ -88,6 +88,10 @@ class FakeOpenAI:
             {"kind": "tools", "calls": list(calls), "pieces": pieces, "text": text_before, "usage": usage}
         )
 
+    def reply_echo_tools(self):
+        """A 'model' that repeats every tool result it was given (worst case for data leaks)."""
+        self.script.append({"kind": "echo_tools"})
+
     def reply_error(self, status: int = 500, times: int = 1):
         for _ in range(times):
             self.script.append({"kind": "error", "status": status})
@@ -151,6 +155,9 @@ class FakeOpenAI:
                 if readable and h.connection.recv(1, socket.MSG_PEEK) == b"":
                     raise _Closed
             return
+        if step["kind"] == "echo_tools":
+            tool_texts = [m.get("content") or "" for m in body.get("messages", []) if m.get("role") == "tool"]
+            step = {"kind": "text", "pieces": [t + "\n" for t in tool_texts] or ["(no tools)"], "delay": 0}
         if step["kind"] == "text":
             for p in step["pieces"]:
                 if step["delay"]:
