@@ -99,10 +99,13 @@ def similar_technicians(*, user, employee_id: str, limit: int = 5) -> dict[str, 
     from technicians.selectors import redact, technician_get_for_user, technician_to_dict
 
     target = technician_get_for_user(user=user, employee_id=employee_id)
+    from technicians.models import Technician
+
+    missing = list(Technician.objects.filter(embedding__isnull=True).values_list("employee_id", flat=True)[:5001])
+    if missing:
+        # normally kept fresh by assistant.tasks.refresh_technician_embeddings after scoring; fill small gaps inline
+        technician_embeddings_refresh(employee_ids=missing if len(missing) <= 5000 else [employee_id])
     emb = TechnicianEmbedding.objects.filter(technician=target).first()
-    if emb is None:
-        technician_embeddings_refresh(employee_ids=[employee_id])
-        emb = TechnicianEmbedding.objects.filter(technician=target).first()
     qs = (
         TechnicianEmbedding.objects.exclude(technician=target)
         .filter(technician__termination_date__isnull=True)
