@@ -1,0 +1,84 @@
+"""`manage.py seed_demo`: load the deterministic demo company (idempotent) and the demo users."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+from django.db.models import ProtectedError
+
+from technicians.demo import demo_generate
+from technicians.demo_load import (
+    DEMO_PASSWORD,
+    demo_data_load,
+    demo_data_present,
+    demo_data_reset,
+    demo_domain_counts,
+    demo_users_ensure,
+)
+
+
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise ValueError
+    return n
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo company (regions, districts, technicians with monthly snapshots, candidates, weekly "
+        "demand) and the demo users. Deterministic for a seed; does nothing if data exists unless --reset."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--technicians", type=_positive, default=3000, help="active headcount at the end (3000)")
+        parser.add_argument("--months", type=_positive, default=36, help="months of history, ending this month (36)")
+        parser.add_argument("--seed", type=int, default=42, help="random seed (42); same seed → same data")
+        parser.add_argument(
+            "--as-of", type=date.fromisoformat, default=None, help="'today' (YYYY-MM-DD); default today"
+        )
+        parser.add_argument("--reset", action="store_true", help="delete the technicians domain data first, then load")
+        parser.add_argument("--batch-size", type=_positive, default=2000)
+
+    def handle(self, *args, technicians, months, seed, as_of, reset, batch_size, **options):
+        started = time.perf_counter()
+        as_of = as_of or date.today()
+        out = self.stdout
+
+        created_users, api_key = demo_users_ensure()
+        if created_users:
+            out.write(f"Demo users created: {', '.join(created_users)} (password {DEMO_PASSWORD})")
+        if api_key:
+            out.write(f"API key for apiuser (shown once, store it now): {api_key}")
+
+        if demo_data_present() and not reset:
+            counts = demo_domain_counts()
+            out.write(
+                "Demo data already present ("
+                + ", ".join(f"{v} {k}" for k, v in counts.items())
+                + "); nothing added. Use --reset to reload."
+            )
+            return
+
+        t0 = time.perf_counter()
+        data = demo_generate(technicians=technicians, months=months, seed=seed, as_of=as_of)
+        gen_seconds = time.perf_counter() - t0
+        out.write(
+            f"Generated {technicians} technicians × {months} months (seed {seed}, as of {as_of}) in {gen_seconds:.1f}s"
+        )
+        t0 = time.perf_counter()
+        try:
+            if reset:
+                deleted = demo_data_reset()
+                out.write("Deleted: " + ", ".join(f"{v} {k}" for k, v in deleted.items()))
+            counts = demo_data_load(data=data, batch_size=batch_size, progress=lambda m: out.write(f"  {m}"))
+        except (ProtectedError, DatabaseError, ValueError) as exc:
+            raise CommandError(f"seed_demo failed, nothing was written: {exc}") from exc
+        load_seconds = time.perf_counter() - t0
+        out.write(self.style.SUCCESS("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())))
+        out.write(
+            f"Time: generate {gen_seconds:.1f}s, load {load_seconds:.1f}s, total {time.perf_counter() - started:.1f}s"
+        )

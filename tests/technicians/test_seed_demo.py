@@ -1,0 +1,127 @@
+"""`manage.py seed_demo`: loads the generator's frames, idempotent, all-or-nothing, demo users."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from core.models import ApiKey
+from core.roles import user_can_view_sensitive
+from technicians.demo import demo_generate
+from technicians.demo_load import SNAPSHOT_COLUMNS, _copy_frame, demo_data_load
+from technicians.models import Candidate, DemandWeek, District, Region, Technician, TechnicianSnapshot
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = "2026-11-18"
+SMALL = ["--technicians", "60", "--months", "6", "--as-of", AS_OF]
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        m.__name__: m.objects.count() for m in (Region, District, Technician, TechnicianSnapshot, Candidate, DemandWeek)
+    }
+
+
+def test_seed_loads_exactly_what_the_generator_produced():
+    seed(*SMALL)
+    data = demo_generate(technicians=60, months=6, seed=42, as_of=date.fromisoformat(AS_OF))
+    assert counts() == {
+        "Region": 4,
+        "District": 20,
+        "Technician": len(data.technicians),
+        "TechnicianSnapshot": len(data.snapshots),
+        "Candidate": len(data.candidates),
+        "DemandWeek": len(data.demand),
+    }
+    row = data.technicians.iloc[0]
+    tech = Technician.objects.get(employee_id=row["employee_id"])
+    assert str(tech.id) == row["id"] and tech.email == row["email"] and tech.hire_date == row["hire_date"]
+    assert tech.pay_rate == Decimal(f"{row['pay_rate']:.2f}") and tech.district.code == row["district_code"]
+    assert tech.attributes == row["attributes"]
+    snap = data.snapshots.iloc[-1]
+    db_snap = TechnicianSnapshot.objects.get(technician_id=snap["technician_id"], month=snap["month"])
+    assert db_snap.overtime_hours == pytest.approx(snap["overtime_hours"]) and db_snap.csat == pytest.approx(
+        snap["csat"]
+    )
+    hired = Candidate.objects.filter(stage="hired").select_related("hired_technician").first()
+    assert hired.hired_technician.email == hired.email
+
+
+def test_second_run_adds_nothing_and_says_so():
+    seed(*SMALL)
+    before = counts()
+    out = seed(*SMALL)
+    assert "nothing added" in out
+    assert counts() == before
+    assert "API key" not in out
+
+
+def test_reset_reloads_only_the_technicians_domain():
+    seed(*SMALL)
+    first_emails = set(Technician.objects.values_list("email", flat=True)[:50])
+    users, keys = get_user_model().objects.count(), ApiKey.objects.count()
+    out = seed(*SMALL, "--reset", "--seed", "7")
+    assert "Deleted" in out
+    assert Region.objects.count() == 4
+    assert set(Technician.objects.values_list("email", flat=True)[:50]) != first_emails
+    assert (get_user_model().objects.count(), ApiKey.objects.count()) == (users, keys)
+
+
+def test_demo_users_have_their_roles_and_one_api_key():
+    out = seed(*SMALL)
+    User = get_user_model()
+    hr, rec, api = (User.objects.get(username=u) for u in ("hradmin", "recruiter", "apiuser"))
+    assert hr.is_staff and user_can_view_sensitive(hr) and hr.check_password("demo12345")
+    assert not user_can_view_sensitive(rec) and rec.groups.filter(name="Recruiter").exists()
+    assert api.groups.filter(name="API consumer").exists()
+    assert ApiKey.objects.filter(user=api).count() == 1
+    assert "ta_" in out
+    seed(*SMALL)
+    assert ApiKey.objects.filter(user=api).count() == 1
+
+
+def test_a_failing_load_writes_nothing():
+    data = demo_generate(technicians=40, months=3, seed=1, as_of=date.fromisoformat(AS_OF))
+    # The last table written violates a database constraint (week_start must be a Monday).
+    data.demand.loc[len(data.demand) - 1, "week_start"] += timedelta(days=1)
+    with pytest.raises(Exception, match="demand_week_starts_monday"):
+        demo_data_load(data=data)
+    assert sum(counts().values()) == 0
+
+
+def test_bulk_create_and_copy_paths_store_the_same_snapshots():
+    data = demo_generate(technicians=30, months=3, seed=5, as_of=date.fromisoformat(AS_OF))
+    demo_data_load(data=data, snapshot_method="bulk_create")
+    rows = list(
+        TechnicianSnapshot.objects.order_by("technician_id", "month").values_list(
+            "technician_id", "month", "pay_rate", "csat"
+        )
+    )
+    TechnicianSnapshot.objects.all().delete()
+    _copy_frame(TechnicianSnapshot, data.snapshots, SNAPSHOT_COLUMNS)
+    again = list(
+        TechnicianSnapshot.objects.order_by("technician_id", "month").values_list(
+            "technician_id", "month", "pay_rate", "csat"
+        )
+    )
+    assert rows == again and len(rows) == len(data.snapshots)
+
+
+def test_bad_options_are_rejected():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        seed("--technicians", "0")
+    with pytest.raises(CommandError):
+        seed("--as-of", "yesterday")
+    assert Region.objects.count() == 0
