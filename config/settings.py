@@ -217,6 +217,12 @@ RETENTION_HORIZON_DAYS = env_int("RETENTION_HORIZON_DAYS", 90)
 RISK_BAND_MEDIUM = env_float("RISK_BAND_MEDIUM", 0.15)
 RISK_BAND_HIGH = env_float("RISK_BAND_HIGH", 0.30)
 REPLACEMENT_COST = env_float("REPLACEMENT_COST", 18000.0)
+# quality of hire: probability of still being employed QOH_DAYS after hire; bands are "likely to stay"
+QOH_DAYS = env_int("QOH_DAYS", 90)
+QOH_BAND_HIGH = env_float("QOH_BAND_HIGH", 0.85)
+QOH_BAND_MEDIUM = env_float("QOH_BAND_MEDIUM", 0.70)
+PREDICTIONS_MIN_TRAIN_ROWS = env_int("PREDICTIONS_MIN_TRAIN_ROWS", 50)
+PREDICTIONS_HOLDOUT_FRACTION = env_float("PREDICTIONS_HOLDOUT_FRACTION", 0.2)
 
 # --------------------------------------------------------------------------- forecasts
 FORECAST_HORIZON_WEEKS = env_int("FORECAST_HORIZON_WEEKS", 12)

@@ -1,3 +1,170 @@
-from ninja import Router
+"""REST endpoints under /api/v1/predictions/. Thin: every call goes through selectors/services."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from django.http import Http404
+from django.urls import reverse
+from ninja import Query, Router
+from ninja.errors import HttpError
+
+from core.pagination import clamp_limit
+from core.roles import user_can_view_sensitive
+from predictions import selectors, services
+from predictions.ebm import ArtifactError
+from predictions.schemas import (
+    CandidatePage,
+    CandidateQualityOut,
+    RiskPage,
+    ScoreIn,
+    TechnicianRiskOut,
+    TrainIn,
+    TrainOut,
+    WhatIfIn,
+)
 
 router = Router(tags=["predictions"])
+
+
+def _errors(fn):
+    """Map domain errors to clear JSON 4xx (never a 500 for bad input)."""
+
+    @wraps(fn)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return fn(request, *args, **kwargs)
+        except Http404 as exc:
+            raise HttpError(404, str(exc) or "Not found.") from exc
+        except selectors.NoModelError as exc:
+            raise HttpError(409, exc.message) from exc
+        except services.WhatIfError as exc:
+            return 422, {"detail": str(exc), "errors": [{"field": exc.field, "message": exc.message}]}
+        except services.ModelStateError as exc:
+            raise HttpError(409, str(exc)) from exc
+        except ArtifactError as exc:
+            raise HttpError(503, str(exc)) from exc
+        except ValueError as exc:
+            raise HttpError(422, str(exc)) from exc
+
+    return wrapper
+
+
+def _require_hr(request) -> None:
+    if not user_can_view_sensitive(request.user):
+        raise HttpError(403, "Only HR admins can train or promote models.")
+
+
+def _train_out(model) -> dict[str, Any]:
+    return {
+        "id": str(model.id), "run_id": str(model.run_id), "model_type": model.model_type, "algorithm": model.algorithm,
+        "version": model.version, "status": model.status, "stage": model.stage, "progress": model.progress,
+        "error": model.error or None, "status_url": reverse("api:prediction_train_status", args=[model.id]),
+    }  # fmt: skip
+
+
+@router.get("models", summary="Model versions with metrics and global importances")
+@_errors
+def list_models(request, model_type: str | None = None):
+    return [selectors.model_to_dict(user=request.user, model=m) for m in selectors.model_list(model_type=model_type)]
+
+
+@router.get("models/{model_id}", summary="One model: metrics, calibration, importances, shape functions")
+@_errors
+def get_model(request, model_id: str):
+    return selectors.model_to_dict(user=request.user, model=selectors.model_get(model_id=model_id), detail=True)
+
+
+@router.post("models/{model_id}/promote", response=TrainOut, summary="Make this version the active one (HR)")
+@_errors
+def promote_model(request, model_id: str):
+    _require_hr(request)
+    return _train_out(services.model_promote(model=selectors.model_get(model_id=model_id)))
+
+
+@router.post("train", response={202: TrainOut}, summary="Start a training run (HR); poll status_url")
+@_errors
+def train(request, payload: TrainIn):
+    _require_hr(request)
+    m = services.model_train(
+        model_type=payload.model_type, algorithm=payload.algorithm, params=payload.params, requested_by=request.user
+    )
+    return 202, _train_out(m)
+
+
+@router.get("train/{model_id}", response=TrainOut, url_name="prediction_train_status", summary="Training status")
+@_errors
+def train_status(request, model_id: str):
+    return _train_out(selectors.model_get(model_id=model_id))
+
+
+@router.get("risk", response=RiskPage, summary="Technicians ranked by retention risk")
+@_errors
+def risk(request, region: str | None = None, district: str | None = None, trade: str | None = None,
+         band: str | None = None, limit: int | None = None, offset: int = Query(0, ge=0)):  # fmt: skip
+    return selectors.risk_ranking(
+        user=request.user,
+        region=region,
+        district=district,
+        trade=trade,
+        band=band,
+        limit=clamp_limit(limit),
+        offset=offset,
+    )
+
+
+@router.get("technicians/{employee_id}/risk", response=TechnicianRiskOut, summary="Risk and contributions")
+@_errors
+def technician_risk(request, employee_id: str):
+    return selectors.technician_risk(user=request.user, employee_id=employee_id)
+
+
+@router.post("technicians/{employee_id}/what-if", response={200: dict, 422: dict}, summary="Rescore with changes")
+@_errors
+def what_if(request, employee_id: str, payload: WhatIfIn):
+    return services.what_if(user=request.user, employee_id=employee_id, changes=payload.changes)
+
+
+@router.get("candidates", response=CandidatePage, summary="Open candidates ranked by quality of hire")
+@_errors
+def candidates(request, region: str | None = None, district: str | None = None, trade: str | None = None,
+               limit: int | None = None, offset: int = Query(0, ge=0)):  # fmt: skip
+    return selectors.candidate_ranking(
+        user=request.user, region=region, district=district, trade=trade, limit=clamp_limit(limit), offset=offset
+    )
+
+
+@router.get("candidates/{candidate_id}/quality", response=CandidateQualityOut, summary="Quality of hire")
+@_errors
+def candidate_quality(request, candidate_id: str):
+    return selectors.candidate_quality(user=request.user, candidate_id=candidate_id)
+
+
+@router.post("score", response={200: dict, 422: dict}, summary="Score an ad-hoc feature payload")
+@_errors
+def score(request, payload: ScoreIn):
+    return services.score_payload(user=request.user, model_type=payload.model_type, payload=payload.features)
+
+
+@router.get("programs", summary="Retention programs")
+def programs(request):
+    return [
+        {"id": p.pk, "name": p.name, "description": p.description,
+         "cost_per_technician": float(p.cost_per_technician), "change": p.change}
+        for p in selectors.program_list()
+    ]  # fmt: skip
+
+
+@router.get("programs/{program_id}/roi", summary="ROI of a program for a cohort")
+@_errors
+def program_roi(request, program_id: int, region: str | None = None, district: str | None = None,
+                trade: str | None = None, band: str | None = None):  # fmt: skip
+    return services.program_roi(
+        user=request.user, program_id=program_id, region=region, district=district, trade=trade, band=band
+    )
+
+
+@router.get("expected-departures", summary="Expected voluntary departures per district within the horizon")
+def expected_departures(request):
+    return selectors.expected_departures_by_district()

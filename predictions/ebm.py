@@ -1,0 +1,396 @@
+"""Adapter for InterpretML glass-box classifiers. Plain pandas in, plain Python/numpy out; no Django.
+
+``fit`` returns a :class:`GlassBoxModel` (picklable with joblib) wrapping either an
+``ExplainableBoostingClassifier`` (default) or InterpretML's shallow ``ClassificationTree``.
+Both expose the same additive explanation: ``explain(X)`` returns per-row term contributions
+that, with the intercept, sum *exactly* to the model's log-odds (vectorised, never a per-row loop).
+
+EBM settings for a 2-core machine (``EBM_DEFAULTS`` below) were chosen by
+``bench/bench_ebm_settings.py`` on the demo generator's retention frame (≈ 30k rows × 22 features,
+2 cores shared with other work). Measured there, against interpret 0.7.8 defaults
+(outer_bags=14, interactions="3x", learning_rate=0.015, n_jobs=-2):
+
+* outer_bags 14 → 4: fit time falls roughly linearly with bags (each bag is a full boosting run);
+  ROC AUC changed by < 0.002 — bagging mostly smooths the shape functions, which the
+  higher ``min_samples_leaf`` and smoothing rounds already do.
+* interactions "3x" (≈ 66 pairs here) → 5: the pair-detection pass and the extra boosting of
+  pairs is a third of the default fit time; the top-5 pairs carry almost all the interaction
+  gain (AUC change < 0.002) and five pairs keep the explanation readable.
+* learning_rate 0.015 → 0.04 with early_stopping_rounds 100 → 50: ≈ 2.5× fewer boosting rounds
+  to the same validation loss plateau.
+* n_jobs=1: inside Celery prefork children a joblib/loky pool with n_jobs != 1 can hang (the
+  known pitfall), and on 2 shared cores parallel bags gain little; progress callbacks also only
+  reach us in-process with n_jobs=1.
+
+Result recorded by the benchmark (see docs/predictions.md): fit-time ratio ≈ 0.15–0.25 with
+ROC AUC within 0.005 of the defaults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+
+logging.getLogger("interpret").setLevel(logging.WARNING)  # its INFO lines are per boosting step
+
+EBM_DEFAULTS: dict[str, Any] = {
+    "outer_bags": 4,
+    "inner_bags": 0,
+    "interactions": 5,
+    "learning_rate": 0.04,
+    "early_stopping_rounds": 50,
+    "max_rounds": 5000,
+    "smoothing_rounds": 50,
+    "interaction_smoothing_rounds": 50,
+    "min_samples_leaf": 10,
+    "max_bins": 256,
+    "validation_size": 0.15,
+    "n_jobs": 1,
+    "random_state": 42,
+}
+TREE_DEFAULTS: dict[str, Any] = {"max_depth": 4, "min_samples_leaf": 20, "random_state": 42}
+EBM_PARAM_NAMES = set(EBM_DEFAULTS) | {"max_interaction_bins", "greedy_ratio", "reg_alpha", "reg_lambda", "max_leaves"}
+TREE_PARAM_NAMES = set(TREE_DEFAULTS) | {"min_samples_split", "max_leaf_nodes"}
+PROB_EPS = 1e-6  # leaf probabilities are clipped so a pure tree leaf still has a finite log-odds
+
+ProgressFn = Callable[[float], None]
+
+
+class TrainingDataError(ValueError):
+    """The frame cannot train a model (too few rows, one class only, no features)."""
+
+
+class ArtifactError(RuntimeError):
+    """A stored model file is missing or does not match its recorded SHA-256 checksum."""
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), PROB_EPS, 1 - PROB_EPS)
+    return np.log(p / (1 - p))
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+
+
+@dataclass
+class Explanation:
+    """Vectorised explanation for n rows: ``intercept + contributions.sum(axis=1) == logit``."""
+
+    intercept: float
+    terms: list[str]
+    contributions: np.ndarray  # (n, len(terms))
+    logit: np.ndarray  # (n,)
+
+    @property
+    def proba(self) -> np.ndarray:
+        return sigmoid(self.logit)
+
+
+@dataclass
+class GlassBoxModel:
+    """A fitted classifier plus what is needed to score and explain a frame built the same way."""
+
+    algorithm: str
+    features: list[str]
+    categorical: list[str]
+    estimator: Any
+    terms: list[str]
+    params: dict[str, Any]
+    # tree only: one-hot layout and fill values
+    dummy_columns: list[str] = field(default_factory=list)
+    dummy_owner: list[int] = field(default_factory=list)
+    fill_values: dict[str, float] = field(default_factory=dict)
+    shapes: list[dict[str, Any]] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ scoring
+    def prepare(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Columns in training order with the training dtypes (categoricals as strings)."""
+        missing = [f for f in self.features if f not in X.columns]
+        if missing:
+            X = X.assign(**{m: np.nan for m in missing})
+        X = X[self.features].copy()
+        for c in self.features:
+            if c in self.categorical:
+                X[c] = X[c].astype(object).where(X[c].notna(), "missing").astype(str)
+            else:
+                X[c] = pd.to_numeric(X[c], errors="coerce").astype(float)
+        return X
+
+    def _tree_matrix(self, X: pd.DataFrame) -> np.ndarray:
+        out = np.zeros((len(X), len(self.dummy_columns)), dtype=float)
+        for j, col in enumerate(self.dummy_columns):
+            owner = self.features[self.dummy_owner[j]]
+            if owner in self.categorical:
+                out[:, j] = (X[owner].to_numpy() == col.split("=", 1)[1]).astype(float)
+            else:
+                out[:, j] = X[owner].fillna(self.fill_values.get(owner, 0.0)).to_numpy(dtype=float)
+        return out
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """P(label = 1) per row."""
+        X = self.prepare(X)
+        if self.algorithm == "ebm":
+            return self.estimator.predict_proba(X)[:, 1]
+        return np.clip(self.estimator.predict_proba(self._tree_matrix(X))[:, 1], PROB_EPS, 1 - PROB_EPS)
+
+    def explain(self, X: pd.DataFrame) -> Explanation:
+        """Per-term log-odds contributions for every row, vectorised."""
+        X = self.prepare(X)
+        if self.algorithm == "ebm":
+            contrib = np.asarray(self.estimator.eval_terms(X), dtype=float)
+            intercept = float(np.ravel(self.estimator.intercept_)[0])
+            return Explanation(intercept, list(self.terms), contrib, intercept + contrib.sum(axis=1))
+        return self._explain_tree(X)
+
+    def _explain_tree(self, X: pd.DataFrame) -> Explanation:
+        # Path decomposition (Saabas) in log-odds space: each split moves the node's log-odds from
+        # parent to child; that step is credited to the split feature. Sums telescope to the leaf's
+        # log-odds minus the root's, so intercept (root) + contributions == leaf log-odds exactly.
+        tree = self.estimator.tree_
+        node_p = tree.value[:, 0, 1] / tree.value[:, 0, :].sum(axis=1)
+        node_logit = logit(node_p)
+        parent = np.full(tree.node_count, -1)
+        for side in (tree.children_left, tree.children_right):
+            idx = np.where(side >= 0)[0]
+            parent[side[idx]] = idx
+        step = np.zeros(tree.node_count)
+        has_parent = parent >= 0
+        step[has_parent] = node_logit[has_parent] - node_logit[parent[has_parent]]
+        split_feature = np.where(has_parent, tree.feature[np.maximum(parent, 0)], 0)
+        owner = np.asarray(self.dummy_owner)[split_feature]
+        node_term = np.zeros((tree.node_count, len(self.features)))
+        node_term[np.where(has_parent)[0], owner[has_parent]] = step[has_parent]
+        path = self.estimator.decision_path(self._tree_matrix(X))  # sparse (n, nodes)
+        contrib = np.asarray(path @ node_term)
+        intercept = float(node_logit[0])
+        return Explanation(intercept, list(self.terms), contrib, intercept + contrib.sum(axis=1))
+
+    # ------------------------------------------------------------------ global view
+    def importances(self) -> dict[str, float]:
+        """Mean |contribution| per term on the training data (EBM: interpret's own definition)."""
+        if self.algorithm == "ebm":
+            vals = self.estimator.term_importances()
+        else:
+            vals = [s.get("importance", 0.0) for s in self.shapes]
+        pairs = sorted(zip(self.terms, (float(v) for v in vals), strict=True), key=lambda kv: -kv[1])
+        return dict(pairs)
+
+
+# ---------------------------------------------------------------------- fitting
+def _validate(X: pd.DataFrame, y: np.ndarray, min_rows: int) -> None:
+    if X.shape[1] == 0:
+        raise TrainingDataError("no feature columns to train on")
+    if len(X) < min_rows:
+        raise TrainingDataError(f"too few labelled rows: {len(X)} (need at least {min_rows})")
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise TrainingDataError(
+            f"only one class in the labels ({int(classes[0]) if len(classes) else 'none'}): cannot train"
+        )
+    minority = int(min((y == c).sum() for c in classes))
+    if minority < 5:
+        raise TrainingDataError(f"too few rows of the minority class: {minority} (need at least 5)")
+
+
+def fit(
+    X: pd.DataFrame,
+    y,
+    *,
+    categorical: list[str],
+    algorithm: str = "ebm",
+    params: dict[str, Any] | None = None,
+    progress: ProgressFn | None = None,
+    min_rows: int = 50,
+) -> GlassBoxModel:
+    """Fit a glass-box classifier. ``progress(fraction)`` is called during fitting (EBM: per boosting step)."""
+    y = np.asarray(y).astype(int)
+    _validate(X, y, min_rows)
+    features = list(X.columns)
+    model = GlassBoxModel(algorithm, features, [c for c in categorical if c in features], None, [], {})
+    Xp = model.prepare(X)
+    params = dict(params or {})
+    if algorithm == "ebm":
+        from interpret.glassbox import ExplainableBoostingClassifier
+
+        unknown = set(params) - EBM_PARAM_NAMES
+        if unknown:
+            raise ValueError(f"unknown EBM parameter(s): {', '.join(sorted(unknown))}")
+        merged = {**EBM_DEFAULTS, **params}
+        bags = max(int(merged["outer_bags"]), 1)
+        expected = max(int(merged["max_rounds"]) // 20, 200)
+
+        def callback(bag_index, n_steps, progressed, metric):
+            if progress is not None:
+                progress(min((bag_index + min(n_steps / expected, 1.0)) / bags, 1.0))
+            return False
+
+        types = ["nominal" if f in model.categorical else "continuous" for f in features]
+        est = ExplainableBoostingClassifier(feature_types=types, callback=callback, **merged)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Missing values detected")
+            est.fit(Xp, y)
+        est.callback = None  # a closure cannot be pickled with the model
+        model.estimator = est
+        model.terms = [str(t) for t in est.term_names_]
+        model.params = merged
+        model.shapes = _ebm_shapes(est, features)
+    elif algorithm == "tree":
+        from interpret.glassbox import ClassificationTree
+
+        unknown = set(params) - TREE_PARAM_NAMES
+        if unknown:
+            raise ValueError(f"unknown tree parameter(s): {', '.join(sorted(unknown))}")
+        merged = {**TREE_DEFAULTS, **params}
+        dummy_cols, owner = [], []
+        for i, f in enumerate(features):
+            if f in model.categorical:
+                for level in sorted(Xp[f].unique()):
+                    dummy_cols.append(f"{f}={level}")
+                    owner.append(i)
+            else:
+                dummy_cols.append(f)
+                owner.append(i)
+                med = Xp[f].median()
+                model.fill_values[f] = float(med) if pd.notna(med) else 0.0
+        model.dummy_columns, model.dummy_owner = dummy_cols, owner
+        wrapper = ClassificationTree(feature_names=dummy_cols, **merged)
+        wrapper.fit(model._tree_matrix(Xp), y)
+        # keep the fitted sklearn tree: it scores our own one-hot matrix, and its decision_path
+        # gives the vectorised path decomposition
+        model.estimator = wrapper._model()
+        model.terms = list(features)
+        model.params = merged
+        if progress is not None:
+            progress(1.0)
+        model.shapes = _tree_shapes(model, Xp)
+    else:
+        raise ValueError(f"algorithm must be 'ebm' or 'tree' (got {algorithm!r})")
+    return model
+
+
+def _ebm_shapes(est, features: list[str]) -> list[dict[str, Any]]:
+    """Each main-effect term's shape function as plain lists (x, y) for a line/step chart."""
+    shapes = []
+    importances = est.term_importances()
+    for t, feats in enumerate(est.term_features_):
+        if len(feats) != 1:
+            continue
+        f = feats[0]
+        scores = np.asarray(est.term_scores_[t], dtype=float)
+        bins = est.bins_[f][0]
+        if isinstance(bins, dict):  # nominal: {category: index}
+            cats = sorted(bins.items(), key=lambda kv: kv[1])
+            x = [str(k) for k, _ in cats]
+            yv = [float(scores[i]) for _, i in cats]
+            kind = "categorical"
+        else:
+            cuts = np.asarray(bins, dtype=float)
+            x = [float(v) for v in cuts]
+            # scores: [missing, bin below cut0, bin from cut0, ..., bin from cut K-1, unknown]
+            yv = [float(v) for v in scores[2 : len(cuts) + 2]]
+            kind = "numeric"
+        shapes.append({"feature": features[f], "kind": kind, "x": x, "y": yv, "importance": float(importances[t])})
+    return shapes
+
+
+def _tree_shapes(model: GlassBoxModel, Xp: pd.DataFrame) -> list[dict[str, Any]]:
+    """Tree: mean contribution per feature value bucket on the training data, plus mean |contribution|."""
+    exp = model._explain_tree(Xp)
+    shapes = []
+    for i, f in enumerate(model.features):
+        c = exp.contributions[:, i]
+        if f in model.categorical:
+            g = pd.Series(c).groupby(Xp[f].to_numpy()).mean()
+            x, yv, kind = [str(k) for k in g.index], [float(v) for v in g.to_numpy()], "categorical"
+        else:
+            col = Xp[f].fillna(model.fill_values.get(f, 0.0))
+            q = np.unique(np.quantile(col, np.linspace(0, 1, 21)))
+            idx = np.clip(np.searchsorted(q, col, side="right") - 1, 0, max(len(q) - 2, 0))
+            g = pd.Series(c).groupby(idx).mean()
+            x, yv, kind = [float(q[k]) for k in g.index], [float(v) for v in g.to_numpy()], "numeric"
+        shapes.append({"feature": f, "kind": kind, "x": x, "y": yv, "importance": float(np.abs(c).mean())})
+    return shapes
+
+
+# ---------------------------------------------------------------------- evaluation
+def evaluate(y, p, *, bins: int = 10) -> dict[str, Any]:
+    """ROC AUC, PR AUC, Brier, log loss and a calibration table (mean predicted vs observed per bin)."""
+    from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
+
+    y = np.asarray(y).astype(int)
+    p = np.clip(np.asarray(p, dtype=float), PROB_EPS, 1 - PROB_EPS)
+    both = len(np.unique(y)) == 2
+    out: dict[str, Any] = {
+        "rows": int(len(y)),
+        "positives": int(y.sum()),
+        "base_rate": float(y.mean()) if len(y) else None,
+        "roc_auc": float(roc_auc_score(y, p)) if both else None,
+        "pr_auc": float(average_precision_score(y, p)) if both else None,
+        "brier": float(brier_score_loss(y, p)) if len(y) else None,
+        "log_loss": float(log_loss(y, p, labels=[0, 1])) if len(y) else None,
+    }
+    table = []
+    if len(y):
+        edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)))
+        idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, max(len(edges) - 2, 0))
+        for b in range(max(len(edges) - 1, 1)):
+            m = idx == b
+            if m.any():
+                table.append(
+                    {"bin": b, "count": int(m.sum()), "predicted": float(p[m].mean()), "observed": float(y[m].mean())}
+                )
+    out["calibration"] = table
+    return out
+
+
+# ---------------------------------------------------------------------- artifacts
+def save(model: GlassBoxModel, path: Path) -> str:
+    """Write the model with joblib atomically (temp file + rename); return its SHA-256."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    joblib.dump(model, buf, compress=3)
+    data = buf.getvalue()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return hashlib.sha256(data).hexdigest()
+
+
+_CACHE: dict[str, GlassBoxModel] = {}
+
+
+def load(path: Path, sha256: str) -> GlassBoxModel:
+    """Load a model, refusing it unless the file's SHA-256 equals the recorded one (checked every load)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArtifactError(f"model artifact {path} cannot be read: {exc.strerror or exc}") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256:
+        raise ArtifactError(
+            f"model artifact {path} failed its checksum (expected {sha256[:12]}…, found {digest[:12]}…): "
+            "refusing to load a file that was changed after training"
+        )
+    if digest not in _CACHE:  # the hash was just verified, so a cached object is the same bytes
+        if len(_CACHE) > 8:
+            _CACHE.clear()
+        _CACHE[digest] = joblib.load(io.BytesIO(data))
+    return _CACHE[digest]
+
+
+def is_finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)

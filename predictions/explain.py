@@ -1,0 +1,107 @@
+"""Turn a model's numbers into what a user may see: contribution lists and a plain-English sentence.
+
+Hidden (pay/performance) terms are folded into one "Other (restricted) factors" entry for users who
+may not see them, so the contributions still add up to the logit without naming the hidden features.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from predictions.features import label_for
+from technicians.visibility import field_visible
+
+RESTRICTED = {"feature": "restricted", "label": "Other (restricted) factors", "value": None}
+MINUS = "−"
+
+
+def contributions_for(terms: list[str], contributions: list[float], features: list[str], values: list) -> list[dict]:
+    """All terms as dicts, value filled for main-effect terms; sorted by |contribution| desc."""
+    value_of = dict(zip(features, values, strict=False))
+    out = []
+    for term, c in zip(terms, contributions, strict=True):
+        v = value_of.get(term) if " & " not in term else None
+        if isinstance(v, float) and math.isnan(v):
+            v = None
+        out.append({"feature": term, "label": label_for(term), "value": v, "contribution": float(c)})
+    out.sort(key=lambda d: -abs(d["contribution"]))
+    return out
+
+
+def fold(user, contributions: list[dict]) -> list[dict]:
+    """Contributions the user may see, plus one restricted entry carrying the sum of the rest."""
+    visible, hidden = [], 0.0
+    any_hidden = False
+    for c in contributions:
+        if all(field_visible(user, part) for part in c["feature"].split(" & ")):
+            visible.append(c)
+        else:
+            hidden += c["contribution"]
+            any_hidden = True
+    if any_hidden:
+        visible.append({**RESTRICTED, "contribution": hidden})
+        visible.sort(key=lambda d: -abs(d["contribution"]))
+    return visible
+
+
+def format_value(feature: str, value: Any) -> str:
+    """A feature value phrased for a sentence ("Overtime of 14 h/week")."""
+    if value is None:
+        return label_for(feature)
+    if isinstance(value, str):
+        return f"{label_for(feature)} “{value}”"
+    v = float(value)
+    phrases = {
+        "overtime_hours": f"Overtime of {v:.0f} h/week",
+        "overtime_trend_3m": f"An overtime change of {v:+.0f} h/week over 3 months",
+        "tenure_years": f"{v:.0f} years of tenure" if v >= 1.5 else f"{v * 12:.0f} months of tenure",
+        "drive_time_minutes": f"Drive time of {v:.0f} min/day",
+        "commute_miles": f"A {v:.0f}-mile commute",
+        "csat": f"A CSAT of {v:.1f}",
+        "first_time_fix_rate": f"A first-time fix rate of {v:.0%}",
+        "utilization": f"Utilisation of {v:.0%}",
+        "training_hours": f"{v:.0f} h of training this month",
+        "training_hours_6m": f"{v:.0f} h of training in 6 months",
+        "pay_rate": f"Pay of ${v:.2f}/h",
+        "pay_vs_district_median": f"Pay at {v:.0%} of the district median",
+        "offered_pay_vs_district_median": f"An offer at {v:.0%} of the district median",
+        "offered_pay_rate": f"An offer of ${v:.2f}/h",
+        "years_experience": f"{v:.0f} years of experience",
+        "assessment_score": f"An assessment score of {v:.0f}",
+        "interview_score": f"An interview score of {v:.1f}",
+        "certifications": f"{v:.0f} certification{'s' if v != 1 else ''}",
+        "callbacks": f"{v:.0f} callbacks",
+        "jobs_completed": f"{v:.0f} jobs completed",
+    }
+    return phrases.get(feature, f"{label_for(feature)} of {v:g}")
+
+
+def signed(x: float) -> str:
+    return f"+{x:.2f}" if x >= 0 else f"{MINUS}{abs(x):.2f}"
+
+
+def explanation_text(contributions: list[dict], *, model_type: str = "retention") -> str:
+    """One or two sentences naming the strongest visible push up and the strongest push down."""
+    named = [c for c in contributions if c["feature"] != "restricted" and abs(c["contribution"]) >= 0.005]
+    up = max((c for c in named if c["contribution"] > 0), key=lambda c: c["contribution"], default=None)
+    down = min((c for c in named if c["contribution"] < 0), key=lambda c: c["contribution"], default=None)
+    thing = "this risk" if model_type == "retention" else "the chance of staying 90 days"
+    parts = []
+    if up:
+        parts.append(
+            f"{format_value(up['feature'], up['value'])} adds the most to {thing} ({signed(up['contribution'])} log-odds)"
+        )
+    if down:
+        verb = "lowers it" if up else f"lowers {thing} the most"
+        parts.append(
+            f"{_lower_first(format_value(down['feature'], down['value']))} {verb} ({signed(down['contribution'])})"
+        )
+    if not parts:
+        return "No single visible factor moves this score much; it is close to the average."
+    return "; ".join(parts) + "."
+
+
+def _lower_first(s: str) -> str:
+    first = s.split(" ", 1)[0]
+    return s if (len(first) > 1 and first.isupper()) else s[:1].lower() + s[1:]

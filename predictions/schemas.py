@@ -1,0 +1,109 @@
+"""Input/output schemas for the predictions API (/api/v1/predictions/)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+
+class TrainIn(Schema):
+    model_type: Literal["retention", "quality_of_hire"]
+    algorithm: Literal["ebm", "tree"] = "ebm"
+    params: dict[str, Any] = Field(default_factory=dict, description="EBM/tree parameters overriding the defaults.")
+
+
+class TrainOut(Schema):
+    id: str
+    run_id: str
+    model_type: str
+    algorithm: str
+    version: int
+    status: str
+    stage: str
+    progress: int
+    error: str | None = None
+    status_url: str
+
+
+class ScoreIn(Schema):
+    model_type: Literal["retention", "quality_of_hire"] = "retention"
+    features: dict[str, Any] = Field(description="Feature name → value; missing features are treated as unknown.")
+
+
+class WhatIfIn(Schema):
+    changes: dict[str, Any] = Field(
+        description="Actionable features only: overtime_hours, pay_rate (HR), schedule_type, commute_miles, "
+        "drive_time_minutes, training_hours.",
+        examples=[{"overtime_hours": 6}],
+    )
+
+
+class Contribution(Schema):
+    feature: str
+    label: str
+    value: Any = None
+    contribution: float
+
+
+class RiskItem(Schema):
+    employee_id: str
+    name: str
+    district: str
+    district_name: str
+    region: str
+    trade: str
+    score: float
+    band: str
+    as_of: date
+    model_version: int
+    top_contributions: list[Contribution]
+
+
+class RiskPage(Schema):
+    count: int
+    items: list[RiskItem]
+
+
+class ExplainedScore(Schema):
+    score: float
+    band: str
+    as_of: date
+    model_version: int
+    intercept: float
+    logit: float
+    contributions: list[Contribution]
+    explanation: str
+
+
+class TechnicianRiskOut(ExplainedScore):
+    employee_id: str
+    name: str
+    district: str
+    trade: str
+
+
+class CandidateItem(Schema):
+    candidate_id: str
+    name: str
+    district: str
+    trade: str
+    stage: str
+    source: str
+    score: float
+    band: str
+    top_contributions: list[Contribution]
+
+
+class CandidatePage(Schema):
+    count: int
+    items: list[CandidateItem]
+
+
+class CandidateQualityOut(ExplainedScore):
+    candidate_id: str
+    name: str
+    district: str
+    trade: str
+    stage: str

@@ -1,0 +1,255 @@
+"""Reads for predictions. Every function taking ``user`` applies the visibility rule: hidden
+(pay/performance) terms are folded into one restricted contribution and never named."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Max, QuerySet, Sum
+from django.http import Http404
+
+from predictions.explain import contributions_for, explanation_text, fold
+from predictions.features import label_for
+from predictions.models import ModelStatus, ModelType, Prediction, RetentionProgram, TrainedModel
+from technicians.selectors import candidate_get_for_user, technician_get_for_user
+from technicians.visibility import redact
+
+BANDS = ("low", "medium", "high")
+
+
+class NoModelError(LookupError):
+    """No active model (or no stored prediction) yet."""
+
+    def __init__(
+        self, message: str = "No active model yet — train one (Models page, API POST /train or manage.py train_models)."
+    ):
+        super().__init__(message)
+        self.message = message
+
+
+def active_model(*, model_type: str) -> TrainedModel | None:
+    return TrainedModel.objects.filter(model_type=model_type, status=ModelStatus.ACTIVE).first()
+
+
+def _latest_as_of(model: TrainedModel, *, on_or_before: date | None = None) -> date | None:
+    qs = Prediction.objects.filter(model=model)
+    if on_or_before:
+        qs = qs.filter(as_of__lte=on_or_before)
+    return qs.aggregate(d=Max("as_of"))["d"]
+
+
+def _current(model_type: str) -> tuple[TrainedModel | None, QuerySet[Prediction]]:
+    model = active_model(model_type=model_type)
+    if model is None:
+        return None, Prediction.objects.none()
+    as_of = _latest_as_of(model)
+    return model, Prediction.objects.filter(model=model, as_of=as_of)
+
+
+def _top(user, model: TrainedModel, p: Prediction, k: int = 3) -> list[dict]:
+    return fold(user, contributions_for(model.terms, p.contributions, model.features, p.values))[:k]
+
+
+def _check_band(band: str | None) -> None:
+    if band and band not in BANDS:
+        raise ValueError(f"band must be one of {', '.join(BANDS)} (got {band!r})")
+
+
+def _technician_filter(qs: QuerySet, region, district, trade, band) -> QuerySet:
+    _check_band(band)
+    if region:
+        qs = qs.filter(technician__district__region__code=region)
+    if district:
+        qs = qs.filter(technician__district__code=district)
+    if trade:
+        qs = qs.filter(technician__trade=trade)
+    if band:
+        qs = qs.filter(band=band)
+    return qs
+
+
+def risk_ranking(
+    *, user, region: str | None = None, district: str | None = None, trade: str | None = None,
+    band: str | None = None, limit: int = 20, offset: int = 0,
+) -> dict[str, Any]:  # fmt: skip
+    """Active technicians by retention risk (latest scores of the active model), highest first."""
+    model, qs = _current(ModelType.RETENTION)
+    qs = _technician_filter(qs.filter(technician__isnull=False), region, district, trade, band)
+    limit = max(1, min(int(limit), 500))
+    offset = max(0, int(offset))
+    count = qs.count()
+    items = []
+    for p in qs.select_related("technician__district__region").order_by("-score", "technician__employee_id")[
+        offset : offset + limit
+    ]:
+        t = p.technician
+        items.append({
+            "employee_id": t.employee_id, "name": t.full_name, "district": t.district.code,
+            "district_name": t.district.name, "region": t.district.region.code, "trade": t.trade,
+            "score": p.score, "band": p.band, "as_of": p.as_of, "model_version": model.version,
+            "top_contributions": _top(user, model, p),
+        })  # fmt: skip
+    return {"count": count, "items": items}
+
+
+def band_counts(*, region=None, district=None, trade=None) -> dict[str, int]:
+    _, qs = _current(ModelType.RETENTION)
+    qs = _technician_filter(qs.filter(technician__isnull=False), region, district, trade, None)
+    counts = dict(qs.values_list("band").annotate(n=Count("id")))
+    return {b: counts.get(b, 0) for b in BANDS}
+
+
+def latest_prediction_for_technician(*, user, employee_id: str) -> tuple[TrainedModel, Prediction]:
+    tech = technician_get_for_user(user=user, employee_id=employee_id)  # Http404 for unknown ids
+    model = active_model(model_type=ModelType.RETENTION)
+    if model is None:
+        raise NoModelError()
+    pred = Prediction.objects.filter(model=model, technician=tech).order_by("-as_of").first()
+    if pred is None:
+        raise NoModelError(f"No score for {employee_id} yet — they may have no snapshots, or scoring has not run.")
+    pred.technician = tech
+    return model, pred
+
+
+def _detail(user, model: TrainedModel, p: Prediction) -> dict[str, Any]:
+    contribs = fold(user, contributions_for(model.terms, p.contributions, model.features, p.values))
+    return {
+        "score": p.score, "band": p.band, "as_of": p.as_of, "model_version": model.version,
+        "model_id": str(model.id), "intercept": p.intercept, "logit": p.logit, "contributions": contribs,
+        "explanation": explanation_text(contribs, model_type=model.model_type),
+    }  # fmt: skip
+
+
+def technician_risk(*, user, employee_id: str) -> dict[str, Any]:
+    """Score, band and every term's contribution for one technician (hidden terms folded)."""
+    model, p = latest_prediction_for_technician(user=user, employee_id=employee_id)
+    t = p.technician
+    return {"employee_id": t.employee_id, "name": t.full_name, "district": t.district.code, "trade": t.trade,
+            **_detail(user, model, p)}  # fmt: skip
+
+
+def candidate_ranking(
+    *, user, district: str | None = None, region: str | None = None, trade: str | None = None,
+    limit: int = 20, offset: int = 0,
+) -> dict[str, Any]:  # fmt: skip
+    """Open candidates by probability of still being employed 90 days after hire, highest first."""
+    model, qs = _current(ModelType.QUALITY_OF_HIRE)
+    qs = qs.filter(candidate__isnull=False)
+    if region:
+        qs = qs.filter(candidate__district__region__code=region)
+    if district:
+        qs = qs.filter(candidate__district__code=district)
+    if trade:
+        qs = qs.filter(candidate__trade=trade)
+    limit = max(1, min(int(limit), 500))
+    count = qs.count()
+    items = []
+    for p in qs.select_related("candidate__district").order_by("-score", "candidate__candidate_id")[
+        offset : offset + limit
+    ]:
+        c = p.candidate
+        items.append({
+            "candidate_id": c.candidate_id, "name": c.full_name, "district": c.district.code, "trade": c.trade,
+            "stage": c.stage, "source": c.source, "score": p.score, "band": p.band,
+            "top_contributions": _top(user, model, p),
+        })  # fmt: skip
+    return {"count": count, "items": items}
+
+
+def candidate_quality(*, user, candidate_id: str) -> dict[str, Any]:
+    c = candidate_get_for_user(user=user, candidate_id=candidate_id)
+    model = active_model(model_type=ModelType.QUALITY_OF_HIRE)
+    if model is None:
+        raise NoModelError()
+    p = Prediction.objects.filter(model=model, candidate=c).order_by("-as_of").first()
+    if p is None:
+        raise NoModelError(f"No score for candidate {candidate_id} yet (only open candidates are scored).")
+    return {"candidate_id": c.candidate_id, "name": c.full_name, "district": c.district.code, "trade": c.trade,
+            "stage": c.stage, **_detail(user, model, p)}  # fmt: skip
+
+
+def expected_departures_by_district(*, as_of: date | None = None) -> dict[str, float]:
+    """Sum of current retention probabilities (within the model horizon) per district code."""
+    model = active_model(model_type=ModelType.RETENTION)
+    if model is None:
+        return {}
+    latest = _latest_as_of(model, on_or_before=as_of)
+    if latest is None:
+        return {}
+    rows = (
+        Prediction.objects.filter(model=model, as_of=latest, technician__isnull=False)
+        .values_list("technician__district__code")
+        .annotate(total=Sum("score"))
+    )
+    return {code: float(total) for code, total in rows}
+
+
+def cohort_predictions(*, model: TrainedModel, region=None, district=None, trade=None, band=None) -> list[Prediction]:
+    as_of = _latest_as_of(model)
+    qs = Prediction.objects.filter(model=model, as_of=as_of, technician__isnull=False)
+    return list(_technician_filter(qs, region, district, trade, band).only("score", "values"))
+
+
+# ---------------------------------------------------------------------- models & programs
+def model_list(*, model_type: str | None = None) -> QuerySet[TrainedModel]:
+    qs = TrainedModel.objects.select_related("requested_by").order_by("model_type", "-version")
+    if model_type:
+        if model_type not in ModelType.values:
+            raise ValueError(f"model_type must be one of {', '.join(ModelType.values)} (got {model_type!r})")
+        qs = qs.filter(model_type=model_type)
+    return qs
+
+
+def model_get(*, model_id) -> TrainedModel:
+    m = TrainedModel.objects.filter(pk=model_id).first() if _is_uuid(model_id) else None
+    if m is None:
+        raise Http404(f"No model with id {model_id!r}.")
+    return m
+
+
+def _is_uuid(v) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(v))
+        return True
+    except ValueError:
+        return False
+
+
+def model_to_dict(*, user, model: TrainedModel, detail: bool = False) -> dict[str, Any]:
+    """Registry row as the user may see it: hidden features' importances are folded/omitted."""
+    importances = [{"feature": k, "label": label_for(k), "importance": v} for k, v in model.importance_list]
+    visible = redact(user, {i["feature"]: i for i in importances})
+    data = {
+        "id": str(model.id), "run_id": str(model.run_id), "model_type": model.model_type,
+        "algorithm": model.algorithm, "version": model.version, "status": model.status, "stage": model.stage,
+        "progress": model.progress, "error": model.error or None, "window_start": model.window_start,
+        "window_end": model.window_end, "metrics": model.metrics or {}, "created_at": model.created_at,
+        "finished_at": model.finished_at, "activated_at": model.activated_at,
+        "requested_by": model.requested_by.username if model.requested_by_id else None,
+        "importances": [v for v in visible.values()],
+    }  # fmt: skip
+    if detail:
+        data["features"] = redact(user, {f: True for f in model.features})
+        data["features"] = list(data["features"])
+        data["params"] = {k: v for k, v in (model.params or {}).items() if k != "categorical"}
+        data["shapes"] = [s for s in model.shapes if s["feature"] in visible]
+    return data
+
+
+def program_list(*, active_only: bool = True) -> QuerySet[RetentionProgram]:
+    qs = RetentionProgram.objects.all()
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def program_get(*, program_id) -> RetentionProgram:
+    try:
+        pk = int(program_id)
+    except (TypeError, ValueError):
+        raise Http404(f"No retention program with id {program_id!r}.") from None
+    p = RetentionProgram.objects.filter(pk=pk).first()
+    if p is None:
+        raise Http404(f"No retention program with id {program_id!r}.")
+    return p

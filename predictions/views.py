@@ -1,0 +1,232 @@
+"""HTMX pages: risk dashboard, candidates, models, programs & ROI, technician panel with what-if.
+
+Function views; a partial when ``request.htmx``, the full page otherwise.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.roles import user_can_view_sensitive
+from predictions import selectors, services
+from predictions.ebm import ArtifactError
+from predictions.features import ACTIONABLE, SCHEDULES, label_for
+from predictions.models import ModelType
+from technicians.models import District, Region, Trade
+from technicians.visibility import field_visible
+
+PAGE = 25
+
+
+def _filters(request) -> dict:
+    g = request.GET
+    return {k: (g.get(k) or None) for k in ("region", "district", "trade", "band")}
+
+
+def _choices() -> dict:
+    return {
+        "regions": Region.objects.order_by("name"),
+        "districts": District.objects.select_related("region").order_by("name"),
+        "trades": Trade.choices,
+        "bands": selectors.BANDS,
+    }
+
+
+def _page(request) -> int:
+    try:
+        return max(0, int(request.GET.get("page", 0)))
+    except ValueError:
+        return 0
+
+
+@login_required
+def risk_dashboard(request):
+    f = _filters(request)
+    page = _page(request)
+    ctx = {"filters": f, "page": page, **_choices()}
+    try:
+        ctx["ranking"] = selectors.risk_ranking(user=request.user, limit=PAGE, offset=page * PAGE, **f)
+        ctx["counts"] = selectors.band_counts(region=f["region"], district=f["district"], trade=f["trade"])
+    except ValueError as exc:
+        ctx["error"] = str(exc)
+        ctx["ranking"] = {"count": 0, "items": []}
+    ctx["model"] = selectors.active_model(model_type=ModelType.RETENTION)
+    ctx["has_next"] = (page + 1) * PAGE < ctx["ranking"]["count"]
+    template = "predictions/_risk_table.html" if request.htmx else "predictions/risk_dashboard.html"
+    return render(request, template, ctx)
+
+
+@login_required
+def candidates(request):
+    f = _filters(request)
+    page = _page(request)
+    ranking = selectors.candidate_ranking(
+        user=request.user, region=f["region"], district=f["district"], trade=f["trade"], limit=PAGE, offset=page * PAGE
+    )
+    ctx = {"filters": f, "page": page, "ranking": ranking, "has_next": (page + 1) * PAGE < ranking["count"],
+           "model": selectors.active_model(model_type=ModelType.QUALITY_OF_HIRE), **_choices()}  # fmt: skip
+    template = "predictions/_candidate_table.html" if request.htmx else "predictions/candidates.html"
+    return render(request, template, ctx)
+
+
+def _panel_context(request, employee_id: str) -> dict:
+    ctx: dict = {"employee_id": employee_id, "can_pay": field_visible(request.user, "pay_rate")}
+    try:
+        risk = selectors.technician_risk(user=request.user, employee_id=employee_id)
+    except selectors.NoModelError as exc:
+        ctx["no_model"] = exc.message
+        return ctx
+    except ArtifactError as exc:
+        ctx["no_model"] = str(exc)
+        return ctx
+    ctx["risk"] = risk
+    ctx["chart"] = _contrib_chart(risk["contributions"])
+    ctx["chart_id"] = f"contrib-{employee_id}"
+    values = {c["feature"]: c["value"] for c in risk["contributions"]}
+    ctx["whatif_fields"] = [
+        {"name": k, "value": values.get(k), "min": v[0], "max": v[1]}
+        for k, v in ACTIONABLE.items()
+        if k != "schedule_type" and field_visible(request.user, k)
+    ]
+    ctx["schedules"] = SCHEDULES
+    ctx["schedule"] = values.get("schedule_type")
+    return ctx
+
+
+def _contrib_chart(contribs: list[dict], limit: int = 12) -> dict:
+    top = contribs[:limit]
+    return {"labels": [c["label"] for c in top], "values": [round(c["contribution"], 4) for c in top]}
+
+
+@login_required
+def technician_panel(request, employee_id: str):
+    """The HTMX partial loaded into the technician detail page (and the full-page fallback)."""
+    ctx = _panel_context(request, employee_id)  # Http404 for unknown ids
+    if request.htmx or request.resolver_match.url_name == "technician_panel":
+        return render(request, "predictions/_panel.html", ctx)
+    return render(request, "predictions/technician.html", ctx)
+
+
+@login_required
+@require_POST
+def technician_what_if(request, employee_id: str):
+    changes: dict = {}
+    for key in ACTIONABLE:
+        raw = request.POST.get(key, "").strip()
+        if raw != "":
+            changes[key] = raw
+    ctx = {"employee_id": employee_id}
+    try:
+        # only send what actually changed, so an untouched form field is not a "change"
+        risk = selectors.technician_risk(user=request.user, employee_id=employee_id)
+        current = {c["feature"]: c["value"] for c in risk["contributions"]}
+        changes = {k: v for k, v in changes.items() if str(v) != _fmt(current.get(k))}
+        if not changes:
+            ctx["error"] = "Change at least one value to see a new score."
+        else:
+            result = services.what_if(user=request.user, employee_id=employee_id, changes=changes)
+            ctx["result"] = result
+            ctx["chart"] = _contrib_chart(result["after"]["contributions"])
+    except services.WhatIfError as exc:
+        ctx["error"] = str(exc)
+        ctx["field"] = exc.field
+        return render(request, "predictions/_what_if_result.html", ctx, status=422)
+    except selectors.NoModelError as exc:
+        ctx["error"] = exc.message
+    return render(request, "predictions/_what_if_result.html", ctx)
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.1f}"
+    return str(v)
+
+
+@login_required
+def models_page(request):
+    models = list(selectors.model_list())
+    selected = None
+    sel_id = request.GET.get("id")
+    if sel_id:
+        selected = selectors.model_get(model_id=sel_id)
+    else:
+        selected = next((m for m in models if m.status == "active"), models[0] if models else None)
+    ctx = {"models": models, "selected": selected, "can_train": user_can_view_sensitive(request.user),
+           "model_types": ModelType.choices}  # fmt: skip
+    if selected is not None:
+        data = selectors.model_to_dict(user=request.user, model=selected, detail=True)
+        ctx["data"] = data
+        shapes = sorted(data["shapes"], key=lambda s: -s.get("importance", 0))[:12]
+        ctx["shape_list"] = [{"label": label_for(s["feature"])} for s in shapes]
+        ctx["chart_parts"] = {
+            "importances": {"labels": [i["label"] for i in data["importances"][:15]],
+                            "values": [round(i["importance"], 4) for i in data["importances"][:15]]},
+            "calibration": data["metrics"].get("calibration", []),
+            "shapes": [{"feature": s["feature"], "kind": s["kind"], "x": s["x"], "y": s["y"]} for s in shapes],
+        }  # fmt: skip
+        ctx["compare"] = [m for m in models if m.model_type == selected.model_type and m.metrics][:6]
+    return render(request, "predictions/models.html", ctx)
+
+
+@login_required
+@require_POST
+def model_train_view(request):
+    if not user_can_view_sensitive(request.user):
+        return HttpResponseForbidden("Only HR admins can train models.")
+    try:
+        m = services.model_train(
+            model_type=request.POST.get("model_type", ""),
+            algorithm=request.POST.get("algorithm", "ebm"),
+            requested_by=request.user,
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("predictions:models")
+    if request.htmx:
+        return render(request, "predictions/_train_progress.html", {"m": m})
+    return redirect(f"{reverse('predictions:models')}?id={m.id}")
+
+
+@login_required
+def model_status(request, model_id):
+    m = selectors.model_get(model_id=model_id)
+    return render(request, "predictions/_train_progress.html", {"m": m})
+
+
+@login_required
+@require_POST
+def model_promote_view(request, model_id):
+    if not user_can_view_sensitive(request.user):
+        return HttpResponseForbidden("Only HR admins can promote models.")
+    m = selectors.model_get(model_id=model_id)
+    try:
+        services.model_promote(model=m)
+        messages.success(request, f"{m.label} is now active; scores are being refreshed.")
+    except services.ModelStateError as exc:
+        messages.error(request, str(exc))
+    return redirect(f"{reverse('predictions:models')}?id={m.id}")
+
+
+@login_required
+def programs(request):
+    f = _filters(request)
+    progs = list(selectors.program_list())
+    ctx = {"programs": progs, "filters": f, **_choices()}
+    pid = request.GET.get("program")
+    if pid:
+        try:
+            ctx["roi"] = services.program_roi(user=request.user, program_id=pid, **f)
+        except selectors.NoModelError as exc:
+            ctx["error"] = exc.message
+        except (ValueError, Http404) as exc:
+            ctx["error"] = str(exc)
+        ctx["program_id"] = pid
+    template = "predictions/_roi.html" if request.htmx else "predictions/programs.html"
+    return render(request, template, ctx)

@@ -1,0 +1,86 @@
+/* Predictions pages: Chart.js charts from json_script data and live training progress over a WebSocket.
+   Works both on full pages and inside HTMX partials (loads the vendored Chart.js itself if needed). */
+(function () {
+  if (window.taPredictions) { window.taPredictions.render(document); return; }
+  var me = document.currentScript;
+  var chartSrc = me && me.dataset.chartjs;
+
+  function withChart(cb) {
+    if (window.Chart) return cb();
+    var existing = document.getElementById("ta-chartjs");
+    if (existing) { existing.addEventListener("load", cb); return; }
+    var s = document.createElement("script");
+    s.id = "ta-chartjs"; s.src = chartSrc || "/static/vendor/chart-4.6.1.umd.min.js";
+    s.addEventListener("load", cb); document.head.appendChild(s);
+  }
+
+  function data(canvas) {
+    var el = document.getElementById(canvas.dataset.source);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  var builders = {
+    contrib: function (d) {
+      return { type: "bar", data: { labels: d.labels, datasets: [{ label: "log-odds", data: d.values,
+        backgroundColor: d.values.map(function (v) { return v > 0 ? "#d92d20" : "#12b76a"; }) }] },
+        options: { indexAxis: "y", maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } } };
+    },
+    importance: function (d) {
+      return { type: "bar", data: { labels: d.labels, datasets: [{ label: "mean |contribution|", data: d.values, backgroundColor: "#0b5cab" }] },
+        options: { indexAxis: "y", maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } } };
+    },
+    calibration: function (d) {
+      return { type: "scatter", data: { datasets: [
+        { label: "observed vs predicted", data: d.map(function (b) { return { x: b.predicted, y: b.observed }; }), backgroundColor: "#0b5cab", showLine: true },
+        { label: "perfect", data: [{ x: 0, y: 0 }, { x: 1, y: 1 }], showLine: true, borderDash: [4, 4], pointRadius: 0, borderColor: "#999" }] },
+        options: { maintainAspectRatio: false, animation: false, scales: { x: { min: 0, max: 1, title: { display: true, text: "predicted" } }, y: { min: 0, max: 1, title: { display: true, text: "observed" } } } } };
+    },
+    shape: function (d) {
+      if (d.kind === "categorical") {
+        return { type: "bar", data: { labels: d.x, datasets: [{ label: d.feature, data: d.y, backgroundColor: "#0b5cab" }] },
+          options: { maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } } };
+      }
+      return { type: "line", data: { datasets: [{ label: d.feature, data: d.x.map(function (x, i) { return { x: x, y: d.y[i] }; }), stepped: "before", pointRadius: 0, borderColor: "#0b5cab" }] },
+        options: { maintainAspectRatio: false, animation: false, parsing: false, scales: { x: { type: "linear" } }, plugins: { legend: { display: false } } } };
+    }
+  };
+
+  function render(root) {
+    var canvases = (root || document).querySelectorAll("canvas[data-chart]:not([data-rendered])");
+    if (!canvases.length) return;
+    withChart(function () {
+      canvases.forEach(function (c) {
+        var d = data(c);
+        if (c.dataset.index !== undefined && d) d = d[c.dataset.index];
+        if (!d || !builders[c.dataset.chart]) return;
+        c.dataset.rendered = "1";
+        new window.Chart(c, builders[c.dataset.chart](d));
+      });
+    });
+  }
+
+  function progress(root) {
+    (root || document).querySelectorAll("[data-ws-progress]:not([data-connected])").forEach(function (box) {
+      box.dataset.connected = "1";
+      var proto = location.protocol === "https:" ? "wss://" : "ws://";
+      var ws = new WebSocket(proto + location.host + box.dataset.wsProgress);
+      ws.onmessage = function (e) {
+        var m = JSON.parse(e.data);
+        var bar = box.querySelector(".progress > span"); if (bar) bar.style.width = (m.progress || 0) + "%";
+        var st = box.querySelector(".stage"); if (st) st.textContent = m.stage + " · " + (m.progress || 0) + "%";
+        box.dataset.status = m.status;
+        if (m.error) { var er = box.querySelector(".error"); if (er) er.textContent = m.error; }
+        if (["ready", "active", "failed"].indexOf(m.status) >= 0) {
+          ws.close();
+          if (box.dataset.reload) setTimeout(function () { location.href = box.dataset.reload; }, 800);
+        }
+      };
+    });
+  }
+
+  window.taPredictions = { render: render, progress: progress };
+  function all(root) { render(root); progress(root); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { all(document); });
+  else all(document);
+  document.body.addEventListener("htmx:afterSettle", function (e) { all(e.target); });
+})();

@@ -1,0 +1,73 @@
+"""The pure adapter: exact additive explanations, checksummed artifacts, clear refusal of bad data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from predictions import ebm
+
+
+def _frame(n=600, seed=1):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({
+        "overtime_hours": rng.gamma(2, 3, n), "tenure_years": rng.exponential(3, n),
+        "schedule_type": rng.choice(["standard", "4x10", "rotating"], n), "pay_rate": rng.normal(30, 4, n),
+    })  # fmt: skip
+    X.loc[::13, "pay_rate"] = np.nan
+    z = -2 + 0.2 * X.overtime_hours - 0.3 * X.tenure_years + (X.schedule_type == "rotating") * 0.8
+    return X, (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+
+
+@pytest.mark.parametrize(
+    "algorithm,params", [("ebm", {"outer_bags": 1, "interactions": 2, "max_rounds": 300}), ("tree", {})]
+)
+def test_contributions_plus_intercept_equal_logit_for_every_row(algorithm, params):
+    X, y = _frame()
+    m = ebm.fit(X, y, categorical=["schedule_type"], algorithm=algorithm, params=params)
+    exp = m.explain(X)
+    assert exp.contributions.shape == (len(X), len(m.terms))
+    np.testing.assert_allclose(exp.intercept + exp.contributions.sum(axis=1), exp.logit, atol=1e-10)
+    # and the logit is the model's own: sigmoid(logit) == predict_proba
+    np.testing.assert_allclose(ebm.sigmoid(exp.logit), m.predict_proba(X), atol=1e-9)
+    assert set(m.importances()) == set(m.terms)
+    assert any(s["feature"] == "overtime_hours" for s in m.shapes)
+
+
+def test_progress_callback_reports_fractions_up_to_one():
+    X, y = _frame()
+    seen = []
+    ebm.fit(
+        X,
+        y,
+        categorical=["schedule_type"],
+        params={"outer_bags": 2, "interactions": 0, "max_rounds": 200},
+        progress=seen.append,
+    )
+    assert seen and 0 <= min(seen) and max(seen) <= 1.0
+
+
+def test_tampered_artifact_is_refused(tmp_path):
+    X, y = _frame()
+    m = ebm.fit(X, y, categorical=["schedule_type"], algorithm="tree")
+    path = tmp_path / "retention" / "1" / "model.sav"
+    sha = ebm.save(m, path)
+    assert ebm.load(path, sha).predict_proba(X).shape == (len(X),)
+    path.write_bytes(path.read_bytes() + b"tampered")
+    with pytest.raises(ebm.ArtifactError, match="checksum"):
+        ebm.load(path, sha)
+
+
+def test_one_class_or_too_few_rows_fail_with_reason():
+    X, y = _frame()
+    with pytest.raises(ebm.TrainingDataError, match="only one class"):
+        ebm.fit(X, np.zeros(len(X)), categorical=["schedule_type"])
+    with pytest.raises(ebm.TrainingDataError, match="too few labelled rows"):
+        ebm.fit(X.head(10), y[:10], categorical=["schedule_type"])
+
+
+def test_evaluate_returns_metrics_and_calibration():
+    y = np.array([0, 0, 1, 1, 0, 1, 0, 0, 1, 0])
+    p = np.linspace(0.05, 0.95, 10)
+    out = ebm.evaluate(y, p, bins=5)
+    assert 0 <= out["roc_auc"] <= 1 and out["brier"] > 0 and out["rows"] == 10
+    assert sum(b["count"] for b in out["calibration"]) == 10
