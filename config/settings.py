@@ -227,6 +227,10 @@ PREDICTIONS_HOLDOUT_FRACTION = env_float("PREDICTIONS_HOLDOUT_FRACTION", 0.2)
 # --------------------------------------------------------------------------- forecasts
 FORECAST_HORIZON_WEEKS = env_int("FORECAST_HORIZON_WEEKS", 12)
 FORECAST_INTERVAL_WIDTH = env_float("FORECAST_INTERVAL_WIDTH", 0.8)
+FORECAST_HISTORY_WEEKS = env_int("FORECAST_HISTORY_WEEKS", 156)  # history window fitted (3 years)
+FORECAST_BACKTEST_FOLDS = env_int("FORECAST_BACKTEST_FOLDS", 3)  # rolling-origin folds per series
+FORECAST_CHUNK_SIZE = env_int("FORECAST_CHUNK_SIZE", 8)  # series per Celery task (spread over worker processes)
+FORECAST_MAX_HORIZON = 52
 
 # --------------------------------------------------------------------------- assistant
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")

@@ -1,0 +1,52 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from forecasts import selectors, services
+from forecasts.models import METRICS
+
+
+class Command(BaseCommand):
+    help = "Start a forecast run (queued on Celery, or --sync in this process)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--metric", choices=METRICS, help="One metric (default: all).")
+        parser.add_argument("--method", default="prophet", choices=["prophet", "auto", "seasonal_naive"])
+        parser.add_argument("--reconciliation", default="mint", choices=["mint", "bottom_up", "none"])
+        parser.add_argument("--horizon", type=int, default=None, help="Weeks ahead (1..52).")
+        parser.add_argument("--sync", action="store_true", help="Run here instead of on the Celery worker.")
+        parser.add_argument("--if-missing", action="store_true", help="Only when no completed (or active) run exists.")
+
+    def handle(self, *args, **opts):
+        from forecasts.models import ForecastRun, RunStatus
+
+        if opts["if_missing"] and (
+            selectors.forecast_run_has_completed()
+            or ForecastRun.objects.filter(
+                status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RECONCILING]
+            ).exists()
+        ):
+            self.stdout.write("A forecast run already exists; nothing to do (--if-missing).")
+            return
+        try:
+            if opts["sync"]:
+                run = services.forecast_run_sync(
+                    metric=opts["metric"],
+                    method=opts["method"],
+                    reconciliation=opts["reconciliation"],
+                    horizon=opts["horizon"],
+                )
+            else:
+                run = services.forecast_run_start(
+                    metric=opts["metric"],
+                    method=opts["method"],
+                    reconciliation=opts["reconciliation"],
+                    horizon=opts["horizon"],
+                )
+        except selectors.ForecastInputError as exc:
+            raise CommandError(str(exc)) from exc
+        run.refresh_from_db()
+        self.stdout.write(f"Forecast run {run.id}: {run.status} ({run.series_done}/{run.series_total} series)")
+        for metric, s in (run.backtest or {}).items():
+            if s.get("series"):
+                self.stdout.write(
+                    f"  {metric}: Prophet beats seasonal naive on {s['prophet_beats_baseline']}/{s['series']} series"
+                )

@@ -1,0 +1,53 @@
+import pytest
+
+from forecasts.models import ForecastRun
+from tests.factories import DistrictFactory, RegionFactory
+from tests.forecasts.conftest import make_completed_run
+
+
+@pytest.fixture
+def one_district(db):
+    return DistrictFactory(code="oak", name="Oakland", region=RegionFactory(code="north", name="North"))
+
+
+def test_forecast_page_full_and_htmx_partial(recruiter_client, one_district):
+    run = make_completed_run(demand={"oak": [(5, 4, 6)] * 4})
+    run.series.update(history=[{"ds": "2025-05-19", "y": 4.0}, {"ds": "2025-05-26", "y": 6.0}])
+    full = recruiter_client.get("/forecasts/?metric=demand&level=district&key=oak")
+    assert full.status_code == 200
+    assert b"<html" in full.content and b"forecast-chart" in full.content and b"Backtest accuracy" in full.content
+    part = recruiter_client.get("/forecasts/?metric=demand&where=district:oak", HTTP_HX_REQUEST="true")
+    assert part.status_code == 200 and b"<html" not in part.content and b"forecast-data" in part.content
+
+
+def test_forecast_page_explains_bad_input_and_missing_runs(recruiter_client, one_district):
+    assert b"valid metrics" in recruiter_client.get("/forecasts/?metric=pay").content
+    assert b"no forecast" in recruiter_client.get("/forecasts/?metric=demand").content.lower()
+
+
+def test_hiring_plan_page_sorts_and_links_to_the_district_forecast(recruiter_client, one_district):
+    DistrictFactory(code="sjc", name="San Jose", region=one_district.region)
+    make_completed_run(demand={"oak": [(5, 4, 6)] * 4, "sjc": [(50, 40, 60)] * 4})
+    page = recruiter_client.get("/forecasts/hiring-plan/?weeks=4&sort=-forecast_demand")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.index("San Jose") < html.index("Oakland")
+    assert "/forecasts/?metric=demand&amp;level=district&amp;key=oak" in html
+    csv = recruiter_client.get("/forecasts/hiring-plan.csv?weeks=4")
+    assert csv.status_code == 200 and "sjc" in csv.content.decode()
+    assert recruiter_client.get("/forecasts/hiring-plan.csv?weeks=99").status_code == 400
+
+
+def test_run_button_queues_one_run_at_a_time(recruiter_client, db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        r = recruiter_client.post("/forecasts/runs/start/", {"metric": "demand"})
+        assert r.status_code == 302
+        recruiter_client.post("/forecasts/runs/start/", {"metric": "demand"})
+    assert ForecastRun.objects.count() == 1
+    page = recruiter_client.get("/forecasts/runs/")
+    assert b"ws-connect" in page.content and b"run-progress-" in page.content
+
+
+def test_pages_need_login(client, db):
+    assert client.get("/forecasts/").status_code == 302
+    assert client.get("/forecasts/hiring-plan/").status_code == 302
