@@ -223,25 +223,31 @@ def _hiring_plan(s: Slots) -> Plan:
         o = outs[0]
         if not o.ok:
             return _err(o, "the hiring plan")
-        tot = o.result.get("totals", {})
-        rows = o.result.get("districts", [])
+        r = o.result
+        tot, rows = r.get("totals", {}), r.get("districts", [])
         if not rows:
-            return f"The hiring plan has no rows for {s.place}" + (f" ({s.trade})" if s.trade else "") + "."
-        when = f"by the end of {end:%B %Y} ({weeks} weeks)" if end else f"over the next {weeks} weeks"
-        who = f"{s.trade.upper() if s.trade == 'hvac' else (s.trade or '')} technicians".strip()
+            return f"The hiring plan has no rows for {s.place}."
+        used = r.get("weeks", weeks)
+        when = f"over the next {used} weeks"
+        if end is not None:
+            when += f" (you asked about {end:%B %Y})"
+        who = (("HVAC" if s.trade == "hvac" else s.trade or "") + " technicians").strip()
         lines = [
             f"{s.place[0].upper() + s.place[1:]} will need about {_num(tot.get('required_technicians'), 0)} {who} {when}, "
-            f"against {_num(tot.get('expected_headcount'), 0)} expected on staff — a gap of {_num(tot.get('gap'), 0)} "
-            f"(range {_num(tot.get('gap_low'), 0)} to {_num(tot.get('gap_high'), 0)})."
+            f"against {_num(tot.get('expected_headcount'), 0)} expected on staff "
+            f"({_num(tot.get('current_headcount'), 0)} today − {_num(tot.get('expected_departures'))} expected departures + accepted offers): "
+            f"hire about {_num(tot.get('hires_needed'), 0)} (gap {_num(tot.get('gap'))}, range {_num(tot.get('gap_low'))} to {_num(tot.get('gap_high'))})."
         ]
         if len(rows) > 1:
             lines.append("By district:")
-            for r in sorted(rows, key=lambda r: -(r.get("gap") or 0))[:10]:
+            for d in sorted(rows, key=lambda d: -(d.get("gap") or 0))[:10]:
                 lines.append(
-                    f"- {r.get('district_name') or r.get('district')}: need {_num(r.get('required_technicians'), 0)}, "
-                    f"expected {_num(r.get('expected_headcount'), 0)}, gap {_num(r.get('gap'), 0)}"
+                    f"- {d.get('district_name') or d.get('district')}: need {_num(d.get('required_technicians'))}, "
+                    f"expected {_num(d.get('expected_headcount'))}, hire {_num(d.get('hires_needed'), 0)}"
                 )
-        lines.append("Positive gap = technicians to hire; figures come from the demand and headcount forecasts.")
+        for note in r.get("notes", []):
+            lines.append(f"Note: {note}.")
+        lines.append("Required = forecast demand ÷ jobs per technician per week, from the weekly demand forecast.")
         return "\n".join(lines)
 
     return Plan("hiring", [lambda outs: ("hiring_plan", s.loc() | {"weeks": weeks})], render)
@@ -257,20 +263,17 @@ def _roi_plan(s: Slots) -> Plan:
             r = o.result
             keys = [
                 k
-                for k in (
-                    "cost",
-                    "total_cost",
-                    "expected_departures_avoided",
-                    "savings",
-                    "expected_savings",
-                    "net_benefit",
-                    "roi",
-                    "participants",
-                )
-                if k in r
+                for k in ("cohort_size", "departures_avoided", "savings", "program_cost", "net_benefit", "roi")
+                if r.get(k) is not None
             ]
             lines = [f"Retention program {r.get('program', s.program)} for {s.place}:"]
-            lines += [f"- {k.replace('_', ' ')}: {_num(r[k], 2)}" for k in keys]
+            money = {"savings", "program_cost", "net_benefit"}
+            lines += [
+                f"- {k.replace('_', ' ')}: {'$' if k in money else ''}{_num(r[k], 0 if k in money else 2)}"
+                for k in keys
+            ]
+            if r.get("description"):
+                lines.append(f"Program: {r['description']}")
             return "\n".join(lines)
 
         return Plan("program_roi", [lambda outs: ("program_roi", s.loc() | {"program": s.program})], render_prog)
@@ -282,8 +285,8 @@ def _roi_plan(s: Slots) -> Plan:
             return _err(o, "the overtime what-if")
         r = o.result
         lines = [
-            f"Capping overtime at {_num(hours)} h/week ({s.place}): of the {r.get('evaluated')} highest-risk technicians, "
-            f"{r.get('affected')} work more than that. Re-scoring them with the cap avoids an expected "
+            f"Capping overtime at {_num(hours)} h/week ({s.place}): of the {r.get('evaluated')} scored technicians, "
+            f"{r.get('affected')} average more than that. Re-scoring them with the cap avoids an expected "
             f"{_num(r.get('expected_departures_avoided'), 2)} departures — about ${_num(r.get('estimated_savings'), 0)} "
             f"in replacement cost at ${_num(r.get('replacement_cost_each'), 0)} each."
         ]

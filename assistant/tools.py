@@ -97,7 +97,7 @@ class ProgramRoiArgs(LocationArgs):
 
 class OvertimeCapArgs(LocationArgs):
     hours: float = Field(..., ge=0, le=80, description="Cap on average weekly overtime hours.")
-    limit: int = Field(50, ge=1, le=200, description="How many of the highest-risk technicians to evaluate.")
+    limit: int = Field(10, ge=1, le=50, description="How many of the most-affected technicians to list.")
 
 
 class SimilarArgs(Args):
@@ -389,31 +389,44 @@ def forecast(*, user, args: ForecastArgs) -> dict:
 
 
 def hiring_plan(*, user, args: HiringPlanArgs) -> dict:
+    fsel = _lazy("forecasts.selectors")
     fn = _attr("forecasts.selectors", "hiring_plan")
-    rows = fn(weeks=args.weeks, **_loc(args))
+    weeks, note = args.weeks, ""
+    latest = getattr(fsel, "forecast_run_latest", None)
+    run = latest(metric="demand") if latest else None
+    horizon = getattr(run, "horizon", None)
+    if horizon and weeks > horizon:
+        note = (
+            f"Asked for {weeks} weeks but the latest demand forecast covers {horizon}; figures are for {horizon} weeks."
+        )
+        weeks = horizon
+    rows = [dict(r) for r in fn(weeks=weeks, **_loc(args))]
     keep = (
-        "district",
-        "district_name",
-        "region",
-        "trade",
-        "expected_headcount",
-        "required_technicians",
-        "gap",
-        "gap_low",
-        "gap_high",
-        "week",
-        "ds",
-    )
-    items = [{k: _r(v, 1) if isinstance(v, float) else v for k, v in dict(r).items() if k in keep} for r in rows]
+        "district", "district_name", "region", "current_headcount", "expected_departures", "accepted_offers",
+        "required_technicians", "expected_headcount", "gap", "gap_low", "gap_high", "hires_needed",
+    )  # fmt: skip
+    items = [{k: r.get(k) for k in keep} for r in rows]
     total = {
         k: _r(sum(float(r.get(k) or 0) for r in rows), 1)
-        for k in ("required_technicians", "expected_headcount", "gap", "gap_low", "gap_high")
-        if any(k in r for r in rows)
+        for k in (
+            "required_technicians",
+            "expected_headcount",
+            "current_headcount",
+            "expected_departures",
+            "gap",
+            "gap_low",
+            "gap_high",
+            "hires_needed",
+        )
     }
+    notes = sorted({r.get("note") for r in rows if r.get("note")})
     return {
-        "weeks": args.weeks,
+        "weeks_requested": args.weeks,
+        "weeks": weeks,
         "filters": {k: v for k, v in _loc(args).items() if v},
         "totals": total,
+        "districts_without_requirement": sum(1 for r in rows if r.get("required_technicians") is None),
+        "notes": [n for n in [note, *notes] if n],
         "districts": items[:40],
     }
 
@@ -449,72 +462,76 @@ def _program_lookup(value: str):
 def program_roi(*, user, args: ProgramRoiArgs) -> dict:
     fn = _attr("predictions.services", "program_roi")
     prog = _program_lookup(args.program)
-    data = fn(user=user, program_id=prog.pk, band=args.band, **_loc(args))
-    return {"program": getattr(prog, "name", str(prog)), **dict(data)}
-
-
-def _what_if_scores(res: dict, fallback: float) -> tuple[float, float]:
-    def pick(*vals):
-        return next((float(v) for v in vals if isinstance(v, int | float)), None)
-
-    before_d = res.get("before") if isinstance(res.get("before"), dict) else {}
-    after_d = res.get("after") if isinstance(res.get("after"), dict) else {}
-    before = pick(res.get("score_before"), res.get("baseline_score"), res.get("original_score"), before_d.get("score"))
-    after = pick(res.get("score_after"), res.get("new_score"), after_d.get("score"), res.get("score"))
-    before = fallback if before is None else before
-    return before, (before if after is None else after)
+    data = dict(fn(user=user, program_id=prog.pk, band=args.band, **_loc(args)))
+    info = data.pop("program", {}) or {}
+    data.pop("cohort", None)
+    return {
+        "program": info.get("name", getattr(prog, "name", str(prog))),
+        "description": info.get("description", ""),
+        "cost_per_technician": info.get("cost_per_technician"),
+        "change": info.get("change"),
+        **{k: _r(v, 3) if isinstance(v, float) else v for k, v in data.items()},
+    }
 
 
 def overtime_cap_impact(*, user, args: OvertimeCapArgs) -> dict:
-    """Ad-hoc change: cap overtime at N h/week for the highest-risk technicians, via what-if, summed."""
-    from technicians.models import TechnicianSnapshot
+    """Ad-hoc change: cap weekly overtime at N hours for a population, re-scored with the active model.
 
-    ranking = _attr("predictions.selectors", "risk_ranking")
-    what = _attr("predictions.services", "what_if")
-    err = _attr("predictions.services", "WhatIfError")
-    items = ranking(user=user, limit=args.limit, **_loc(args)).get("items", [])
-    ids = [it["employee_id"] for it in items]
-    latest: dict[str, float] = {}
-    for emp, ot in (
-        TechnicianSnapshot.objects.filter(technician__employee_id__in=ids)
-        .order_by("technician__employee_id", "-month")
-        .distinct("technician__employee_id")
-        .values_list("technician__employee_id", "overtime_hours")
-    ):
-        latest[emp] = ot
-    affected, before_sum, after_sum, errors = [], 0.0, 0.0, []
-    for it in items:
-        ot = latest.get(it["employee_id"])
-        if ot is None or ot <= args.hours:
-            continue
-        try:
-            res = what(user=user, employee_id=it["employee_id"], changes={"overtime_hours": args.hours})
-        except err as exc:
-            errors.append(str(exc))
-            continue
-        before, after = _what_if_scores(res, float(it.get("score") or 0))
-        before_sum += before
-        after_sum += after
-        affected.append(
-            {
-                "employee_id": it["employee_id"],
-                "name": it.get("name"),
-                "overtime_hours": _r(ot, 1),
-                "risk_before": _r(before),
-                "risk_after": _r(after),
-            }
-        )
-    avoided = before_sum - after_sum
+    The same computation as a retention program's ROI (predictions' program change
+    ``{"overtime_hours": {"cap": N}}`` applied to the current scores), without a program cost.
+    """
+    import pandas as pd
+
+    sel = _lazy("predictions.selectors")
+    svc = _lazy("predictions.services")
+    feats = _lazy("predictions.features")
+    model = sel.active_model(model_type="retention")
+    if model is None:
+        raise sel.NoModelError("No active retention model yet — an HR admin must train and promote one.")
+    fitted = svc.load_fitted(model)
+    preds = sel.cohort_predictions(model=model, **_loc(args))
+    if not preds:
+        return {
+            "cap_hours": args.hours,
+            "evaluated": 0,
+            "affected": 0,
+            "expected_departures_avoided": 0,
+            "estimated_savings": 0,
+        }
+    X = pd.DataFrame([p.values for p in preds], columns=fitted.features)
+    if "overtime_hours" not in X.columns:
+        raise ToolInputError("The active retention model does not use overtime, so capping it changes nothing.")
+    X_after = feats.apply_changes(X, {"overtime_hours": {"cap": args.hours}})
+    after = fitted.predict_proba(X_after)
+    before = [float(p.score) for p in preds]
+    avoided = float(sum(before) - float(after.sum()))
     cost = float(getattr(settings, "REPLACEMENT_COST", 18000.0))
+    changed = [i for i in range(len(preds)) if float(X["overtime_hours"].iloc[i] or 0) > args.hours]
+    top = sorted(changed, key=lambda i: before[i] - float(after[i]), reverse=True)[: args.limit]
+    names = {
+        pk: (emp, f"{fn} {ln}")
+        for pk, emp, fn, ln in type(preds[0])
+        .objects.filter(pk__in=[preds[i].pk for i in top])
+        .values_list("pk", "technician__employee_id", "technician__first_name", "technician__last_name")
+    }
     return {
         "cap_hours": args.hours,
-        "evaluated": len(items),
-        "affected": len(affected),
+        "model_version": model.version,
+        "evaluated": len(preds),
+        "affected": len(changed),
         "expected_departures_avoided": _r(avoided, 2),
         "replacement_cost_each": cost,
         "estimated_savings": round(avoided * cost),
-        "technicians": sorted(affected, key=lambda a: a["risk_before"] - a["risk_after"], reverse=True)[:10],
-        "errors": errors[:3],
+        "technicians": [
+            {
+                "employee_id": names.get(preds[i].pk, ("?", "?"))[0],
+                "name": names.get(preds[i].pk, ("?", "?"))[1],
+                "overtime_hours": _r(X["overtime_hours"].iloc[i], 1),
+                "risk_before": _r(before[i]),
+                "risk_after": _r(after[i]),
+            }
+            for i in top
+        ],
     }
 
 
@@ -564,7 +581,7 @@ TOOLS: dict[str, Tool] = {
         Tool("hiring_plan", "hiring plan", "How many technicians each district needs over the next N weeks: required vs expected headcount and the gap (with a range).", HiringPlanArgs, hiring_plan),
         Tool("what_if", "what-if", "Re-score one technician with changed features (e.g. overtime_hours) and show how the risk changes.", WhatIfArgs, what_if),
         Tool("program_roi", "program ROI", "Return on investment of a named retention program for a population.", ProgramRoiArgs, program_roi),
-        Tool("overtime_cap_impact", "overtime cap impact", "Ad-hoc: what capping weekly overtime at N hours would save, via what-if over the highest-risk technicians.", OvertimeCapArgs, overtime_cap_impact),
+        Tool("overtime_cap_impact", "overtime cap impact", "Ad-hoc: what capping weekly overtime at N hours would save (expected departures avoided × replacement cost), re-scored with the retention model.", OvertimeCapArgs, overtime_cap_impact),
         Tool("similar_technicians", "similar technicians", "Technicians most similar (profile + latest monthly metrics) to an employee or to a district's best performer.", SimilarArgs, similar_technicians),
         Tool("knowledge_search", "knowledge search", "Search HR policy / handbook documents; cite the document titles you use.", KnowledgeArgs, knowledge_search),
     ]
