@@ -50,7 +50,9 @@ class KnowledgeDocumentAdmin(admin.ModelAdmin):
     search_fields = ["title", "content"]
     readonly_fields = ["status", "error", "embedding_model", "embedded_at"]
     actions = ["embed_now"]
-    inlines = [ChunkInline]
+
+    def get_inlines(self, request, obj):
+        return [ChunkInline] if obj is not None else []  # chunks exist only after embedding
 
     @admin.display(description="chunks")
     def chunk_count(self, obj):
