@@ -32,7 +32,7 @@ from assistant.models import Message
 from assistant.tools import run_tool, tool_specs
 
 OFFLINE_MODEL = "offline-planner"
-OFFLINE_BANNER = "**Offline assistant** (built-in planner, no language model configured) — "
+OFFLINE_BANNER = "Offline assistant (built-in planner, no language model configured) — "
 
 SYSTEM_PROMPT = """You are the Technician Analytics assistant for a home-services company's HR admins, recruiters and field managers.
 You answer questions about field technicians, who is likely to leave and why, candidates' likely quality of hire,

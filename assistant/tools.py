@@ -329,7 +329,7 @@ def technician_risk(*, user, args: EmployeeArgs) -> dict:
     fn = _attr("predictions.selectors", "technician_risk")
     data = dict(fn(user=user, employee_id=args.employee_id))
     if "contributions" in data:
-        data["contributions"] = _contribs(data["contributions"], 8)
+        data["contributions"] = _contribs(data["contributions"], 40)
     if "score" in data:
         data["score"] = _r(data["score"])
     return data
@@ -354,7 +354,7 @@ def candidate_quality(*, user, args: CandidateArgs) -> dict:
     fn = _attr("predictions.selectors", "candidate_quality")
     data = dict(fn(user=user, candidate_id=args.candidate_id))
     if "contributions" in data:
-        data["contributions"] = _contribs(data["contributions"], 8)
+        data["contributions"] = _contribs(data["contributions"], 40)
     return data
 
 

@@ -98,6 +98,13 @@
     if (!text) { status.textContent = "Type a question first."; return; }
     if (text.length > maxChars) { status.textContent = "Too long (max " + maxChars + " characters)."; return; }
     if (!ws || ws.readyState !== WebSocket.OPEN) { status.textContent = "Not connected yet — try again in a moment."; return; }
+    const link = document.querySelector(".conv-list li.current a");
+    const title = document.querySelector(".rename-form input[name=title]");
+    if (link && link.textContent.trim() === "New conversation") {
+      const t = text.length > 80 ? text.slice(0, 80) + "…" : text;
+      link.textContent = t;
+      if (title) title.value = t;
+    }
     const mine = bubble("user");
     mine.text.textContent = text;
     input.value = "";

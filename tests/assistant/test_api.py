@@ -78,7 +78,7 @@ def test_sse_streams_json_events_then_done_marker_offline(client, world, recruit
     assert events[0]["type"] == "start" and events[0]["mode"] == "offline"
     assert [e["label"] for e in events if e["type"] == "tool"] == ["looked up: technicians, dal"]
     text = "".join(e["text"] for e in events if e["type"] == "delta")
-    assert text.startswith("**Offline assistant**") and "Dallas has 3 active technicians" in text
+    assert text.startswith("Offline assistant (built-in planner") and "Dallas has 3 active technicians" in text
     assert events[-1]["type"] == "done" and events[-1]["status"] == "complete"
     detail = client.get(f"/api/v1/assistant/conversations/{conv.pk}", **auth(api_key_for, recruiter)).json()
     assert [m["role"] for m in detail["messages"]] == ["user", "assistant"]

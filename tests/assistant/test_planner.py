@@ -57,7 +57,7 @@ def test_weeks_until_end_of_month_rolls_into_next_year():
 
 def test_offline_count_answer_from_real_data(world, recruiter):
     answer, tools, events = ask(recruiter, "How many technicians are in region West?")
-    assert answer.startswith("**Offline assistant**")
+    assert answer.startswith("Offline assistant (built-in planner")
     assert "Region West has 6 active technicians" in answer
     assert "By district: Dallas 3, Phoenix 3." in answer
     assert [t["label"] for t in tools] == ["looked up: technicians, west"]

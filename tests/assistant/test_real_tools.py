@@ -94,8 +94,11 @@ def test_recruiter_tools_never_see_pay_terms_but_hr_does(trained_world, recruite
     rec = run_tool(user=recruiter, name="technician_risk", arguments={"employee_id": emp})
     hr = run_tool(user=hr_admin, name="technician_risk", arguments={"employee_id": emp})
     assert rec.ok and hr.ok
-    assert "pay" not in rec.content.lower() and "restricted" in rec.content.lower()
-    assert "pay" in hr.content.lower()
+    hr_features = {c["feature"] for c in hr.result["contributions"]}
+    rec_features = {c["feature"] for c in rec.result["contributions"]}
+    assert any("pay" in f for f in hr_features)  # the model does use pay; HR sees it…
+    assert not any("pay" in f for f in rec_features) and "pay" not in rec.content.lower()  # …a recruiter never does
+    assert "restricted" in rec_features
     what = run_tool(user=recruiter, name="what_if", arguments={"employee_id": emp, "changes": {"pay_rate": 99}})
     assert not what.ok and "not permitted" in what.result["error"]
     ok = run_tool(user=recruiter, name="what_if", arguments={"employee_id": emp, "changes": {"overtime_hours": 0}})
