@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from tests/assistant/conftest.py are used as arguments
 """Browser test: the chat page receives a streamed answer over a real websocket (uvicorn ASGI server).
 
 pytest-django's live_server is WSGI-only (no websockets), so this runs the project's ASGI application
