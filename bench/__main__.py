@@ -17,7 +17,9 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 
 def main(argv: list[str]) -> int:
-    names = argv or sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_"))
+    names = argv or sorted(
+        m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")
+    )
     failed = 0
     for name in names:
         mod = importlib.import_module(f"bench.{name}")

@@ -39,6 +39,7 @@ class FakeOpenAI:
         self.requests: list[dict] = []
         self.paths: list[str] = []
         self.client_closed = threading.Event()
+        self.emitted: list[float] = []  # perf_counter() when each content chunk was flushed (benchmarks)
         self.lock = threading.Lock()
         fake = self
 
@@ -163,6 +164,7 @@ class FakeOpenAI:
                 if step["delay"]:
                     time.sleep(step["delay"])
                 self._write(h, self._chunk({"content": p}))
+                self.emitted.append(time.perf_counter())
             finish = "stop"
         else:
             if step.get("text"):
