@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.signals import task_success
 
 log = logging.getLogger(__name__)
 
@@ -29,3 +30,17 @@ def refresh_technician_embeddings(employee_ids: list[str] | None = None) -> dict
     n = technician_embeddings_refresh(employee_ids=employee_ids)
     log.info("technician embeddings refreshed: %s", n)
     return {"written": n}
+
+
+SCORING_TASKS = {
+    "predictions.tasks.score_all_scheduled",
+    "predictions.tasks.score_model_type_task",
+    "predictions.tasks.train_model_task",  # a finished training run rescoring with a newly active model
+}
+
+
+@task_success.connect
+def _refresh_after_scoring(sender=None, **kwargs):
+    """After predictions' scoring tasks succeed, rebuild similarity vectors (new snapshots → new profiles)."""
+    if getattr(sender, "name", None) in SCORING_TASKS:
+        refresh_technician_embeddings.delay()

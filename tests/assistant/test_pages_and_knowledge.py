@@ -156,3 +156,18 @@ def test_openai_embedder_through_fake_server(fake_openai, settings, db):
     assert len(vecs) == 2 and len(vecs[0]) == 1536
     assert vecs[0] == pytest.approx(LocalEmbedder().embed_one("overtime policy"), abs=1e-6)
     assert any(p.endswith("/embeddings") for p in fake_openai.paths)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scoring_task_success_triggers_technician_embedding_refresh(celery_worker_live, world):
+    import time
+
+    from assistant.models import TechnicianEmbedding
+    from predictions.tasks import score_all_scheduled
+
+    assert TechnicianEmbedding.objects.count() == 0
+    score_all_scheduled.delay()
+    deadline = time.time() + 30
+    while time.time() < deadline and TechnicianEmbedding.objects.count() < len(world["techs"]):
+        time.sleep(0.2)
+    assert TechnicianEmbedding.objects.count() == len(world["techs"])
