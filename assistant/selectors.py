@@ -37,7 +37,7 @@ def conversation_get_for_user(*, user, conversation_id) -> Conversation:
     """The user's own conversation, or Http404 (another user's id is indistinguishable from a missing one)."""
     try:
         conv = Conversation.objects.filter(user=user, pk=conversation_id).first()
-    except (ValueError, TypeError, Exception):  # noqa: BLE001 - a malformed UUID is "not found"
+    except Exception:  # noqa: BLE001 - a malformed UUID is "not found"
         conv = None
     if conv is None:
         raise Http404("No such conversation.")

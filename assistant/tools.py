@@ -450,7 +450,7 @@ def _program_lookup(value: str):
     if prog is None:
         try:
             prog = qs.filter(pk=v).first()
-        except (ValueError, TypeError, Exception):  # noqa: BLE001 - pk may be int or uuid; a bad literal is "not found"
+        except Exception:  # noqa: BLE001 - pk may be int or uuid; a malformed literal is "not found"
             prog = None
     prog = prog or qs.filter(name__iexact=v).first() or qs.filter(name__icontains=v).order_by("name").first()
     if prog is None:
