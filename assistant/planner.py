@@ -38,7 +38,8 @@ CAPABILITIES = (
     "- technicians similar to an employee (e.g. E000123) or to the best performer in a district\n"
     "- policy questions (searched in the knowledge documents)\n"
     "- counts of technicians by district, region, trade or status\n"
-    "- one technician's risk explanation, top candidates, and forecasts of headcount/hires/terminations/demand"
+    "- one technician's risk explanation, what-if for their overtime (e.g. 'what if E000123 worked 4 hours of overtime?'),\n"
+    "  top candidates, and forecasts of headcount/hires/terminations/demand"
 )
 
 
@@ -214,6 +215,30 @@ def _technician_risk_plan(s: Slots) -> Plan:
         return "\n".join(lines)
 
     return Plan("technician_risk", [lambda outs: ("technician_risk", {"employee_id": s.employee_id})], render)
+
+
+def _what_if_plan(s: Slots) -> Plan:
+    hours = s.hours if s.hours is not None else 8.0
+
+    def render(outs):
+        o = outs[0]
+        if not o.ok:
+            return _err(o, f"the what-if for {s.employee_id}")
+        r = o.result
+        before, after = r.get("before", {}), r.get("after", {})
+        lines = [
+            f"If {s.employee_id} averaged {_num(hours)} h/week of overtime, their risk of leaving would go from "
+            f"{_pct(before.get('score'))} ({before.get('band')}) to {_pct(after.get('score'))} ({after.get('band')})."
+        ]
+        if after.get("explanation"):
+            lines.append(f"With that change: {after['explanation']}")
+        return "\n".join(lines)
+
+    return Plan(
+        "what_if",
+        [lambda outs: ("what_if", {"employee_id": s.employee_id, "changes": {"overtime_hours": hours}})],
+        render,
+    )
 
 
 def _hiring_plan(s: Slots) -> Plan:
@@ -457,6 +482,8 @@ def plan(*, text: str) -> Plan:
         return _candidate_plan(s)
     if re.search(r"how many\b.*\b(need|needed|require|required|hire|short)|hiring plan|\bgap\b", low):
         return _hiring_plan(s)
+    if s.employee_id and re.search(r"\bwhat if\b|\bwhat would happen\b", low) and "overtime" in low:
+        return _what_if_plan(s)
     if s.employee_id and re.search(r"\b(risk|leave|why|explain)\b", low):
         return _technician_risk_plan(s)
     if re.search(r"\b(leave|leaving|quit|quitting|attrition|turnover|flight risk|at risk|resign)\w*", low):

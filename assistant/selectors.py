@@ -49,12 +49,19 @@ def message_list(*, conversation: Conversation) -> QuerySet[Message]:
 
 
 def _search(qs, field: str, vector, limit: int, ef_search: int | None = None):
-    """Nearest rows by cosine distance; HNSW is used by PostgreSQL for the ORDER BY … LIMIT."""
+    """Nearest rows by cosine distance, via the HNSW index (``ORDER BY … <=> q LIMIT k``).
+
+    ``hnsw.ef_search`` sets the recall/speed trade-off (see bench/bench_assistant.py); iterative scans
+    (pgvector ≥ 0.8) keep going when a WHERE filter drops candidates, so a filtered query still returns
+    ``limit`` rows. Relaxed order may swap near-ties, so rows are re-sorted by their exact distance.
+    """
     ef = ef_search or settings.ASSISTANT_HNSW_EF_SEARCH
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute("SET LOCAL hnsw.ef_search = %s", [int(ef)])
-        return list(qs.annotate(distance=CosineDistance(field, vector)).order_by("distance")[:limit])
+            cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = list(qs.annotate(distance=CosineDistance(field, vector)).order_by("distance")[:limit])
+    return sorted(rows, key=lambda r: r.distance)
 
 
 def knowledge_search(*, query: str, limit: int = 4) -> list[dict[str, Any]]:

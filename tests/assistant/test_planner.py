@@ -37,6 +37,7 @@ def ask(user, text):
         ("Which candidates in Dallas are most likely to stay?", "candidates"),
         ("Why is E100 at risk?", "technician_risk"),
         ("What is the demand forecast for Phoenix?", "forecast"),
+        ("What if E100 worked 4 hours of overtime?", "what_if"),
         ("Write me a poem about vans", "unknown"),
     ],
 )

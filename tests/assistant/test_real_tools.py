@@ -86,6 +86,15 @@ def test_offline_answers_risk_overtime_roi_and_why_from_the_real_model(trained_w
     answer, _ = ask(recruiter, f"Why is {emp} at risk?")
     assert technician_risk(user=recruiter, employee_id=emp)["explanation"] in answer
 
+    # 5. what-if for one technician's overtime
+    from predictions.services import what_if
+
+    answer, tools = ask(recruiter, f"What if {emp} worked 2 hours of overtime?")
+    expected = what_if(user=recruiter, employee_id=emp, changes={"overtime_hours": 2.0})
+    assert tools[0]["ok"] and tools[0]["label"] == f"looked up: what-if, {emp}"
+    assert f"would go from {planner._pct(expected['before']['score'])}" in answer
+    assert f"to {planner._pct(expected['after']['score'])} ({expected['after']['band']})" in answer
+
 
 def test_recruiter_tools_never_see_pay_terms_but_hr_does(trained_world, recruiter, hr_admin):
     from predictions.selectors import risk_ranking

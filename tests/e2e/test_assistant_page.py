@@ -65,6 +65,11 @@ def browser_page():
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         yield page
         browser.close()
+        from django.db import connections
+
+        # Playwright's sync API switches greenlets, so DB connections opened by the test body can live in a
+        # different context (asgiref.local) than the fixture teardown; close them from here too.
+        connections.close_all()
 
 
 def login(page, base, username):
@@ -82,16 +87,16 @@ def test_chat_page_streams_llm_answer_with_tool_event(asgi_server, browser_page,
     fake_openai.reply_text(pieces, delay=0.04)
     login(page, asgi_server, recruiter.username)
     page.click("#new-conversation")
-    page.wait_for_selector("body[data-assistant-ready='1']", timeout=10000)
+    page.wait_for_selector("body[data-assistant-ready='1']", timeout=20000)
     page.fill("#chat-input", "How many technicians are in Dallas?")
     page.click("#chat-send")
     # streaming: part of the answer is visible before the message is done
     page.wait_for_function(
         "() => { const m = document.querySelector('.msg-assistant .text'); return m && m.textContent.includes('w5 '); }",
-        timeout=10000,
+        timeout=30000,
     )
     partial_done = page.locator(".msg-assistant.done").count()
-    page.wait_for_selector(".msg-assistant.done", timeout=15000)
+    page.wait_for_selector(".msg-assistant.done", timeout=30000)
     assert partial_done == 0
     text = page.inner_text(".msg-assistant .text")
     assert text == "".join(pieces)
@@ -110,10 +115,10 @@ def test_chat_page_offline_planner_answer(asgi_server, browser_page, offline, wo
     login(page, asgi_server, recruiter.username)
     page.click("#new-conversation")
     assert "Offline assistant." in page.inner_text("#offline-note")
-    page.wait_for_selector("body[data-assistant-ready='1']", timeout=10000)
+    page.wait_for_selector("body[data-assistant-ready='1']", timeout=20000)
     page.fill("#chat-input", "How many technicians are in region West?")
     page.keyboard.press("Enter")
-    page.wait_for_selector(".msg-assistant.done", timeout=15000)
+    page.wait_for_selector(".msg-assistant.done", timeout=30000)
     text = page.inner_text(".msg-assistant .text")
     assert text.startswith("Offline assistant (built-in planner") and "Region West has 6 active technicians." in text
     assert page.inner_text(".msg-assistant .tool-chip") == "looked up: technicians, west"
