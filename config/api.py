@@ -44,6 +44,7 @@ def _http_error(request, exc: HttpError):
 from assistant.api import router as assistant_router  # noqa: E402
 from core.api import router as core_router  # noqa: E402
 from forecasts.api import router as forecasts_router  # noqa: E402
+from ingest.api import router as ingest_router  # noqa: E402
 from predictions.api import router as predictions_router  # noqa: E402
 from technicians.api import router as technicians_router  # noqa: E402
 
@@ -52,5 +53,6 @@ api.add_router("/", technicians_router)
 api.add_router("/predictions/", predictions_router)
 api.add_router("/forecasts/", forecasts_router)
 api.add_router("/assistant/", assistant_router)
+api.add_router("/ingest/", ingest_router)
 
 MAX_LIMIT = settings.API_MAX_LIMIT

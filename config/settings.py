@@ -49,10 +49,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",
     "django_htmx",
     "channels",
     "core",
     "technicians",
+    "ingest",
     "predictions",
     "forecasts",
     "assistant",
@@ -211,6 +213,9 @@ SENSITIVE_NAME_TOKENS = env_list(
     "SENSITIVE_NAME_TOKENS", "pay,salary,wage,bonus,compensation,performance,rating,disciplin"
 )
 
+# --------------------------------------------------------------------------- technicians: CSV import
+TECHNICIANS_IMPORT_MAX_BYTES = env_int("TECHNICIANS_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+
 # --------------------------------------------------------------------------- predictions
 MODEL_STORE = Path(os.environ.get("MODEL_STORE", VAR_DIR / "models"))
 RETENTION_HORIZON_DAYS = env_int("RETENTION_HORIZON_DAYS", 90)
@@ -261,3 +266,10 @@ SNOWFLAKE_SCHEMA = os.environ.get("SNOWFLAKE_SCHEMA", "DATA_SOURCES")
 SNOWFLAKE_PRIVATE_KEY_PATH = os.environ.get("SNOWFLAKE_PRIVATE_KEY_PATH", "")
 SNOWFLAKE_PRIVATE_KEY_PASSPHRASE = os.environ.get("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", "")
 SNOWFLAKE_CACHE_TTL = env_int("SNOWFLAKE_CACHE_TTL", 300)
+SNOWFLAKE_LOGIN_TIMEOUT = env_int("SNOWFLAKE_LOGIN_TIMEOUT", 15)  # seconds to connect + authenticate
+SNOWFLAKE_NETWORK_TIMEOUT = env_int("SNOWFLAKE_NETWORK_TIMEOUT", 120)
+SNOWFLAKE_BATCH_SIZE = env_int("SNOWFLAKE_BATCH_SIZE", 5000)  # default rows per batch (one transaction each)
+SNOWFLAKE_SYNC_MAX_RETRIES = env_int("SNOWFLAKE_SYNC_MAX_RETRIES", 3)  # when unreachable / auth fails
+SNOWFLAKE_SYNC_RETRY_BACKOFF_SECONDS = env_int("SNOWFLAKE_SYNC_RETRY_BACKOFF_SECONDS", 60)  # doubles per retry
+SNOWFLAKE_SYNC_STALE_SECONDS = env_int("SNOWFLAKE_SYNC_STALE_SECONDS", 6 * 3600)  # a 'running' run older is abandoned
+SNOWFLAKE_STATUS_CACHE_SECONDS = env_int("SNOWFLAKE_STATUS_CACHE_SECONDS", 60)  # admin reachability check

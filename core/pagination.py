@@ -5,8 +5,12 @@ from ninja import Field, Schema
 
 
 class PageParams(Schema):
-    limit: int = Field(default=None, ge=1, description="Rows per page (1..API_MAX_LIMIT).")
-    offset: int = Field(default=0, ge=0, le=10_000_000)
+    """Query parameters of every paginated list: ``limit`` is bounded by clamp_limit (422 beyond the max)."""
+
+    limit: int | None = Field(
+        default=None, ge=1, description="Rows per page: 1..API_MAX_LIMIT (default API_DEFAULT_LIMIT)."
+    )
+    offset: int = Field(default=0, ge=0, le=10_000_000, description="Rows to skip (0 or more).")
 
 
 def clamp_limit(limit: int | None) -> int:

@@ -24,10 +24,10 @@ PORT = os.environ.get("PORT", "8000")
 
 
 def main() -> int:
-    from config import embedded
-
     # Importing settings starts the embedded services when the URLs are unset.
     import django
+
+    from config import embedded
 
     django.setup()
     from django.conf import settings
@@ -40,11 +40,21 @@ def main() -> int:
     seed_args = os.environ.get("SEED_ARGS", "").split()
     call_command("seed_demo", *seed_args)
 
+    # First start: queue model training and forecasts so the dashboards fill up while you look around.
+    from django.core.management import get_commands
+
+    for cmd in ("train_models", "run_forecasts"):
+        if cmd in get_commands():
+            try:
+                call_command(cmd, "--if-missing")
+            except Exception as exc:  # noqa: BLE001 - the app still runs; the admin can retry
+                print(f"!! {cmd} --if-missing failed: {exc}", file=sys.stderr)
+
     # Children find the same embedded services through var/ (already running, so they start nothing).
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     beat_schedule = Path(settings.VAR_DIR) / "celerybeat-schedule"
     procs = {
-        "web": [str(BIN / "uvicorn"), "config.asgi:application", "--host", HOST, "--port", PORT, "--ws", "websockets",
+        "web": [str(BIN / "uvicorn"), "config.asgi:application", "--host", HOST, "--port", PORT, "--ws", "auto",
                 "--log-level", "warning"],
         "worker": [str(BIN / "celery"), "-A", "config", "worker", "-l", "warning", "--concurrency",
                    str(settings.CELERY_WORKER_CONCURRENCY)],

@@ -1,3 +1,202 @@
-from ninja import Router
+"""REST API for technicians, candidates, regions and districts (mounted at /api/v1/).
+
+Thin entry points: every payload is built by technicians.selectors (which applies the pay/performance
+visibility rule), and every list is paginated with a bounded ``limit`` (core.pagination).
+"""
+
+from django.contrib.auth.models import Permission
+from django.http import Http404
+from ninja import Query, Router
+from ninja.errors import HttpError
+
+from core.pagination import PageParams, clamp_limit
+from core.roles import user_can_view_sensitive, user_role
+from technicians import selectors
+from technicians.schemas import (
+    CandidateFilters,
+    CandidateOut,
+    CandidatePage,
+    DistrictOut,
+    DistrictPage,
+    ErrorOut,
+    MeOut,
+    RegionOut,
+    SnapshotPage,
+    TechnicianFilters,
+    TechnicianOut,
+    TechnicianPage,
+)
+from technicians.selectors import SelectorError
 
 router = Router(tags=["technicians"])
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+NOT_FOUND = {**ERRORS, 404: ErrorOut}
+
+
+def _prime_permissions(user) -> None:
+    """Load the user's permissions in one query instead of ModelBackend's two (user + group).
+
+    Every API call checks two permissions (view, and pay visibility); on the hot list endpoint the two
+    permission queries cost more than the page itself. This fills the same per-request cache
+    (``_perm_cache``) that django.contrib.auth.backends.ModelBackend reads, with the same contents.
+    """
+    if hasattr(user, "_perm_cache") or not user.is_active or user.is_superuser:
+        return
+    fields = ("content_type__app_label", "codename")
+    direct = Permission.objects.filter(user=user).values_list(*fields)
+    rows = Permission.objects.filter(group__user=user).values_list(*fields).union(direct)  # UNION dedups
+    user._perm_cache = {f"{app}.{codename}" for app, codename in rows}
+
+
+def _require(request, model: str) -> None:
+    """403 unless the caller (API key's user or session user) may view ``model``."""
+    _prime_permissions(request.user)
+    if not request.user.has_perm(f"technicians.view_{model}"):
+        raise HttpError(403, f"Your account has no permission to view {model}s (technicians.view_{model}).")
+
+
+def _found(fn, **kwargs):
+    """Call a ``*_get*`` selector and turn its Http404 into a JSON 404 that names the key."""
+    try:
+        return fn(**kwargs)
+    except Http404 as exc:
+        raise HttpError(404, str(exc))
+
+
+def _selected(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except SelectorError as exc:
+        raise HttpError(422, str(exc))
+
+
+@router.get("me", response={200: MeOut, 401: ErrorOut}, summary="Who am I (user, role, pay visibility)")
+def me(request):
+    return {
+        "username": request.user.get_username(),
+        "role": user_role(request.user),
+        "can_view_sensitive": user_can_view_sensitive(request.user),
+    }
+
+
+@router.get(
+    "technicians",
+    response={200: TechnicianPage, **ERRORS},
+    exclude_unset=True,
+    summary="List technicians",
+    description=(
+        "Filter by region/district code, trade, status (`active` | `left`), hire year and a search string; "
+        "paginate with `limit` (1..API_MAX_LIMIT) and `offset`. Pay and performance fields are present only "
+        "for HR users. Unknown codes and bad values get a 422 naming the parameter."
+    ),
+)
+def technicians_list(request, filters: Query[TechnicianFilters]):
+    _require(request, "technician")
+    limit = clamp_limit(filters.limit)
+    qs = _selected(
+        selectors.technician_list,
+        user=request.user,
+        region=filters.region,
+        district=filters.district,
+        trade=filters.trade,
+        status=filters.status,
+        hire_year=filters.hire_year,
+        q=filters.q,
+        ordering=filters.ordering,
+    )
+    items = selectors.technician_page(user=request.user, technicians=qs, limit=limit, offset=filters.offset)
+    # a short first page already tells the total; otherwise one COUNT(*)
+    count = len(items) if filters.offset == 0 and len(items) < limit else qs.count()
+    return {"count": count, "limit": limit, "offset": filters.offset, "items": items}
+
+
+@router.get(
+    "technicians/{employee_id}",
+    response={200: TechnicianOut, **NOT_FOUND},
+    exclude_unset=True,
+    summary="One technician by employee_id",
+)
+def technician_detail(request, employee_id: str):
+    _require(request, "technician")
+    tech = _found(selectors.technician_get_for_user, user=request.user, employee_id=employee_id)
+    return selectors.technician_to_dict(user=request.user, technician=tech)
+
+
+@router.get(
+    "technicians/{employee_id}/snapshots",
+    response={200: SnapshotPage, **NOT_FOUND},
+    exclude_unset=True,
+    summary="Monthly snapshots of one technician (newest first)",
+)
+def technician_snapshots(request, employee_id: str, page: Query[PageParams]):
+    _require(request, "techniciansnapshot")
+    limit = clamp_limit(page.limit)
+    tech = _found(selectors.technician_get_for_user, user=request.user, employee_id=employee_id)
+    rows = selectors.snapshot_list_for_user(user=request.user, technician=tech, limit=page.offset + limit)
+    count = tech.snapshots.count()
+    return {"count": count, "limit": limit, "offset": page.offset, "items": rows[page.offset :]}
+
+
+@router.get(
+    "candidates",
+    response={200: CandidatePage, **ERRORS},
+    exclude_unset=True,
+    summary="List candidates",
+    description="Filter by region/district code, trade, stage, source and a search string; newest first.",
+)
+def candidates_list(request, filters: Query[CandidateFilters]):
+    _require(request, "candidate")
+    limit = clamp_limit(filters.limit)
+    qs = _selected(
+        selectors.candidate_list,
+        user=request.user,
+        region=filters.region,
+        district=filters.district,
+        trade=filters.trade,
+        stage=filters.stage,
+        source=filters.source,
+        q=filters.q,
+        ordering=filters.ordering,
+    )
+    rows = qs[filters.offset : filters.offset + limit]
+    items = [selectors.candidate_to_dict(user=request.user, candidate=c) for c in rows]
+    return {"count": qs.count(), "limit": limit, "offset": filters.offset, "items": items}
+
+
+@router.get(
+    "candidates/{candidate_id}",
+    response={200: CandidateOut, **NOT_FOUND},
+    exclude_unset=True,
+    summary="One candidate by candidate_id",
+)
+def candidate_detail(request, candidate_id: str):
+    _require(request, "candidate")
+    cand = _found(selectors.candidate_get_for_user, user=request.user, candidate_id=candidate_id)
+    return selectors.candidate_to_dict(user=request.user, candidate=cand)
+
+
+@router.get("regions", response={200: list[RegionOut], **ERRORS}, summary="Regions with headcount")
+def regions_list(request):
+    _require(request, "region")
+    return list(selectors.region_list())
+
+
+@router.get(
+    "districts",
+    response={200: DistrictPage, **ERRORS},
+    summary="List districts (optionally of one region)",
+)
+def districts_list(request, page: Query[PageParams], region: str | None = None):
+    _require(request, "district")
+    limit = clamp_limit(page.limit)
+    qs = _selected(selectors.district_list, region=region)
+    items = [selectors.district_to_dict(district=d) for d in qs[page.offset : page.offset + limit]]
+    return {"count": qs.count(), "limit": limit, "offset": page.offset, "items": items}
+
+
+@router.get("districts/{code}", response={200: DistrictOut, **NOT_FOUND}, summary="One district by code")
+def district_detail(request, code: str):
+    _require(request, "district")
+    district = _found(selectors.district_get, code=code)
+    return selectors.district_to_dict(district=district)

@@ -120,7 +120,8 @@ class Technician(TimeStamped):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(termination_date__isnull=True) | models.Q(termination_date__gte=models.F("hire_date")),
+                condition=models.Q(termination_date__isnull=True)
+                | models.Q(termination_date__gte=models.F("hire_date")),
                 name="technician_termination_after_hire",
             ),
         ]
@@ -156,7 +157,9 @@ class TechnicianSnapshot(TimeStamped):
     technician = models.ForeignKey(Technician, on_delete=models.CASCADE, related_name="snapshots")
     month = models.DateField()
     jobs_completed = models.PositiveIntegerField(default=0)
-    first_time_fix_rate = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    first_time_fix_rate = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
     callbacks = models.PositiveIntegerField(default=0)
     csat = models.FloatField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)])
     overtime_hours = models.FloatField(default=0, validators=[MinValueValidator(0)], help_text="Average per week.")
@@ -191,7 +194,13 @@ class CandidateStage(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-OPEN_STAGES = (CandidateStage.APPLIED, CandidateStage.SCREENING, CandidateStage.INTERVIEW, CandidateStage.OFFER, CandidateStage.ACCEPTED)
+OPEN_STAGES = (
+    CandidateStage.APPLIED,
+    CandidateStage.SCREENING,
+    CandidateStage.INTERVIEW,
+    CandidateStage.OFFER,
+    CandidateStage.ACCEPTED,
+)
 
 
 class CandidateSource(models.TextChoices):
@@ -217,9 +226,13 @@ class Candidate(TimeStamped):
     applied_date = models.DateField()
     years_experience = models.FloatField(default=0, validators=[MinValueValidator(0), MaxValueValidator(60)])
     certifications = models.PositiveSmallIntegerField(default=0)
-    assessment_score = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)])
+    assessment_score = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     interview_score = models.FloatField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)])
-    commute_miles = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)])
+    commute_miles = models.DecimalField(
+        max_digits=6, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     stage = models.CharField(max_length=12, choices=CandidateStage.choices, default=CandidateStage.APPLIED)
     offer_date = models.DateField(null=True, blank=True)
     expected_start_date = models.DateField(null=True, blank=True)
@@ -236,7 +249,11 @@ class Candidate(TimeStamped):
 
     class Meta:
         ordering = ["-applied_date", "last_name"]
-        indexes = [models.Index(fields=["stage"]), models.Index(fields=["district", "trade"]), models.Index(fields=["applied_date"])]
+        indexes = [
+            models.Index(fields=["stage"]),
+            models.Index(fields=["district", "trade"]),
+            models.Index(fields=["applied_date"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.candidate_id})"

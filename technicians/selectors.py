@@ -6,13 +6,24 @@ technicians.visibility, so pages, API, exports and assistant tools cannot disagr
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from technicians.models import Candidate, District, Region, Technician, TechnicianSnapshot
+from core.roles import user_can_view_sensitive
+from technicians.models import (
+    Candidate,
+    CandidateSource,
+    CandidateStage,
+    District,
+    Region,
+    Technician,
+    TechnicianSnapshot,
+    Trade,
+)
 from technicians.visibility import field_visible, is_sensitive_name, redact, visible_names  # noqa: F401
 
 TECHNICIAN_FIELDS = [
@@ -51,15 +62,9 @@ def technician_list(
     """Technicians filtered by business keys. Raises SelectorError naming a bad parameter."""
     qs = Technician.objects.select_related("district__region")
     as_of = as_of or date.today()
-    if region:
-        qs = qs.filter(district__region__code=region)
-    if district:
-        qs = qs.filter(district__code=district)
+    qs = _filter_places(qs, region=region, district=district, prefix="district__")
     if trade:
-        from technicians.models import Trade
-
-        if trade not in Trade.values:
-            raise SelectorError(f"trade must be one of {', '.join(Trade.values)} (got {trade!r}).")
+        _check_choice("trade", trade, Trade.values)
         qs = qs.filter(trade=trade)
     if status:
         if status == "active":
@@ -70,12 +75,7 @@ def technician_list(
             raise SelectorError(f"status must be 'active' or 'left' (got {status!r}).")
     if hire_year:
         qs = qs.filter(hire_date__year=hire_year)
-    if q:
-        q = q.replace("\x00", "").strip()[:100]
-        if q:
-            qs = qs.filter(
-                Q(employee_id__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(email__icontains=q)
-            )
+    qs = _search(qs, q, "employee_id")
     if ordering:
         desc = ordering.startswith("-")
         key = ordering.lstrip("-")
@@ -91,7 +91,9 @@ def technician_list(
 
 def technician_get_for_user(*, user, employee_id: str) -> Technician:
     """The technician with this business key, or Http404 (never a bare .get() in entry points)."""
-    tech = Technician.objects.select_related("district__region").filter(employee_id=employee_id).first()
+    tech = None
+    if _is_key(employee_id):
+        tech = Technician.objects.select_related("district__region").filter(employee_id=employee_id).first()
     if tech is None:
         raise Http404(f"No technician with employee_id {employee_id!r}.")
     return tech
@@ -100,31 +102,14 @@ def technician_get_for_user(*, user, employee_id: str) -> Technician:
 def technician_to_dict(*, user, technician: Technician, as_of: date | None = None) -> dict[str, Any]:
     """The technician as the user may see it: sensitive fields are absent (not null) for recruiters."""
     t = technician
-    data = {
-        "id": str(t.id),
-        "employee_id": t.employee_id,
-        "first_name": t.first_name,
-        "last_name": t.last_name,
-        "email": t.email,
-        "district": t.district.code,
-        "district_name": t.district.name,
-        "region": t.district.region.code,
-        "region_name": t.district.region.name,
-        "trade": t.trade,
-        "hire_date": t.hire_date,
-        "termination_date": t.termination_date,
-        "termination_type": t.termination_type or None,
-        "termination_reason": t.termination_reason,
-        "schedule_type": t.schedule_type,
-        "commute_miles": float(t.commute_miles) if t.commute_miles is not None else None,
-        "certifications": t.certifications,
-        "pay_rate": float(t.pay_rate) if t.pay_rate is not None else None,
-        "performance_rating": float(t.performance_rating) if t.performance_rating is not None else None,
-        "tenure_years": round(t.tenure_days(as_of) / 365.25, 2),
-        "is_active": t.is_active_on(as_of or date.today()),
-        "attributes": t.attributes or {},
-    }
-    return redact(user, data)
+    row = {name: getattr(t, name) for name in TECHNICIAN_COLUMNS if "__" not in name}
+    row.update(
+        district__code=t.district.code,
+        district__name=t.district.name,
+        district__region__code=t.district.region.code,
+        district__region__name=t.district.region.name,
+    )
+    return redact(user, _technician_row(row, as_of or date.today()))
 
 
 def snapshot_list_for_user(*, user, technician: Technician, limit: int = 36) -> list[dict[str, Any]]:
@@ -177,26 +162,244 @@ def candidate_to_dict(*, user, candidate: Candidate) -> dict[str, Any]:
     return redact(user, data)
 
 
-def candidate_get_for_user(*, user, candidate_id: str) -> Candidate:
+def candidate_for_technician(*, user, technician: Technician) -> dict[str, Any] | None:
+    """The candidate record this technician was hired from, as ``user`` may see it, or None."""
     c = (
         Candidate.objects.select_related("district__region", "hired_technician")
-        .filter(candidate_id=candidate_id)
+        .filter(hired_technician=technician)
         .first()
     )
+    return candidate_to_dict(user=user, candidate=c) if c else None
+
+
+def candidate_get_for_user(*, user, candidate_id: str) -> Candidate:
+    c = None
+    if _is_key(candidate_id):
+        c = (
+            Candidate.objects.select_related("district__region", "hired_technician")
+            .filter(candidate_id=candidate_id)
+            .first()
+        )
     if c is None:
         raise Http404(f"No candidate with candidate_id {candidate_id!r}.")
     return c
 
 
 def district_get(*, code: str) -> District:
-    d = District.objects.select_related("region").filter(code=code).first()
+    d = District.objects.select_related("region").filter(code=code).first() if _is_key(code) else None
     if d is None:
         raise Http404(f"No district with code {code!r}.")
     return d
 
 
 def region_get(*, code: str) -> Region:
-    r = Region.objects.filter(code=code).first()
+    r = Region.objects.filter(code=code).first() if _is_key(code) else None
     if r is None:
         raise Http404(f"No region with code {code!r}.")
     return r
+
+
+# --------------------------------------------------------------------------- list pages, API and exports
+# One builder for every technician payload (detail, list page, API, CSV export), so they cannot drift.
+TECHNICIAN_COLUMNS = (
+    "id", "employee_id", "first_name", "last_name", "email", "district__code", "district__name",
+    "district__region__code", "district__region__name", "trade", "hire_date", "termination_date",
+    "termination_type", "termination_reason", "schedule_type", "commute_miles", "certifications", "pay_rate",
+    "performance_rating", "attributes",
+)  # fmt: skip
+_KEY_CHARS = re.compile(r"^[A-Za-z0-9_.\-]{1,60}$")
+
+
+def _is_key(value: str | None) -> bool:
+    """A business key/code is short and printable; anything else (NUL bytes, 10 kB strings) matches nothing."""
+    return bool(value) and bool(_KEY_CHARS.match(value))
+
+
+def _check_choice(param: str, value: str, valid) -> None:
+    if value not in valid:
+        raise SelectorError(f"{param} must be one of {', '.join(valid)} (got {value!r}).")
+
+
+def _check_code(param: str, value: str, model) -> None:
+    if not _is_key(value) or not model.objects.filter(code=value).exists():
+        codes = list(model.objects.order_by("code").values_list("code", flat=True)[:50])
+        raise SelectorError(f"unknown {param} {value!r}; valid codes: {', '.join(codes) or '(none)'}.")
+
+
+def _filter_places(qs, *, region: str | None, district: str | None, prefix: str):
+    """Filter by region/district business codes; an unknown code is an error naming it, not an empty list."""
+    if region:
+        _check_code("region", region, Region)
+        qs = qs.filter(**{f"{prefix}region__code": region})
+    if district:
+        _check_code("district", district, District)
+        qs = qs.filter(**{f"{prefix}code": district})
+    return qs
+
+
+def _search(qs, q: str | None, key_field: str):
+    """Case-insensitive search on the business key, names and email. NUL bytes are dropped."""
+    q = (q or "").replace("\x00", "").strip()[:100]
+    if not q:
+        return qs
+    return qs.filter(
+        Q(**{f"{key_field}__icontains": q})
+        | Q(first_name__icontains=q)
+        | Q(last_name__icontains=q)
+        | Q(email__icontains=q)
+    )
+
+
+def _as_float(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _technician_row(row: dict[str, Any], as_of: date) -> dict[str, Any]:
+    """Shape one technician (a ``.values()`` row) as the public payload; pay keys only if fetched."""
+    hire, end = row["hire_date"], row["termination_date"]
+    last_day = min(as_of, end) if end else as_of
+    data = {
+        "id": str(row["id"]),
+        "employee_id": row["employee_id"],
+        "first_name": row["first_name"],
+        "last_name": row["last_name"],
+        "email": row["email"],
+        "district": row["district__code"],
+        "district_name": row["district__name"],
+        "region": row["district__region__code"],
+        "region_name": row["district__region__name"],
+        "trade": row["trade"],
+        "hire_date": hire,
+        "termination_date": end,
+        "termination_type": row["termination_type"] or None,
+        "termination_reason": row["termination_reason"],
+        "schedule_type": row["schedule_type"],
+        "commute_miles": _as_float(row["commute_miles"]),
+        "certifications": row["certifications"],
+        "tenure_years": round(max((last_day - hire).days, 0) / 365.25, 2),
+        "is_active": hire <= as_of and (end is None or end > as_of),
+        "attributes": row["attributes"] or {},
+    }
+    if "pay_rate" in row:
+        data["pay_rate"] = _as_float(row["pay_rate"])
+    if "performance_rating" in row:
+        data["performance_rating"] = _as_float(row["performance_rating"])
+    return data
+
+
+def technician_page(
+    *, user, technicians: QuerySet[Technician], limit: int, offset: int = 0, as_of: date | None = None
+) -> list[dict[str, Any]]:
+    """One page of ``technicians`` (from technician_list) as payload dicts, in two cheap queries' worth.
+
+    HR-only columns are not even fetched for users who may not see them; the rows are built from
+    ``.values()`` (no model instances) because this is the hot path of the list API and page.
+    """
+    as_of = as_of or date.today()
+    can_see_all = user_can_view_sensitive(user)
+    columns = TECHNICIAN_COLUMNS if can_see_all else visible_names(user, TECHNICIAN_COLUMNS)
+    rows = technicians.values(*columns)[offset : offset + limit]
+    out = [_technician_row(r, as_of) for r in rows]
+    if not can_see_all:  # one redact call for the whole page (it checks the user's permission once)
+        for d, attrs in zip(out, redact(user, [d["attributes"] for d in out]), strict=True):
+            d["attributes"] = attrs
+    return out
+
+
+def technician_counts(*, technicians: QuerySet[Technician], as_of: date | None = None) -> dict[str, int]:
+    """Total, active and left counts for a filtered technician queryset (one query)."""
+    as_of = as_of or date.today()
+    active = Q(hire_date__lte=as_of) & (Q(termination_date__isnull=True) | Q(termination_date__gt=as_of))
+    agg = technicians.order_by().aggregate(total=Count("id"), active=Count("id", filter=active))
+    return {"total": agg["total"], "active": agg["active"], "left": agg["total"] - agg["active"]}
+
+
+CANDIDATE_ORDERINGS = {
+    "applied_date": ("applied_date",),
+    "candidate_id": ("candidate_id",),
+    "name": ("last_name", "first_name"),
+    "stage": ("stage", "-applied_date"),
+    "assessment_score": ("assessment_score",),
+}
+
+
+def candidate_list(
+    *,
+    user,
+    region: str | None = None,
+    district: str | None = None,
+    trade: str | None = None,
+    stage: str | None = None,
+    source: str | None = None,
+    q: str | None = None,
+    ordering: str | None = None,
+) -> QuerySet[Candidate]:
+    """Candidates filtered by business keys (newest applications first). Raises SelectorError on bad input."""
+    qs = Candidate.objects.select_related("district__region", "hired_technician")
+    qs = _filter_places(qs, region=region, district=district, prefix="district__")
+    if trade:
+        _check_choice("trade", trade, Trade.values)
+        qs = qs.filter(trade=trade)
+    if stage:
+        _check_choice("stage", stage, CandidateStage.values)
+        qs = qs.filter(stage=stage)
+    if source:
+        _check_choice("source", source, CandidateSource.values)
+        qs = qs.filter(source=source)
+    qs = _search(qs, q, "candidate_id")
+    if ordering:
+        key = ordering.lstrip("-")
+        _check_choice("ordering", key, list(CANDIDATE_ORDERINGS))
+        sign = "-" if ordering.startswith("-") else ""
+        return qs.order_by(*[sign + f for f in CANDIDATE_ORDERINGS[key]], "candidate_id")
+    return qs.order_by("-applied_date", "candidate_id")
+
+
+def _active_filter(prefix: str, as_of: date) -> Q:
+    return Q(**{f"{prefix}hire_date__lte": as_of}) & (
+        Q(**{f"{prefix}termination_date__isnull": True}) | Q(**{f"{prefix}termination_date__gt": as_of})
+    )
+
+
+def region_list(*, as_of: date | None = None, with_counts: bool = True) -> QuerySet[Region]:
+    """Regions (by name), with ``district_count`` and ``active_technicians`` annotations if ``with_counts``."""
+    if not with_counts:
+        return Region.objects.order_by("name")
+    as_of = as_of or date.today()
+    return Region.objects.annotate(
+        district_count=Count("districts", distinct=True),
+        active_technicians=Count(
+            "districts__technicians", filter=_active_filter("districts__technicians__", as_of), distinct=True
+        ),
+    ).order_by("name")
+
+
+def district_list(
+    *, region: str | None = None, as_of: date | None = None, with_counts: bool = True
+) -> QuerySet[District]:
+    """Districts (optionally of one region; unknown code → SelectorError) by name, with an
+    ``active_technicians`` annotation if ``with_counts``."""
+    as_of = as_of or date.today()
+    qs = District.objects.select_related("region")
+    if region:
+        _check_code("region", region, Region)
+        qs = qs.filter(region__code=region)
+    if not with_counts:
+        return qs.order_by("name")
+    return qs.annotate(active_technicians=Count("technicians", filter=_active_filter("technicians__", as_of))).order_by(
+        "name"
+    )
+
+
+def district_to_dict(*, district: District, as_of: date | None = None) -> dict[str, Any]:
+    active = getattr(district, "active_technicians", None)
+    if active is None:  # not annotated by district_list
+        active = district.technicians.filter(_active_filter("", as_of or date.today())).count()
+    return {
+        "code": district.code,
+        "name": district.name,
+        "region": district.region.code,
+        "region_name": district.region.name,
+        "climate": district.climate,
+        "active_technicians": active,
+    }

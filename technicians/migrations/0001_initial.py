@@ -8,182 +8,454 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.SlugField(help_text="Stable business key, e.g. 'west'.", max_length=20, unique=True)),
-                ('name', models.CharField(max_length=100)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("code", models.SlugField(help_text="Stable business key, e.g. 'west'.", max_length=20, unique=True)),
+                ("name", models.CharField(max_length=100)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='District',
+            name="District",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.SlugField(help_text="Stable business key, e.g. 'dal'.", max_length=30, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('climate', models.CharField(choices=[('hot', 'Hot'), ('mild', 'Mild'), ('cold', 'Cold')], default='mild', help_text='Drives the seasonal shape of demand (summer AC vs winter heating).', max_length=10)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='districts', to='technicians.region')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("code", models.SlugField(help_text="Stable business key, e.g. 'dal'.", max_length=30, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "climate",
+                    models.CharField(
+                        choices=[("hot", "Hot"), ("mild", "Mild"), ("cold", "Cold")],
+                        default="mild",
+                        help_text="Drives the seasonal shape of demand (summer AC vs winter heating).",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="districts", to="technicians.region"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Technician',
+            name="Technician",
             fields=[
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('employee_id', models.CharField(max_length=30, unique=True)),
-                ('first_name', models.CharField(max_length=60)),
-                ('last_name', models.CharField(max_length=60)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('trade', models.CharField(choices=[('appliance', 'Appliance repair'), ('hvac', 'HVAC'), ('refrigeration', 'Refrigeration'), ('plumbing', 'Plumbing'), ('electrical', 'Electrical')], max_length=20)),
-                ('hire_date', models.DateField()),
-                ('termination_date', models.DateField(blank=True, null=True)),
-                ('termination_type', models.CharField(blank=True, choices=[('voluntary', 'Voluntary'), ('involuntary', 'Involuntary')], max_length=12)),
-                ('termination_reason', models.CharField(blank=True, max_length=200)),
-                ('schedule_type', models.CharField(choices=[('standard', '5×8 standard'), ('4x10', '4×10 compressed'), ('rotating', 'Rotating / on-call')], default='standard', max_length=10)),
-                ('commute_miles', models.DecimalField(blank=True, decimal_places=1, help_text='Home to district depot, one way.', max_digits=6, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('certifications', models.PositiveSmallIntegerField(default=0)),
-                ('pay_rate', models.DecimalField(blank=True, decimal_places=2, help_text='Current hourly pay (HR only).', max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('performance_rating', models.DecimalField(blank=True, decimal_places=1, help_text='Last review, 1–5 (HR only).', max_digits=3, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('notes', models.TextField(blank=True, help_text='Free text from managers.')),
-                ('attributes', models.JSONField(blank=True, default=dict, help_text='Extra source columns, used as model features.')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='technicians', to='technicians.district')),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("employee_id", models.CharField(max_length=30, unique=True)),
+                ("first_name", models.CharField(max_length=60)),
+                ("last_name", models.CharField(max_length=60)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "trade",
+                    models.CharField(
+                        choices=[
+                            ("appliance", "Appliance repair"),
+                            ("hvac", "HVAC"),
+                            ("refrigeration", "Refrigeration"),
+                            ("plumbing", "Plumbing"),
+                            ("electrical", "Electrical"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("hire_date", models.DateField()),
+                ("termination_date", models.DateField(blank=True, null=True)),
+                (
+                    "termination_type",
+                    models.CharField(
+                        blank=True, choices=[("voluntary", "Voluntary"), ("involuntary", "Involuntary")], max_length=12
+                    ),
+                ),
+                ("termination_reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "schedule_type",
+                    models.CharField(
+                        choices=[
+                            ("standard", "5×8 standard"),
+                            ("4x10", "4×10 compressed"),
+                            ("rotating", "Rotating / on-call"),
+                        ],
+                        default="standard",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "commute_miles",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        help_text="Home to district depot, one way.",
+                        max_digits=6,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                ("certifications", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "pay_rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Current hourly pay (HR only).",
+                        max_digits=7,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "performance_rating",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        help_text="Last review, 1–5 (HR only).",
+                        max_digits=3,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, help_text="Free text from managers.")),
+                (
+                    "attributes",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Extra source columns, used as model features."
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="technicians",
+                        to="technicians.district",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['last_name', 'first_name'],
-                'permissions': [('view_sensitive_fields', 'Can view pay and performance fields')],
+                "ordering": ["last_name", "first_name"],
+                "permissions": [("view_sensitive_fields", "Can view pay and performance fields")],
             },
         ),
         migrations.CreateModel(
-            name='Candidate',
+            name="Candidate",
             fields=[
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('candidate_id', models.CharField(max_length=30, unique=True)),
-                ('first_name', models.CharField(max_length=60)),
-                ('last_name', models.CharField(max_length=60)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('trade', models.CharField(choices=[('appliance', 'Appliance repair'), ('hvac', 'HVAC'), ('refrigeration', 'Refrigeration'), ('plumbing', 'Plumbing'), ('electrical', 'Electrical')], max_length=20)),
-                ('source', models.CharField(choices=[('referral', 'Employee referral'), ('job_board', 'Job board'), ('agency', 'Staffing agency'), ('career_site', 'Career site'), ('trade_school', 'Trade school'), ('social', 'Social media')], max_length=20)),
-                ('applied_date', models.DateField()),
-                ('years_experience', models.FloatField(default=0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(60)])),
-                ('certifications', models.PositiveSmallIntegerField(default=0)),
-                ('assessment_score', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('interview_score', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('commute_miles', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('stage', models.CharField(choices=[('applied', 'Applied'), ('screening', 'Screening'), ('interview', 'Interview'), ('offer', 'Offer made'), ('accepted', 'Offer accepted'), ('hired', 'Hired'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='applied', max_length=12)),
-                ('offer_date', models.DateField(blank=True, null=True)),
-                ('expected_start_date', models.DateField(blank=True, null=True)),
-                ('offered_pay_rate', models.DecimalField(blank=True, decimal_places=2, help_text='Hourly pay offered (HR only).', max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('notes', models.TextField(blank=True)),
-                ('attributes', models.JSONField(blank=True, default=dict)),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='candidates', to='technicians.district')),
-                ('hired_technician', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='candidate', to='technicians.technician')),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("candidate_id", models.CharField(max_length=30, unique=True)),
+                ("first_name", models.CharField(max_length=60)),
+                ("last_name", models.CharField(max_length=60)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "trade",
+                    models.CharField(
+                        choices=[
+                            ("appliance", "Appliance repair"),
+                            ("hvac", "HVAC"),
+                            ("refrigeration", "Refrigeration"),
+                            ("plumbing", "Plumbing"),
+                            ("electrical", "Electrical"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("referral", "Employee referral"),
+                            ("job_board", "Job board"),
+                            ("agency", "Staffing agency"),
+                            ("career_site", "Career site"),
+                            ("trade_school", "Trade school"),
+                            ("social", "Social media"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("applied_date", models.DateField()),
+                (
+                    "years_experience",
+                    models.FloatField(
+                        default=0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                    ),
+                ),
+                ("certifications", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "assessment_score",
+                    models.FloatField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "interview_score",
+                    models.FloatField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "commute_miles",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=6,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("applied", "Applied"),
+                            ("screening", "Screening"),
+                            ("interview", "Interview"),
+                            ("offer", "Offer made"),
+                            ("accepted", "Offer accepted"),
+                            ("hired", "Hired"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="applied",
+                        max_length=12,
+                    ),
+                ),
+                ("offer_date", models.DateField(blank=True, null=True)),
+                ("expected_start_date", models.DateField(blank=True, null=True)),
+                (
+                    "offered_pay_rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Hourly pay offered (HR only).",
+                        max_digits=7,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("attributes", models.JSONField(blank=True, default=dict)),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="candidates",
+                        to="technicians.district",
+                    ),
+                ),
+                (
+                    "hired_technician",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="candidate",
+                        to="technicians.technician",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-applied_date', 'last_name'],
+                "ordering": ["-applied_date", "last_name"],
             },
         ),
         migrations.CreateModel(
-            name='TechnicianSnapshot',
+            name="TechnicianSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('month', models.DateField()),
-                ('jobs_completed', models.PositiveIntegerField(default=0)),
-                ('first_time_fix_rate', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)])),
-                ('callbacks', models.PositiveIntegerField(default=0)),
-                ('csat', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('overtime_hours', models.FloatField(default=0, help_text='Average per week.', validators=[django.core.validators.MinValueValidator(0)])),
-                ('drive_time_minutes', models.FloatField(default=0, help_text='Average per day.', validators=[django.core.validators.MinValueValidator(0)])),
-                ('utilization', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1.5)])),
-                ('training_hours', models.FloatField(default=0, validators=[django.core.validators.MinValueValidator(0)])),
-                ('pay_rate', models.DecimalField(blank=True, decimal_places=2, help_text='Hourly pay that month (HR only).', max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('technician', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='technicians.technician')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("month", models.DateField()),
+                ("jobs_completed", models.PositiveIntegerField(default=0)),
+                (
+                    "first_time_fix_rate",
+                    models.FloatField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1),
+                        ],
+                    ),
+                ),
+                ("callbacks", models.PositiveIntegerField(default=0)),
+                (
+                    "csat",
+                    models.FloatField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "overtime_hours",
+                    models.FloatField(
+                        default=0,
+                        help_text="Average per week.",
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "drive_time_minutes",
+                    models.FloatField(
+                        default=0,
+                        help_text="Average per day.",
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "utilization",
+                    models.FloatField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1.5),
+                        ],
+                    ),
+                ),
+                (
+                    "training_hours",
+                    models.FloatField(default=0, validators=[django.core.validators.MinValueValidator(0)]),
+                ),
+                (
+                    "pay_rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Hourly pay that month (HR only).",
+                        max_digits=7,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "technician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="snapshots",
+                        to="technicians.technician",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['technician', 'month'],
+                "ordering": ["technician", "month"],
             },
         ),
         migrations.CreateModel(
-            name='DemandWeek',
+            name="DemandWeek",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('week_start', models.DateField()),
-                ('jobs_requested', models.PositiveIntegerField()),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='demand', to='technicians.district')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("week_start", models.DateField()),
+                ("jobs_requested", models.PositiveIntegerField()),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="demand", to="technicians.district"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'weekly demand',
-                'verbose_name_plural': 'weekly demand',
-                'ordering': ['district', 'week_start'],
-                'constraints': [models.UniqueConstraint(fields=('district', 'week_start'), name='demand_unique_district_week'), models.CheckConstraint(condition=models.Q(('week_start__week_day', 2)), name='demand_week_starts_monday')],
+                "verbose_name": "weekly demand",
+                "verbose_name_plural": "weekly demand",
+                "ordering": ["district", "week_start"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("district", "week_start"), name="demand_unique_district_week"),
+                    models.CheckConstraint(
+                        condition=models.Q(("week_start__week_day", 2)), name="demand_week_starts_monday"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='technician',
-            index=models.Index(fields=['district', 'trade'], name='technicians_distric_35b176_idx'),
+            model_name="technician",
+            index=models.Index(fields=["district", "trade"], name="technicians_distric_35b176_idx"),
         ),
         migrations.AddIndex(
-            model_name='technician',
-            index=models.Index(fields=['hire_date'], name='technicians_hire_da_91c155_idx'),
+            model_name="technician",
+            index=models.Index(fields=["hire_date"], name="technicians_hire_da_91c155_idx"),
         ),
         migrations.AddIndex(
-            model_name='technician',
-            index=models.Index(fields=['termination_date'], name='technicians_termina_7eb792_idx'),
+            model_name="technician",
+            index=models.Index(fields=["termination_date"], name="technicians_termina_7eb792_idx"),
         ),
         migrations.AddIndex(
-            model_name='technician',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['attributes'], name='technician_attributes_gin'),
+            model_name="technician",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["attributes"], name="technician_attributes_gin"),
         ),
         migrations.AddConstraint(
-            model_name='technician',
-            constraint=models.CheckConstraint(condition=models.Q(('termination_date__isnull', True), ('termination_date__gte', models.F('hire_date')), _connector='OR'), name='technician_termination_after_hire'),
+            model_name="technician",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("termination_date__isnull", True),
+                    ("termination_date__gte", models.F("hire_date")),
+                    _connector="OR",
+                ),
+                name="technician_termination_after_hire",
+            ),
         ),
         migrations.AddIndex(
-            model_name='candidate',
-            index=models.Index(fields=['stage'], name='technicians_stage_2b67f8_idx'),
+            model_name="candidate",
+            index=models.Index(fields=["stage"], name="technicians_stage_2b67f8_idx"),
         ),
         migrations.AddIndex(
-            model_name='candidate',
-            index=models.Index(fields=['district', 'trade'], name='technicians_distric_f8d42f_idx'),
+            model_name="candidate",
+            index=models.Index(fields=["district", "trade"], name="technicians_distric_f8d42f_idx"),
         ),
         migrations.AddIndex(
-            model_name='candidate',
-            index=models.Index(fields=['applied_date'], name='technicians_applied_e0e812_idx'),
+            model_name="candidate",
+            index=models.Index(fields=["applied_date"], name="technicians_applied_e0e812_idx"),
         ),
         migrations.AddIndex(
-            model_name='techniciansnapshot',
-            index=models.Index(fields=['month'], name='technicians_month_1cc0b0_idx'),
+            model_name="techniciansnapshot",
+            index=models.Index(fields=["month"], name="technicians_month_1cc0b0_idx"),
         ),
         migrations.AddConstraint(
-            model_name='techniciansnapshot',
-            constraint=models.UniqueConstraint(fields=('technician', 'month'), name='snapshot_unique_technician_month'),
+            model_name="techniciansnapshot",
+            constraint=models.UniqueConstraint(fields=("technician", "month"), name="snapshot_unique_technician_month"),
         ),
         migrations.AddConstraint(
-            model_name='techniciansnapshot',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='snapshot_month_is_first_day'),
+            model_name="techniciansnapshot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__day", 1)), name="snapshot_month_is_first_day"
+            ),
         ),
     ]

@@ -6,7 +6,7 @@ import time
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
 
 from technicians.demo import demo_generate
@@ -20,7 +20,7 @@ from technicians.demo_load import (
 )
 
 
-def _positive(value: str) -> int:
+def positive_int(value: str) -> int:
     n = int(value)
     if n < 1:
         raise ValueError
@@ -34,35 +34,44 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--technicians", type=_positive, default=3000, help="active headcount at the end (3000)")
-        parser.add_argument("--months", type=_positive, default=36, help="months of history, ending this month (36)")
+        parser.add_argument("--technicians", type=positive_int, default=3000, help="active headcount at the end (3000)")
+        parser.add_argument("--months", type=positive_int, default=36, help="months of history, ending this month (36)")
         parser.add_argument("--seed", type=int, default=42, help="random seed (42); same seed → same data")
         parser.add_argument(
             "--as-of", type=date.fromisoformat, default=None, help="'today' (YYYY-MM-DD); default today"
         )
         parser.add_argument("--reset", action="store_true", help="delete the technicians domain data first, then load")
-        parser.add_argument("--batch-size", type=_positive, default=2000)
+        parser.add_argument("--batch-size", type=positive_int, default=2000)
 
     def handle(self, *args, technicians, months, seed, as_of, reset, batch_size, **options):
         started = time.perf_counter()
         as_of = as_of or date.today()
         out = self.stdout
+        report: list[str] = []  # written after the commit, so a printed API key really exists
+        try:
+            with transaction.atomic():
+                created_users, api_key = demo_users_ensure()
+                if created_users:
+                    report.append(f"Demo users created: {', '.join(created_users)} (password {DEMO_PASSWORD})")
+                if api_key:
+                    report.append(f"API key for apiuser (shown once, store it now): {api_key}")
+                if demo_data_present() and not reset:
+                    counts = demo_domain_counts()
+                    report.append(
+                        "Demo data already present ("
+                        + ", ".join(f"{v} {k}" for k, v in counts.items())
+                        + "); nothing added. Use --reset to reload."
+                    )
+                else:
+                    report += self._load(technicians, months, seed, as_of, reset, batch_size)
+        except (ProtectedError, DatabaseError, ValueError) as exc:
+            raise CommandError(f"seed_demo failed, nothing was written: {exc}") from exc
+        for line in report:
+            out.write(line)
+        out.write(f"Total time {time.perf_counter() - started:.1f}s")
 
-        created_users, api_key = demo_users_ensure()
-        if created_users:
-            out.write(f"Demo users created: {', '.join(created_users)} (password {DEMO_PASSWORD})")
-        if api_key:
-            out.write(f"API key for apiuser (shown once, store it now): {api_key}")
-
-        if demo_data_present() and not reset:
-            counts = demo_domain_counts()
-            out.write(
-                "Demo data already present ("
-                + ", ".join(f"{v} {k}" for k, v in counts.items())
-                + "); nothing added. Use --reset to reload."
-            )
-            return
-
+    def _load(self, technicians, months, seed, as_of, reset, batch_size) -> list[str]:
+        out = self.stdout
         t0 = time.perf_counter()
         data = demo_generate(technicians=technicians, months=months, seed=seed, as_of=as_of)
         gen_seconds = time.perf_counter() - t0
@@ -70,15 +79,11 @@ class Command(BaseCommand):
             f"Generated {technicians} technicians × {months} months (seed {seed}, as of {as_of}) in {gen_seconds:.1f}s"
         )
         t0 = time.perf_counter()
-        try:
-            if reset:
-                deleted = demo_data_reset()
-                out.write("Deleted: " + ", ".join(f"{v} {k}" for k, v in deleted.items()))
-            counts = demo_data_load(data=data, batch_size=batch_size, progress=lambda m: out.write(f"  {m}"))
-        except (ProtectedError, DatabaseError, ValueError) as exc:
-            raise CommandError(f"seed_demo failed, nothing was written: {exc}") from exc
-        load_seconds = time.perf_counter() - t0
-        out.write(self.style.SUCCESS("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())))
-        out.write(
-            f"Time: generate {gen_seconds:.1f}s, load {load_seconds:.1f}s, total {time.perf_counter() - started:.1f}s"
-        )
+        if reset:
+            deleted = demo_data_reset()
+            out.write(f"Deleted {', '.join(f'{v} {k}' for k, v in deleted.items())} in {time.perf_counter() - t0:.1f}s")
+        counts = demo_data_load(data=data, batch_size=batch_size, progress=lambda m: out.write(f"  {m}"))
+        return [
+            self.style.SUCCESS("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())),
+            f"Time: generate {gen_seconds:.1f}s, load {time.perf_counter() - t0:.1f}s",
+        ]

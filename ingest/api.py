@@ -1,0 +1,105 @@
+"""REST endpoints for the Snowflake sync, mounted at /api/v1/ingest/ (HR admins: ingest permissions).
+
+Syncs are queued to Celery (202 + the run); the connector never runs on the request's event loop.
+These are sync views: under ASGI Django runs them in a worker thread, so the status check's login
+does not block the loop either.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router
+from ninja.errors import HttpError
+
+from core.pagination import PageParams, paginate
+from ingest import selectors, services
+from ingest.models import SourceMapping, SyncRun, SyncStatus, SyncTrigger
+from ingest.schemas import RejectedPage, RunOut, RunPage, StatusOut, SyncIn
+from technicians import snowflake as sf
+from technicians.visibility import redact
+
+router = Router(tags=["ingest"])
+
+
+def _require(request, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise HttpError(403, "Only HR admins can use the warehouse sync (missing permission " + perm + ").")
+
+
+def _source_dict(m) -> dict:
+    return {
+        "name": m.name,
+        "source_table": m.source_table,
+        "target": m.target,
+        "enabled": m.enabled,
+        "watermark_column": m.watermark_column,
+        "last_watermark": sf.decode_watermark(m.last_watermark),
+        "last_synced_at": m.last_synced_at,
+        "last_run_id": m.last_run_id,
+        "last_run_status": m.last_run_status,
+        "last_run_finished_at": m.last_run_finished_at,
+        "last_run_error": m.last_run_error,
+    }
+
+
+@router.get(
+    "/status", response=StatusOut, by_alias=True, summary="Is Snowflake configured and reachable; last sync per source"
+)
+def status(request, refresh: bool = False):
+    _require(request, "ingest.view_sourcemapping")
+    data = selectors.snowflake_status(refresh=refresh)
+    data["sources"] = [_source_dict(m) for m in selectors.mapping_list()]
+    return data
+
+
+@router.post("/sources/{name}/sync", response={202: RunOut, 409: dict}, summary="Queue a sync of one source")
+def sync_source(request, name: str, payload: SyncIn | None = None):
+    _require(request, "ingest.add_syncrun")
+    mapping = get_object_or_404(SourceMapping, name=name)
+    if not selectors.snowflake_config().is_configured:
+        raise HttpError(409, selectors.snowflake_status()["message"])
+    try:
+        with transaction.atomic():
+            run = services.sync_enqueue(
+                mapping=mapping, trigger=SyncTrigger.API, requested_by=request.user, full=bool(payload and payload.full)
+            )
+    except services.SyncAlreadyRunning as exc:
+        return 409, {"detail": str(exc), "run": str(exc.run.id)}
+    return 202, selectors.run_to_dict(run)
+
+
+@router.get("/runs", response=RunPage, summary="Sync runs, newest first")
+def runs(request, source: str | None = None, status: SyncStatus | None = None, page: Query[PageParams] = None):
+    _require(request, "ingest.view_syncrun")
+    page = page or PageParams()
+    data = paginate(selectors.run_list(mapping_name=source, status=status), limit=page.limit, offset=page.offset)
+    data["items"] = [selectors.run_to_dict(r) for r in data["items"]]
+    return data
+
+
+@router.get("/runs/{run_id}", response=RunOut, summary="One sync run")
+def run_detail(request, run_id: UUID):
+    _require(request, "ingest.view_syncrun")
+    return selectors.run_to_dict(get_object_or_404(SyncRun.objects.select_related("mapping"), pk=run_id))
+
+
+@router.get("/runs/{run_id}/rejected", response=RejectedPage, summary="Rows a run rejected, with reasons")
+def run_rejected(request, run_id: UUID, page: Query[PageParams] = None):
+    _require(request, "ingest.view_syncrejectedrow")
+    run = get_object_or_404(SyncRun, pk=run_id)
+    page = page or PageParams()
+    data = paginate(selectors.rejected_rows(run=run), limit=page.limit, offset=page.offset)
+    data["items"] = [
+        {
+            "batch": r.batch,
+            "row_key": r.row_key,
+            "column": r.column,
+            "reason": r.reason,
+            "raw": redact(request.user, r.raw),
+        }
+        for r in data["items"]
+    ]
+    return data

@@ -1,0 +1,5 @@
+from technicians.management.commands._import_base import ImportCommand
+
+
+class Command(ImportCommand):
+    kind = "snapshots"

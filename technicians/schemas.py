@@ -1,0 +1,164 @@
+"""In/Out schemas for the technicians API.
+
+HR-only fields (pay, performance) are declared optional and are **absent** from the JSON for users who
+may not see them (the endpoints serialise with ``exclude_unset``; the payload dicts come from
+technicians.selectors, which never put those keys in for non-HR users).
+"""
+
+from datetime import date
+from typing import Any, Literal
+
+from ninja import Field
+from pydantic import BaseModel, ConfigDict
+
+from core.pagination import PageParams
+from technicians.models import CandidateSource, CandidateStage, Trade
+
+HR_ONLY = "HR only: absent from the response for users without the pay/performance permission."
+
+
+class Out(BaseModel):
+    """Base for response schemas. Plain pydantic (not ninja.Schema): the payloads are already dicts from
+    technicians.selectors, and skipping ninja's per-object DjangoGetter wrapper makes list responses
+    several times cheaper to validate (see bench/bench_api.py)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorOut(Out):
+    detail: str = Field(description="What was wrong, naming the parameter and the valid values.")
+
+
+class TechnicianFilters(PageParams):
+    region: str | None = Field(default=None, description="Region code, e.g. `west`. Unknown code → 422.")
+    district: str | None = Field(default=None, description="District code, e.g. `dal`. Unknown code → 422.")
+    trade: Trade | None = Field(default=None, description="Trade.")
+    status: Literal["active", "left"] | None = Field(default=None, description="Employed today, or left.")
+    hire_year: int | None = Field(default=None, ge=1900, le=2100, description="Year of hire.")
+    q: str | None = Field(default=None, max_length=200, description="Search employee id, name or email.")
+    ordering: str | None = Field(
+        default=None,
+        max_length=40,
+        description="One of name, employee_id, district, trade, hire_date (pay_rate for HR), `-` prefix for descending.",
+    )
+
+
+class CandidateFilters(PageParams):
+    region: str | None = Field(default=None, description="Region code. Unknown code → 422.")
+    district: str | None = Field(default=None, description="District code. Unknown code → 422.")
+    trade: Trade | None = None
+    stage: CandidateStage | None = None
+    source: CandidateSource | None = None
+    q: str | None = Field(default=None, max_length=200, description="Search candidate id, name or email.")
+    ordering: str | None = Field(
+        default=None,
+        max_length=40,
+        description="One of applied_date, candidate_id, name, stage, assessment_score; `-` prefix for descending.",
+    )
+
+
+class TechnicianOut(Out):
+    id: str
+    employee_id: str
+    first_name: str
+    last_name: str
+    email: str
+    district: str = Field(description="District code.")
+    district_name: str
+    region: str = Field(description="Region code.")
+    region_name: str
+    trade: str
+    hire_date: date
+    termination_date: date | None
+    termination_type: str | None
+    termination_reason: str
+    schedule_type: str
+    commute_miles: float | None
+    certifications: int
+    tenure_years: float = Field(description="Years employed as of today (or until leaving).")
+    is_active: bool
+    attributes: dict[str, Any] = Field(description="Extra source columns (HR-only keys removed for non-HR users).")
+    pay_rate: float | None = Field(default=None, description=f"Hourly pay. {HR_ONLY}")
+    performance_rating: float | None = Field(default=None, description=f"Last review 1–5. {HR_ONLY}")
+
+
+class Page(Out):
+    count: int = Field(description="Rows matching the filters (all pages).")
+    limit: int
+    offset: int
+
+
+class TechnicianPage(Page):
+    items: list[TechnicianOut]
+
+
+class SnapshotOut(Out):
+    month: date
+    jobs_completed: int
+    first_time_fix_rate: float | None
+    callbacks: int
+    csat: float | None
+    overtime_hours: float
+    drive_time_minutes: float
+    utilization: float | None
+    training_hours: float
+    pay_rate: float | None = Field(default=None, description=f"Hourly pay that month. {HR_ONLY}")
+
+
+class SnapshotPage(Page):
+    items: list[SnapshotOut]
+
+
+class CandidateOut(Out):
+    id: str
+    candidate_id: str
+    first_name: str
+    last_name: str
+    email: str
+    district: str
+    district_name: str
+    region: str
+    trade: str
+    source: str
+    applied_date: date
+    years_experience: float
+    certifications: int
+    assessment_score: float | None
+    interview_score: float | None
+    commute_miles: float | None
+    stage: str
+    offer_date: date | None
+    expected_start_date: date | None
+    hired_employee_id: str | None
+    attributes: dict[str, Any]
+    offered_pay_rate: float | None = Field(default=None, description=f"Hourly pay offered. {HR_ONLY}")
+
+
+class CandidatePage(Page):
+    items: list[CandidateOut]
+
+
+class RegionOut(Out):
+    code: str
+    name: str
+    district_count: int
+    active_technicians: int
+
+
+class DistrictOut(Out):
+    code: str
+    name: str
+    region: str
+    region_name: str
+    climate: str
+    active_technicians: int
+
+
+class DistrictPage(Page):
+    items: list[DistrictOut]
+
+
+class MeOut(Out):
+    username: str
+    role: str = Field(description="HR admin, Recruiter, API consumer or user.")
+    can_view_sensitive: bool = Field(description="True when pay/performance fields are included in responses.")
