@@ -22,6 +22,8 @@ def contributions_for(terms: list[str], contributions: list[float], features: li
     out = []
     for term, c in zip(terms, contributions, strict=True):
         v = value_of.get(term) if " & " not in term else None
+        if hasattr(v, "item"):  # numpy scalar → plain Python for JSON
+            v = v.item()
         if isinstance(v, float) and math.isnan(v):
             v = None
         out.append({"feature": term, "label": label_for(term), "value": v, "contribution": float(c)})

@@ -33,7 +33,9 @@ def active_model(*, model_type: str) -> TrainedModel | None:
 
 
 def _latest_as_of(model: TrainedModel, *, on_or_before: date | None = None) -> date | None:
-    qs = Prediction.objects.filter(model=model)
+    # the subject condition lets PostgreSQL use the partial (model, as_of, subject) index
+    subject = "technician__isnull" if model.model_type == ModelType.RETENTION else "candidate__isnull"
+    qs = Prediction.objects.filter(model=model, **{subject: False})
     if on_or_before:
         qs = qs.filter(as_of__lte=on_or_before)
     return qs.aggregate(d=Max("as_of"))["d"]
@@ -48,7 +50,7 @@ def _current(model_type: str) -> tuple[TrainedModel | None, QuerySet[Prediction]
 
 
 def _top(user, model: TrainedModel, p: Prediction, k: int = 3) -> list[dict]:
-    return fold(user, contributions_for(model.terms, p.contributions, model.features, p.values))[:k]
+    return fold(user, contributions_for(model.terms, p.contribution_list(), model.features, p.value_list(model)))[:k]
 
 
 def _check_band(band: str | None) -> None:
@@ -101,11 +103,13 @@ def band_counts(*, region=None, district=None, trade=None) -> dict[str, int]:
 
 
 def latest_prediction_for_technician(*, user, employee_id: str) -> tuple[TrainedModel, Prediction]:
+    if "\x00" in employee_id:  # PostgreSQL rejects NUL in text: it cannot be anyone's id
+        raise Http404("No technician with that employee_id.")
     tech = technician_get_for_user(user=user, employee_id=employee_id)  # Http404 for unknown ids
     model = active_model(model_type=ModelType.RETENTION)
     if model is None:
         raise NoModelError()
-    pred = Prediction.objects.filter(model=model, technician=tech).order_by("-as_of").first()
+    pred = Prediction.objects.filter(model=model, as_of=_latest_as_of(model), technician=tech).first()
     if pred is None:
         raise NoModelError(f"No score for {employee_id} yet — they may have no snapshots, or scoring has not run.")
     pred.technician = tech
@@ -113,7 +117,7 @@ def latest_prediction_for_technician(*, user, employee_id: str) -> tuple[Trained
 
 
 def _detail(user, model: TrainedModel, p: Prediction) -> dict[str, Any]:
-    contribs = fold(user, contributions_for(model.terms, p.contributions, model.features, p.values))
+    contribs = fold(user, contributions_for(model.terms, p.contribution_list(), model.features, p.value_list(model)))
     return {
         "score": p.score, "band": p.band, "as_of": p.as_of, "model_version": model.version,
         "model_id": str(model.id), "intercept": p.intercept, "logit": p.logit, "contributions": contribs,
@@ -158,11 +162,13 @@ def candidate_ranking(
 
 
 def candidate_quality(*, user, candidate_id: str) -> dict[str, Any]:
+    if "\x00" in candidate_id:
+        raise Http404("No candidate with that candidate_id.")
     c = candidate_get_for_user(user=user, candidate_id=candidate_id)
     model = active_model(model_type=ModelType.QUALITY_OF_HIRE)
     if model is None:
         raise NoModelError()
-    p = Prediction.objects.filter(model=model, candidate=c).order_by("-as_of").first()
+    p = Prediction.objects.filter(model=model, as_of=_latest_as_of(model), candidate=c).first()
     if p is None:
         raise NoModelError(f"No score for candidate {candidate_id} yet (only open candidates are scored).")
     return {"candidate_id": c.candidate_id, "name": c.full_name, "district": c.district.code, "trade": c.trade,
@@ -188,7 +194,7 @@ def expected_departures_by_district(*, as_of: date | None = None) -> dict[str, f
 def cohort_predictions(*, model: TrainedModel, region=None, district=None, trade=None, band=None) -> list[Prediction]:
     as_of = _latest_as_of(model)
     qs = Prediction.objects.filter(model=model, as_of=as_of, technician__isnull=False)
-    return list(_technician_filter(qs, region, district, trade, band).only("score", "values"))
+    return list(_technician_filter(qs, region, district, trade, band).only("score", "feature_values"))
 
 
 # ---------------------------------------------------------------------- models & programs
@@ -234,7 +240,7 @@ def model_to_dict(*, user, model: TrainedModel, detail: bool = False) -> dict[st
     if detail:
         data["features"] = redact(user, {f: True for f in model.features})
         data["features"] = list(data["features"])
-        data["params"] = {k: v for k, v in (model.params or {}).items() if k != "categorical"}
+        data["params"] = {k: v for k, v in (model.params or {}).items() if k not in ("categorical", "levels")}
         data["shapes"] = [s for s in model.shapes if s["feature"] in visible]
     return data
 

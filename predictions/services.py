@@ -6,9 +6,8 @@ schedule, the assistant) goes through these functions.
 
 from __future__ import annotations
 
-import io
-import json
 import logging
+import struct
 import time
 import zlib
 from datetime import date
@@ -27,7 +26,6 @@ from predictions.models import Algorithm, ModelStatus, ModelType, Prediction, Re
 from technicians.visibility import field_visible
 
 log = logging.getLogger(__name__)
-TOP_K = 5
 
 
 class ModelStateError(ValueError):
@@ -190,23 +188,36 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
         metrics["holdout_from"] = window["holdout_from"]
         progress("saving artifact", 95, force=True)
         sha = ebm.save(fitted, artifact)
-        with transaction.atomic():
-            updated = TrainedModel.objects.filter(pk=model.pk, status=ModelStatus.TRAINING).update(
-                status=ModelStatus.READY,
-                stage="ready",
-                progress=100,
-                features=fitted.features,
-                terms=fitted.terms,
-                params={**fitted.params, "categorical": fitted.categorical},
-                metrics=metrics,
-                importances=fitted.importances(),
-                shapes=fitted.shapes,
-                window_start=window["start"],
-                window_end=window["end"],
-                artifact_path=str(artifact),
-                artifact_sha256=sha,
-                finished_at=timezone.now(),
-            )
+        fields = dict(
+            stage="ready",
+            progress=100,
+            features=fitted.features,
+            terms=fitted.terms,
+            params={**fitted.params, "categorical": fitted.categorical, "levels": fitted.levels},
+            metrics=metrics,
+            importances=fitted.importances(),
+            shapes=fitted.shapes,
+            window_start=window["start"],
+            window_end=window["end"],
+            artifact_path=str(artifact),
+            artifact_sha256=sha,
+            finished_at=timezone.now(),
+        )
+        # Registration is one statement: the first model of a type becomes active at once (the
+        # partial unique index settles a race between two first runs), later ones wait for HR.
+        try:
+            with transaction.atomic():
+                first = not TrainedModel.objects.filter(model_type=model.model_type, status=ModelStatus.ACTIVE).exists()
+                status = ModelStatus.ACTIVE if first else ModelStatus.READY
+                extra = {"activated_at": timezone.now()} if first else {}
+                updated = TrainedModel.objects.filter(pk=model.pk, status=ModelStatus.TRAINING).update(
+                    status=status, **fields, **extra
+                )
+        except IntegrityError:
+            with transaction.atomic():
+                updated = TrainedModel.objects.filter(pk=model.pk, status=ModelStatus.TRAINING).update(
+                    status=ModelStatus.READY, **fields
+                )
     except (ebm.TrainingDataError, ValueError) as exc:
         return _fail(model, str(exc), artifact)
     except Exception as exc:
@@ -215,15 +226,13 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
     model.refresh_from_db()
     if not updated:
         return model
-    _push(model, {"stage": "ready", "progress": 100, "status": ModelStatus.READY})
-    if not TrainedModel.objects.filter(model_type=model.model_type, status=ModelStatus.ACTIVE).exists():
+    if model.status == ModelStatus.ACTIVE:
+        _push(model, {"stage": "scoring", "progress": 99, "status": ModelStatus.TRAINING})
         try:
-            model_promote(model=model, rescore=False)
             predictions_score(model_type=model.model_type)
-            model.refresh_from_db()
-            _push(model, {"stage": "active", "progress": 100, "status": model.status})
-        except (IntegrityError, ModelStateError):
-            pass  # another run became active first; this one stays ready for HR to compare
+        except Exception:  # the model is registered; the nightly scoring run will retry
+            log.exception("scoring after training %s failed", model.label)
+    _push(model, {"stage": model.status, "progress": 100, "status": model.status})
     return model
 
 
@@ -313,54 +322,96 @@ def _active(model_type: str) -> TrainedModel | None:
 
 
 def score_frame(fitted: ebm.GlassBoxModel, X: pd.DataFrame, model_type: str) -> dict[str, Any]:
-    """Vectorised scores, bands, exact contributions and top-k terms for a whole frame."""
+    """Vectorised scores, bands and exact contributions for a whole frame."""
     exp = fitted.explain(X)
-    proba = exp.proba
-    bands = band_for(proba, model_type)
-    k = min(TOP_K, len(exp.terms))
-    top_idx = np.argsort(-np.abs(exp.contributions), axis=1)[:, :k]
-    return {"explanation": exp, "proba": proba, "bands": bands, "top_idx": top_idx}
+    return {"explanation": exp, "proba": exp.proba, "bands": band_for(exp.proba, model_type)}
 
 
-def _json_floats(row: np.ndarray) -> str:
-    return "[" + ",".join(repr(float(v)) for v in row) + "]"
-
-
-def prediction_rows(fitted: ebm.GlassBoxModel, X: pd.DataFrame, scored: dict) -> list[tuple[str, str, str]]:
-    """(contributions, values, top_contributions) JSON strings per row."""
-    exp = scored["explanation"]
-    terms = exp.terms
+def encode_values(fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> np.ndarray:
+    """Model inputs as one float64 matrix: numbers as-is, categories as their training level index."""
     Xp = fitted.prepare(X)
-    values = Xp.astype(object).where(Xp.notna(), None).to_numpy().tolist()
-    contrib = exp.contributions
-    out = []
-    dumps = json.dumps
-    for i in range(len(X)):
-        top = [{"feature": terms[j], "contribution": float(contrib[i, j])} for j in scored["top_idx"][i]]
-        out.append((_json_floats(contrib[i]), dumps(values[i]), dumps(top)))
+    out = np.empty((len(Xp), len(fitted.features)), dtype="<f8")
+    for j, f in enumerate(fitted.features):
+        if f in fitted.categorical:
+            index = {level: i for i, level in enumerate(fitted.levels.get(f, []))}
+            out[:, j] = Xp[f].map(index).to_numpy(dtype="f8", na_value=np.nan)
+        else:
+            out[:, j] = Xp[f].to_numpy(dtype="f8", na_value=np.nan)
     return out
 
 
-def _copy_predictions(model: TrainedModel, keys: pd.DataFrame, scored: dict, rows: list, subject: str) -> None:
-    """Bulk-write with PostgreSQL COPY (one round trip for the whole batch)."""
+def decode_values(fitted: ebm.GlassBoxModel, values: np.ndarray) -> pd.DataFrame:
+    from predictions.models import UNSEEN_LEVEL
+
+    X = pd.DataFrame(values, columns=fitted.features)
+    for f in fitted.categorical:
+        levels = np.asarray([*fitted.levels.get(f, []), UNSEEN_LEVEL], dtype=object)
+        idx = X[f].to_numpy()
+        X[f] = levels[np.where(np.isnan(idx), len(levels) - 1, idx).astype(int)]
+    return X
+
+
+_PG_EPOCH = date(2000, 1, 1)
+
+
+def _copy_buffer(
+    model_id, subjects: np.ndarray, as_of: date, scores, bands, logits, intercept, contrib, values
+) -> bytes:
+    """PostgreSQL binary COPY rows built with numpy (no per-row Python): every field is fixed width
+    except the band, so rows are written band by band (subject order is kept within each band)."""
+
+    def i4(v: int) -> bytes:
+        return int(v).to_bytes(4, "big", signed=True)
+
+    def col(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a).view(np.uint8).reshape(len(a), -1)
+
+    uuid_bytes = np.frombuffer(b"".join(u.bytes for u in subjects), dtype=np.uint8).reshape(len(subjects), 16)
+    date_days = (as_of - _PG_EPOCH).days
+    c_bytes, v_bytes = contrib.shape[1] * 8, values.shape[1] * 8
+    parts = [b"PGCOPY\n\xff\r\n\x00" + i4(0) + i4(0)]
+    for band in np.unique(bands):
+        m = bands == band
+        n = int(m.sum())
+        b = str(band).encode()
+
+        def const(raw: bytes, n=n) -> np.ndarray:
+            return np.broadcast_to(np.frombuffer(raw, dtype=np.uint8), (n, len(raw)))
+
+        rows = np.concatenate([
+            const((9).to_bytes(2, "big") + i4(16) + model_id.bytes + i4(16)), uuid_bytes[m],
+            const(i4(4) + i4(date_days) + i4(8)), col(scores[m].astype(">f8")),
+            const(i4(len(b)) + b + i4(8)), col(logits[m].astype(">f8")),
+            const(i4(8) + struct.pack(">d", float(intercept)) + i4(c_bytes)), col(contrib[m].astype("<f8")),
+            const(i4(v_bytes)), col(values[m].astype("<f8")),
+        ], axis=1)  # fmt: skip
+        parts.append(rows.tobytes())
+    parts.append((-1).to_bytes(2, "big", signed=True))
+    return b"".join(parts)
+
+
+def _copy_predictions(
+    model: TrainedModel, fitted: ebm.GlassBoxModel, X: pd.DataFrame, keys: pd.DataFrame, scored: dict, subject: str
+) -> int:
+    """Bulk-write with one binary PostgreSQL COPY."""
     exp = scored["explanation"]
-    now = timezone.now().isoformat()
-    buf = io.StringIO()
-    mid = str(model.pk)
-    for i, (sid, as_of) in enumerate(zip(keys["subject_id"].astype(str), keys["as_of"], strict=True)):
-        tech, cand = (sid, "\\N") if subject == "technician" else ("\\N", sid)
-        c, v, t = (s.replace("\\", "\\\\") for s in rows[i])
-        buf.write(
-            f"{mid}\t{tech}\t{cand}\t{as_of}\t{float(exp.proba[i])!r}\t{scored['bands'][i]}\t{float(exp.logit[i])!r}\t"
-            f"{exp.intercept!r}\t{c}\t{v}\t{t}\t{now}\n"
-        )
-    with connection.cursor() as cur:
-        raw = cur.cursor
-        with raw.copy(
-            "COPY predictions_prediction (model_id, technician_id, candidate_id, as_of, score, band, logit, intercept, "
-            "contributions, values, top_contributions, created_at) FROM STDIN"
-        ) as copy:
-            copy.write(buf.getvalue())
+    as_ofs = set(keys["as_of"])
+    if len(as_ofs) != 1:
+        raise ValueError("one scoring batch has one as-of date")
+    buf = _copy_buffer(
+        model.pk, keys["subject_id"].to_numpy(), next(iter(as_ofs)), exp.proba, np.asarray(scored["bands"]),
+        exp.logit, exp.intercept, exp.contributions, encode_values(fitted, X),
+    )  # fmt: skip
+    column = "technician_id" if subject == "technician" else "candidate_id"
+    with (
+        connection.cursor() as cur,
+        cur.cursor.copy(
+            f"COPY predictions_prediction (model_id, {column}, as_of, score, band, logit, intercept, "  # noqa: S608
+            "contributions, feature_values) FROM STDIN (FORMAT BINARY)"
+        ) as copy,
+    ):
+        copy.write(buf)
+    return len(X)
 
 
 def predictions_score(*, model_type: str, as_of: date | None = None) -> int:
@@ -377,14 +428,15 @@ def predictions_score(*, model_type: str, as_of: date | None = None) -> int:
         subject = "candidate"
     if frame.X.empty:
         return 0
-    scored = score_frame(fitted, frame.X, model_type)
-    rows = prediction_rows(fitted, frame.X, scored)
+    # sorted by subject id, so the (model, as_of, subject) index is appended to, not split at random
+    order = np.argsort(frame.keys["subject_id"].astype(str).to_numpy(), kind="stable")
+    X, keys = frame.X.iloc[order].reset_index(drop=True), frame.keys.iloc[order].reset_index(drop=True)
+    scored = score_frame(fitted, X, model_type)
     with transaction.atomic():
         # re-scoring the same day replaces that day's rows: the nightly task is idempotent
         as_of_values = sorted(set(frame.keys["as_of"]))
         Prediction.objects.filter(model=model, as_of__in=as_of_values).delete()
-        _copy_predictions(model, frame.keys, scored, rows, subject)
-    return len(rows)
+        return _copy_predictions(model, fitted, X, keys, scored, subject)
 
 
 def score_payload(*, user, model_type: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -452,7 +504,10 @@ def _validate_changes(user, changes: Any, fitted: ebm.GlassBoxModel) -> dict[str
 
 
 def _prediction_frame(fitted: ebm.GlassBoxModel, preds: list[Prediction]) -> pd.DataFrame:
-    return pd.DataFrame([p.values for p in preds], columns=fitted.features)
+    """The stored model inputs of many predictions as one frame (vectorised decode of the bytes)."""
+    raw = b"".join(bytes(p.feature_values) for p in preds)
+    values = np.frombuffer(raw, dtype="<f8").reshape(len(preds), len(fitted.features))
+    return decode_values(fitted, values)
 
 
 def what_if(*, user, employee_id: str, changes: dict[str, Any]) -> dict[str, Any]:

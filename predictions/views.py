@@ -74,7 +74,26 @@ def candidates(request):
     return render(request, template, ctx)
 
 
+@login_required
+def candidate_detail(request, candidate_id: str):
+    """Quality of hire for one candidate: score, likelihood band, contributions chart, explanation."""
+    if "\x00" in candidate_id:
+        raise Http404("No such candidate.")
+    ctx: dict = {"candidate_id": candidate_id, "chart_id": "contrib-candidate"}
+    try:
+        q = selectors.candidate_quality(user=request.user, candidate_id=candidate_id)
+        ctx["q"] = q
+        ctx["chart"] = _contrib_chart(q["contributions"])
+    except selectors.NoModelError as exc:
+        ctx["no_model"] = exc.message
+    except ArtifactError as exc:
+        ctx["no_model"] = str(exc)
+    return render(request, "predictions/candidate.html", ctx)
+
+
 def _panel_context(request, employee_id: str) -> dict:
+    if "\x00" in employee_id:
+        raise Http404("No such technician.")
     ctx: dict = {"employee_id": employee_id, "can_pay": field_visible(request.user, "pay_rate")}
     try:
         risk = selectors.technician_risk(user=request.user, employee_id=employee_id)
@@ -120,6 +139,8 @@ def technician_what_if(request, employee_id: str):
         raw = request.POST.get(key, "").strip()
         if raw != "":
             changes[key] = raw
+    if "\x00" in employee_id:
+        raise Http404("No such technician.")
     ctx = {"employee_id": employee_id}
     try:
         # only send what actually changed, so an untouched form field is not a "change"
@@ -135,7 +156,8 @@ def technician_what_if(request, employee_id: str):
     except services.WhatIfError as exc:
         ctx["error"] = str(exc)
         ctx["field"] = exc.field
-        return render(request, "predictions/_what_if_result.html", ctx, status=422)
+        # htmx does not swap 4xx bodies by default, so the inline error comes back as 200 for htmx
+        return render(request, "predictions/_what_if_result.html", ctx, status=200 if request.htmx else 422)
     except selectors.NoModelError as exc:
         ctx["error"] = exc.message
     return render(request, "predictions/_what_if_result.html", ctx)

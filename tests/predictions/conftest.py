@@ -10,7 +10,10 @@ import pytest
 
 from predictions.features import next_month
 
-FAST_EBM = {"outer_bags": 1, "interactions": 0, "max_rounds": 300, "early_stopping_rounds": 20, "learning_rate": 0.1}
+FAST_EBM = {
+    "outer_bags": 1, "interactions": 0, "max_rounds": 150, "early_stopping_rounds": 10, "learning_rate": 0.2,
+    "smoothing_rounds": 10, "max_bins": 32,
+}  # fmt: skip
 
 
 def make_world(*, n: int = 160, months: int = 15, seed: int = 0, start: date = date(2024, 1, 1)):

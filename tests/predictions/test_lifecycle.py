@@ -28,8 +28,8 @@ def test_stored_contributions_plus_intercept_equal_logit_for_every_scored_row(tr
     preds = list(Prediction.objects.filter(model=trained))
     assert preds
     for p in preds:
-        assert len(p.contributions) == len(trained.terms)
-        assert abs(p.intercept + sum(p.contributions) - p.logit) < 1e-9
+        assert len(p.contribution_list()) == len(trained.terms)
+        assert abs(p.intercept + sum(p.contribution_list()) - p.logit) < 1e-9
         assert abs(1 / (1 + np.exp(-p.logit)) - p.score) < 1e-9
 
 
@@ -117,7 +117,7 @@ def test_tree_alternative_trains_and_explains_exactly(trained, hr_admin):
     services.model_promote(model=tree, rescore=False)
     services.predictions_score(model_type="retention")
     p = Prediction.objects.filter(model=tree).first()
-    assert abs(p.intercept + sum(p.contributions) - p.logit) < 1e-9
+    assert abs(p.intercept + sum(p.contribution_list()) - p.logit) < 1e-9
     risk = technician_risk(user=hr_admin, employee_id=p.technician.employee_id)
     assert risk["model_version"] == tree.version
 
@@ -127,3 +127,19 @@ def test_model_train_rejects_unknown_type_and_params(db):
         services.model_train(model_type="nope")
     with pytest.raises(ValueError, match="unknown ebm parameter"):
         services.model_train(model_type="retention", params={"bogus": 1})
+
+
+def test_stored_inputs_round_trip_and_unseen_categories_score_like_unknown(trained):
+    from predictions.features import retention_scoring_frame
+    from predictions.models import UNSEEN_LEVEL
+    from predictions.services import decode_values, encode_values, load_fitted
+
+    fitted = load_fitted(trained)
+    frame = retention_scoring_frame()
+    X = fitted.prepare(frame.X)
+    back = decode_values(fitted, encode_values(fitted, X))
+    np.testing.assert_allclose(fitted.predict_proba(back), fitted.predict_proba(X), atol=1e-12)
+    X.loc[0, "schedule_type"] = "never-seen"
+    back = decode_values(fitted, encode_values(fitted, X))
+    assert back.loc[0, "schedule_type"] == UNSEEN_LEVEL
+    assert abs(fitted.predict_proba(back.head(1))[0] - fitted.predict_proba(X.head(1))[0]) < 1e-12
