@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import path
 
 from forecasts import selectors, services
 from forecasts.models import ForecastPoint, ForecastRun, ForecastSeries
@@ -30,9 +32,24 @@ class ForecastRunAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in ForecastRun._meta.fields]
     inlines = [ForecastSeriesInline]
     actions = ["run_again"]
+    change_list_template = "admin/forecasts/forecastrun/change_list.html"
 
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        return [
+            path("run-now/", self.admin_site.admin_view(self.run_now), name="forecasts_forecastrun_run_now"),
+            *super().get_urls(),
+        ]
+
+    def run_now(self, request):
+        """POST: queue a run of every metric with the default settings."""
+        if request.method != "POST" or not self.has_change_permission(request):
+            return redirect("admin:forecasts_forecastrun_changelist")
+        run = services.forecast_run_start(metric=None, requested_by=request.user)
+        self.message_user(request, f"Queued forecast run {run.id} (all metrics).")
+        return redirect("admin:forecasts_forecastrun_changelist")
 
     @admin.action(description="Run forecasts again with these settings")
     def run_again(self, request, queryset):

@@ -4,13 +4,16 @@
 ``ds, yhat, yhat_lower, yhat_upper`` for the ``horizon`` periods after the history. Count series never
 go negative: forecasts (intervals included) are clipped at zero, and count profiles fit on log1p(y).
 
-Holidays: US federal holidays, mapped onto the week (or month) that contains them, because weekly
-``ds`` values are Mondays and Prophet only applies a holiday effect to rows whose ``ds`` equals it.
+Holidays: US federal holidays, mapped onto the week (or month) that contains them (four regressors:
+Thanksgiving, Christmas/New Year, Independence Day, other), because weekly ``ds`` are Mondays.
 
-Fast path (``intervals="analytic"``, the default): ``uncertainty_samples=0`` so predict skips the
-1000 simulated trend paths (the known cost that dominates predict time); intervals are then
-yhat ± z·σ, σ being the in-sample residual standard deviation (on the fitted scale), widened by
-sqrt(1 + h/n_season) for h periods ahead. ``intervals="sampled"`` uses Prophet's own sampling.
+Fast path (``intervals="analytic"``, the default): the model is fitted with ``uncertainty_samples=0``
+and yhat is computed by ``fast_predict`` — the fitted point estimates applied with numpy (trend +
+Fourier/holiday features · β), identical to Prophet's ``predict()["yhat"]`` but without its 1000
+simulated trend paths (the known cost that dominates predict time) and its per-component pandas
+bookkeeping. Intervals are then yhat ± z·σ·sqrt(1 + h/season), σ the in-sample residual standard
+deviation on the fitted scale (the backtest later widens them if they prove too narrow, see
+backtest.py). ``intervals="sampled"`` uses Prophet's own sampled intervals.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+
+logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)  # "Importing plotly failed" at import: not used
 
 
 def _quiet() -> None:
@@ -37,6 +42,7 @@ def _quiet() -> None:
 FREQ = {"weekly": "W-MON", "monthly": "MS"}
 SEASON = {"weekly": 52, "monthly": 12}
 MIN_HISTORY = {"weekly": 26, "monthly": 12}
+MAX_ITER = 1000  # cap on the optimiser's iterations (a pathological series must not hold a worker for minutes)
 
 
 class SeriesTooShort(ValueError):
@@ -65,6 +71,19 @@ PROFILES = {
 }
 
 
+HOLIDAY_GROUPS = ("hol_thanksgiving", "hol_christmas_newyear", "hol_independence", "hol_other")
+
+
+def _holiday_group(name: str) -> str:
+    if "Thanksgiving" in name:
+        return "hol_thanksgiving"
+    if "Christmas" in name or "New Year" in name:
+        return "hol_christmas_newyear"
+    if "Independence" in name:
+        return "hol_independence"
+    return "hol_other"
+
+
 def holiday_frame(start: pd.Timestamp, end: pd.Timestamp, frequency: str) -> pd.DataFrame:
     """US federal holidays, each assigned to the period (week Monday / month start) containing it."""
     import holidays as holidays_lib
@@ -74,8 +93,25 @@ def holiday_frame(start: pd.Timestamp, end: pd.Timestamp, frequency: str) -> pd.
     for day, name in holidays_lib.US(years=years).items():
         ts = pd.Timestamp(day)
         period_start = ts.to_period("W-SUN").start_time if frequency == "weekly" else ts.to_period("M").start_time
-        rows.append({"holiday": name.split(" (")[0], "ds": period_start.normalize()})
+        rows.append({"holiday": name.split(" (")[0], "ds": period_start.normalize(), "group": _holiday_group(name)})
     return pd.DataFrame(rows).drop_duplicates()
+
+
+def holiday_regressors(ds: pd.Series, frequency: str) -> pd.DataFrame:
+    """Per period, how many holidays of each group fall in it (0/1, occasionally 2 in a month).
+
+    Holidays enter Prophet as four extra regressors rather than its ``holidays`` table: on weekly
+    data that is the same indicator model, it keeps the fast path's feature matrix simple, and it
+    avoids Prophet's slow per-holiday pandas feature building on every predict.
+    """
+    ds = pd.to_datetime(pd.Series(ds)).reset_index(drop=True)
+    hol = holiday_frame(ds.min(), ds.max(), frequency)
+    counts = hol.groupby(["group", "ds"]).size()
+    out = pd.DataFrame(index=ds.index)
+    for g in HOLIDAY_GROUPS:
+        per = counts[g] if g in counts.index.get_level_values(0) else pd.Series(dtype=float)
+        out[g] = ds.map(lambda d, per=per: float(per.get(d, 0.0))).to_numpy()
+    return out
 
 
 def _prepare(history: pd.DataFrame, frequency: str) -> pd.DataFrame:
@@ -91,24 +127,63 @@ def _prepare(history: pd.DataFrame, frequency: str) -> pd.DataFrame:
     return df
 
 
-def build_model(
-    profile: Profile, *, frequency: str, interval_width: float, uncertainty_samples: int, hol: pd.DataFrame
-):
+def yearly_order(n_periods: int, frequency: str) -> int:
+    """Fourier order of the yearly seasonality for a history of ``n_periods``.
+
+    Two years or more: Prophet's default 10. One to two years: 4 (a smooth annual shape — 20
+    coefficients on ~60 points makes the optimiser crawl). Under a year: none (it can't be learnt).
+    """
+    season = SEASON[frequency]
+    if n_periods >= 2 * season:
+        return 10
+    return 4 if n_periods >= season else 0
+
+
+def build_model(profile: Profile, *, interval_width: float, uncertainty_samples: int, yearly: int = 10):
     from prophet import Prophet
 
     _quiet()
-    return Prophet(
+    model = Prophet(
         growth=profile.growth,
         changepoint_prior_scale=profile.changepoint_prior_scale,
         seasonality_mode=profile.seasonality_mode,
-        yearly_seasonality=True,
+        yearly_seasonality=yearly if yearly else False,
         weekly_seasonality=False,
         daily_seasonality=False,
-        holidays=hol,
         interval_width=interval_width,
         uncertainty_samples=uncertainty_samples,
         **profile.extra,
     )
+    for name in HOLIDAY_GROUPS:
+        model.add_regressor(name, standardize=False)
+    return model
+
+
+def with_regressors(frame: pd.DataFrame, frequency: str) -> pd.DataFrame:
+    frame = frame.reset_index(drop=True)
+    return pd.concat([frame, holiday_regressors(frame["ds"], frequency)], axis=1)
+
+
+def fast_predict(model, future: pd.DataFrame) -> np.ndarray:
+    """yhat from a fitted model's point estimates with numpy: Prophet's own predict minus the
+    uncertainty simulation and the per-component pandas bookkeeping (equal to ``predict()["yhat"]``,
+    which the tests check)."""
+    df = model.setup_dataframe(future.copy())
+    trend = np.asarray(model.predict_trend(df), dtype=float)
+    blocks, modes = [], []
+    for name, props in model.seasonalities.items():
+        feats = model.make_seasonality_features(df["ds"], props["period"], props["fourier_order"], name)
+        blocks.append(feats.to_numpy(dtype=float))
+        modes += [props["mode"]] * feats.shape[1]
+    for name, props in model.extra_regressors.items():
+        blocks.append(df[[name]].to_numpy(dtype=float))
+        modes.append(props["mode"])
+    x = np.hstack(blocks)
+    beta = np.nanmean(model.params["beta"], axis=0)
+    mult = np.array([m == "multiplicative" for m in modes])
+    additive = x[:, ~mult] @ beta[~mult] * model.y_scale
+    multiplicative = x[:, mult] @ beta[mult]
+    return trend * (1 + multiplicative) + additive
 
 
 @dataclass
@@ -138,23 +213,32 @@ def forecast(
     if float(fit_df["y"].std()) == 0.0:
         # A constant series: Prophet's optimiser has nothing to learn; the forecast is the constant.
         return _constant(df, horizon=horizon, frequency=frequency)
-    hol = holiday_frame(df["ds"].iloc[0], df["ds"].iloc[-1] + pd.Timedelta(weeks=horizon + 5), frequency)
     sampled = intervals == "sampled"
     model = build_model(
-        profile, frequency=frequency, interval_width=interval_width, uncertainty_samples=1000 if sampled else 0, hol=hol
+        profile,
+        interval_width=interval_width,
+        uncertainty_samples=1000 if sampled else 0,
+        yearly=yearly_order(len(df), frequency),
     )
-    model.fit(fit_df)
-    future = pd.concat(
-        [
-            df[["ds"]],
-            pd.DataFrame({"ds": pd.date_range(df["ds"].iloc[-1], periods=horizon + 1, freq=FREQ[frequency])[1:]}),
-        ],
-        ignore_index=True,
+    model.fit(with_regressors(fit_df, frequency), iter=MAX_ITER)
+    future = with_regressors(
+        pd.concat(
+            [
+                df[["ds"]],
+                pd.DataFrame({"ds": pd.date_range(df["ds"].iloc[-1], periods=horizon + 1, freq=FREQ[frequency])[1:]}),
+            ],
+            ignore_index=True,
+        ),
+        frequency,
     )
-    pred = model.predict(future)
     n = len(df)
-    fitted_scaled = pred["yhat"].to_numpy()[:n]
-    out = pred.iloc[n:][["ds", "yhat"]].reset_index(drop=True)
+    if sampled:
+        pred = model.predict(future)
+        yhat_all = pred["yhat"].to_numpy()
+    else:
+        yhat_all = fast_predict(model, future)
+    fitted_scaled = yhat_all[:n]
+    out = pd.DataFrame({"ds": future["ds"].iloc[n:].reset_index(drop=True), "yhat": yhat_all[n:]})
     if sampled:
         lower, upper = pred["yhat_lower"].to_numpy()[n:], pred["yhat_upper"].to_numpy()[n:]
     else:
@@ -181,24 +265,41 @@ def _constant(df: pd.DataFrame, *, horizon: int, frequency: str) -> Result:
     return Result(forecast=out, fitted=pd.DataFrame({"ds": df["ds"], "y": df["y"], "yhat": df["y"]}))
 
 
-def time_predict(history: pd.DataFrame, *, horizon: int, uncertainty_samples: int, frequency: str = "weekly") -> float:
-    """Seconds spent in ``predict`` for one fitted model (used by the benchmark)."""
+def time_predict(history: pd.DataFrame, *, horizon: int, frequency: str = "weekly", repeats: int = 5) -> dict:
+    """Median seconds to predict history + horizon with one fitted model (for the benchmark):
+    Prophet's default predict (1000 uncertainty samples), Prophet's predict with sampling switched off,
+    and this adapter's fast path. Also the largest |difference| between fast path and Prophet's yhat."""
+    import statistics
     import time
 
     df = _prepare(history, frequency)
-    hol = holiday_frame(df["ds"].iloc[0], df["ds"].iloc[-1] + pd.Timedelta(weeks=horizon + 5), frequency)
-    model = build_model(
-        Profile(), frequency=frequency, interval_width=0.8, uncertainty_samples=uncertainty_samples, hol=hol
-    )
-    model.fit(df)
-    future = model.make_future_dataframe(periods=horizon, freq=FREQ[frequency])
-    start = time.perf_counter()
-    model.predict(future)
-    return time.perf_counter() - start
+    model = build_model(Profile(), interval_width=0.8, uncertainty_samples=1000)
+    model.fit(with_regressors(df, frequency))
+    future = with_regressors(model.make_future_dataframe(periods=horizon, freq=FREQ[frequency]), frequency)
+
+    def timed(fn):
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            runs.append(time.perf_counter() - start)
+        return statistics.median(runs)
+
+    default = timed(lambda: model.predict(future))
+    reference = model.predict(future)["yhat"].to_numpy()
+    model.uncertainty_samples = 0
+    no_sampling = timed(lambda: model.predict(future))
+    fast = timed(lambda: fast_predict(model, future))
+    return {
+        "default": default,
+        "no_sampling": no_sampling,
+        "fast": fast,
+        "max_abs_diff": float(np.max(np.abs(fast_predict(model, future) - reference))),
+    }
 
 
 def z_value(interval_width: float) -> float:
     return NormalDist().inv_cdf(0.5 + interval_width / 2)
 
 
-__all__ = ["FREQ", "PROFILES", "Profile", "Result", "SeriesTooShort", "forecast", "holiday_frame"]
+__all__ = ["FREQ", "PROFILES", "Profile", "Result", "SeriesTooShort", "fast_predict", "forecast", "holiday_frame"]

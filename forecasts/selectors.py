@@ -53,11 +53,28 @@ def forecast_run_list():
     return ForecastRun.objects.select_related("requested_by").order_by("-created_at")
 
 
-def forecast_run_latest(*, metric: str | None = None) -> ForecastRun | None:
+def forecast_run_latest(*, metric: str | None = None, frequency: str | None = None) -> ForecastRun | None:
     qs = ForecastRun.objects.filter(status=RunStatus.COMPLETED)
+    if frequency:
+        qs = qs.filter(frequency=frequency)
     if metric:
         qs = qs.filter(Q(metric="") | Q(metric=metric))
     return qs.order_by(F("finished_at").desc(nulls_last=True), "-created_at").first()
+
+
+ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RECONCILING)
+
+
+def forecast_run_active() -> ForecastRun | None:
+    """The newest run that has not finished (queued, running or reconciling), if any."""
+    return ForecastRun.objects.filter(status__in=ACTIVE_STATUSES).order_by("-created_at").first()
+
+
+def forecast_run_is_stale(run: ForecastRun, *, minutes: int = 15) -> bool:
+    """No progress recorded for ``minutes``: its worker probably died (a series takes seconds)."""
+    from django.utils import timezone
+
+    return run.status in ACTIVE_STATUSES and run.updated_at < timezone.now() - timedelta(minutes=minutes)
 
 
 def forecast_run_has_completed() -> bool:
@@ -65,8 +82,10 @@ def forecast_run_has_completed() -> bool:
 
 
 def _series_row(*, metric: str, level: str, key: str, run_id=None) -> ForecastSeries:
-    qs = ForecastSeries.objects.select_related("run").filter(
-        metric=metric, level=level, key=key, run__status=RunStatus.COMPLETED
+    qs = (
+        ForecastSeries.objects.select_related("run")
+        .defer("fit")
+        .filter(metric=metric, level=level, key=key, run__status=RunStatus.COMPLETED)
     )
     if run_id is not None:
         qs = qs.filter(run_id=run_id)
@@ -133,7 +152,12 @@ def forecast_run_get(*, run_id) -> ForecastRun | None:
 
 
 def run_series(*, run: ForecastRun):
-    return run.series.prefetch_related("points").select_related("run").order_by("metric", "level", "key")
+    return (
+        run.series.defer("history", "fit")
+        .prefetch_related("points")
+        .select_related("run")
+        .order_by("metric", "level", "key")
+    )
 
 
 # --------------------------------------------------------------------------- hiring plan
@@ -207,7 +231,7 @@ def hiring_plan(
             raise ForecastInputError(f"unknown trade {trade!r}; valid trades: {', '.join(Trade.values)}")
     districts = list(districts)
     codes = [d.code for d in districts]
-    run = forecast_run_latest(metric="demand")
+    run = forecast_run_latest(metric="demand", frequency="weekly")
     if run is None:
         raise NoForecastError(
             "no completed demand forecast yet; start one with run_forecasts (or the Run forecasts button)"
@@ -232,6 +256,11 @@ def hiring_plan(
         demand[k] = (y + p["yhat"], lo + p["yhat_lower"], hi + p["yhat_upper"])
     model = None if trade else _departures_from_model(as_of)
     source = "retention model" if model is not None else "historical rate"
+    if model is not None and getattr(settings, "RETENTION_HORIZON_DAYS", None):
+        # retention scores are P(leave within RETENTION_HORIZON_DAYS): rescale the expected count to
+        # the plan's window (constant-hazard approximation)
+        factor = weeks * 7 / settings.RETENTION_HORIZON_DAYS
+        model = {k: v * factor for k, v in model.items()}
     departures = model if model is not None else _historical_departures(as_of=as_of, weeks=weeks, trade=trade)
     active = Technician.objects.active(as_of)
     if trade:

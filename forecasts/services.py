@@ -88,6 +88,19 @@ def forecast_run_start(
     return run
 
 
+def forecast_run_resume(*, run_id) -> None:
+    """Re-drive an unfinished run (e.g. after its worker died): fits only what is still pending.
+
+    Safe to call on a healthy run too — every step is idempotent.
+    """
+    ForecastRun.objects.filter(pk=run_id, status=RunStatus.RECONCILING).update(
+        status=RunStatus.RUNNING, updated_at=timezone.now()
+    )
+    from forecasts.tasks import forecast_run_execute
+
+    transaction.on_commit(lambda: forecast_run_execute.delay(str(run_id)))
+
+
 def forecast_run_sync(**kwargs) -> ForecastRun:
     """Create and execute a run in this process, series one after another (management command --sync)."""
     run = forecast_run_start(**kwargs, enqueue=False)

@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from forecasts import selectors, services
-from forecasts.models import METRICS, ForecastRun, RunStatus
+from forecasts.models import METRICS, ForecastRun
+from technicians.exports import formula_guard
 from technicians.models import District, Region
 
 
@@ -44,9 +45,7 @@ def forecast_page(request):
         ctx["error"] = str(exc)
     except selectors.NoForecastError as exc:
         ctx["missing"] = str(exc)
-    ctx["active_run"] = ForecastRun.objects.filter(
-        status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RECONCILING]
-    ).first()
+    ctx["active_run"] = selectors.forecast_run_active()
     template = "forecasts/_forecast_panel.html" if request.htmx else "forecasts/forecast_page.html"
     return render(request, template, ctx, status=400 if "error" in ctx else 200)
 
@@ -152,7 +151,7 @@ def plan_csv_response(rows: list[dict]) -> HttpResponse:
     writer = csv.DictWriter(response, fieldnames=selectors.HIRING_PLAN_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({k: formula_guard(v) if isinstance(v, str) else v for k, v in row.items()})
     return response
 
 
@@ -167,7 +166,11 @@ def run_list(request):
 @login_required
 @require_POST
 def run_start(request):
-    active = ForecastRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RECONCILING]).first()
+    active = selectors.forecast_run_active()
+    if active and selectors.forecast_run_is_stale(active):
+        services.forecast_run_resume(run_id=active.id)
+        messages.info(request, "The unfinished forecast run had stalled; it has been resumed.")
+        return redirect("forecasts:run_list")
     if active:
         messages.info(request, "A forecast run is already in progress; its progress is shown below.")
         return redirect("forecasts:run_list")
@@ -185,5 +188,5 @@ def run_start(request):
 @login_required
 def run_detail(request, run_id):
     run = get_object_or_404(ForecastRun, pk=run_id)
-    series = run.series.order_by("metric", "level", "key")
+    series = run.series.defer("history", "fit").order_by("metric", "level", "key")
     return render(request, "forecasts/run_detail.html", {"run": run, "series": series})

@@ -12,8 +12,8 @@
       data: {
         labels: d.labels,
         datasets: [
-          { label: "Interval (upper)", data: d.upper, borderWidth: 0, pointRadius: 0, fill: "+1", backgroundColor: "rgba(47,111,235,0.15)" },
-          { label: "Interval (lower)", data: d.lower, borderWidth: 0, pointRadius: 0, fill: false },
+          { label: "Forecast interval", data: d.upper, borderWidth: 0, pointRadius: 0, fill: "+1", backgroundColor: "rgba(47,111,235,0.15)" },
+          { label: "interval-lower", data: d.lower, borderWidth: 0, pointRadius: 0, fill: false },
           { label: "History", data: d.history, borderColor: "#334155", borderWidth: 1.5, pointRadius: 0 },
           { label: "Forecast", data: d.forecast, borderColor: "#2f6feb", borderDash: [6, 4], borderWidth: 2, pointRadius: 0 },
         ],
@@ -21,7 +21,7 @@
       options: {
         animation: false, responsive: true, maintainAspectRatio: false, spanGaps: false,
         interaction: { mode: "index", intersect: false },
-        plugins: { legend: { labels: { filter: (item) => !item.text.startsWith("Interval (lower") } } },
+        plugins: { legend: { labels: { filter: (item) => item.text !== "interval-lower" } } },
         scales: { x: { ticks: { maxTicksLimit: 12 } }, y: { beginAtZero: true } },
       },
     });

@@ -70,12 +70,19 @@ def make_completed_run(
 ):
     """A completed demand run with hand-made points per district: {code: [(yhat, lower, upper), ...]}."""
     from forecasts.models import ForecastPoint, ForecastRun, ForecastSeries
+    from technicians.models import District
 
     start = start or monday(AS_OF)
     run = ForecastRun.objects.create(metric="demand", horizon=horizon, status="completed")
     for code, values in demand.items():
         s = ForecastSeries.objects.create(
-            run=run, metric="demand", level="district", key=code, name=code, status="done", method_used="prophet"
+            run=run,
+            metric="demand",
+            level="district",
+            key=code,
+            name=District.objects.filter(code=code).values_list("name", flat=True).first() or code,
+            status="done",
+            method_used="prophet",
         )
         for i, (y, lo, hi) in enumerate(values):
             ForecastPoint.objects.create(series=s, ds=start + timedelta(weeks=i), yhat=y, yhat_lower=lo, yhat_upper=hi)

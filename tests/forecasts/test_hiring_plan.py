@@ -62,7 +62,8 @@ def test_hiring_plan_arithmetic_on_a_small_fixture(plan_fixture):
     assert row["hires_needed"] == 0
 
 
-def test_hiring_plan_uses_the_retention_model_when_available(plan_fixture, monkeypatch):
+def test_hiring_plan_uses_the_retention_model_when_available(plan_fixture, monkeypatch, settings):
+    settings.RETENTION_HORIZON_DAYS = 28  # scores = P(leave within 4 weeks) = the plan's window
     fake = types.ModuleType("predictions.selectors")
     fake.expected_departures_by_district = lambda *, as_of=None: {"oak": 3.5}
     monkeypatch.setitem(sys.modules, "predictions.selectors", fake)
@@ -87,3 +88,11 @@ def test_hiring_plan_filters_by_region_and_refuses_unknown_values(plan_fixture):
 def test_hiring_plan_without_a_forecast_says_so(db):
     with pytest.raises(selectors.NoForecastError, match="run_forecasts"):
         selectors.hiring_plan()
+
+
+def test_retention_risk_is_rescaled_to_the_plan_window(plan_fixture, monkeypatch, settings):
+    settings.RETENTION_HORIZON_DAYS = 56  # P(leave within 8 weeks); the plan covers 4 weeks → half
+    fake = types.ModuleType("predictions.selectors")
+    fake.expected_departures_by_district = lambda *, as_of=None: {"oak": 3.5}
+    monkeypatch.setitem(sys.modules, "predictions.selectors", fake)
+    assert selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF)[0]["expected_departures"] == 1.75

@@ -82,3 +82,21 @@ def test_bad_run_arguments_are_refused_and_nothing_is_created(db, kwargs, messag
     with pytest.raises(selectors.ForecastInputError, match=message):
         services.forecast_run_start(**kwargs)
     assert not ForecastRun.objects.exists()
+
+
+def test_monthly_run_forecasts_month_starts(small_hierarchy, as_of):
+    run = services.forecast_run_sync(metric="demand", frequency="monthly", horizon=3, method="seasonal_naive")
+    assert run.status == RunStatus.COMPLETED, run.error
+    row = selectors.forecast_series(metric="demand", level="company", key=None, run_id=run.id)
+    assert row["frequency"] == "monthly"
+    assert [p["ds"][-2:] for p in row["forecast"]] == ["01", "01", "01"]
+    assert all(h["ds"].endswith("-01") for h in row["history"])
+
+
+def test_region_level_run_reconciles_regions_into_the_company(small_hierarchy, as_of):
+    run = services.forecast_run_sync(
+        metric="demand", level="region", horizon=3, method="seasonal_naive", reconciliation="mint"
+    )
+    assert run.status == RunStatus.COMPLETED and run.series_total == 3
+    rows = {s.key: [p.yhat for p in s.points.all()] for s in run.series.all()}
+    assert rows["company"] == pytest.approx([w + e for w, e in zip(rows["west"], rows["east"], strict=True)])

@@ -51,3 +51,19 @@ def test_run_button_queues_one_run_at_a_time(recruiter_client, db, django_captur
 def test_pages_need_login(client, db):
     assert client.get("/forecasts/").status_code == 302
     assert client.get("/forecasts/hiring-plan/").status_code == 302
+
+
+def test_hr_admin_can_queue_a_run_from_django_admin(hr_client, django_capture_on_commit_callbacks):
+    page = hr_client.get("/admin/forecasts/forecastrun/")
+    assert page.status_code == 200 and b"Run forecasts now" in page.content
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        r = hr_client.post("/admin/forecasts/forecastrun/run-now/")
+    assert r.status_code == 302 and len(callbacks) == 1
+    assert ForecastRun.objects.get().metric == ""
+
+
+def test_hiring_plan_csv_guards_spreadsheet_formulas(recruiter_client, db):
+    DistrictFactory(code="evil", name="=HYPERLINK(1)", region=RegionFactory(code="r1"))
+    make_completed_run(demand={"evil": [(5, 4, 6)] * 4})
+    body = recruiter_client.get("/forecasts/hiring-plan.csv?weeks=4").content.decode()
+    assert "'=HYPERLINK(1)" in body

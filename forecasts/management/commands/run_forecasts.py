@@ -16,16 +16,22 @@ class Command(BaseCommand):
         parser.add_argument("--if-missing", action="store_true", help="Only when no completed (or active) run exists.")
 
     def handle(self, *args, **opts):
-        from forecasts.models import ForecastRun, RunStatus
-
-        if opts["if_missing"] and (
-            selectors.forecast_run_has_completed()
-            or ForecastRun.objects.filter(
-                status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RECONCILING]
-            ).exists()
-        ):
-            self.stdout.write("A forecast run already exists; nothing to do (--if-missing).")
-            return
+        if opts["if_missing"]:
+            if selectors.forecast_run_has_completed():
+                self.stdout.write("A completed forecast run exists; nothing to do (--if-missing).")
+                return
+            active = selectors.forecast_run_active()
+            if active is not None:
+                if selectors.forecast_run_is_stale(active):
+                    services.forecast_run_resume(run_id=active.id)
+                    self.stdout.write(
+                        f"Resumed stalled forecast run {active.id} ({active.series_done}/{active.series_total})."
+                    )
+                else:
+                    self.stdout.write(
+                        f"Forecast run {active.id} is already {active.status}; nothing to do (--if-missing)."
+                    )
+                return
         try:
             if opts["sync"]:
                 run = services.forecast_run_sync(

@@ -1,0 +1,107 @@
+"""Browser test: a recruiter opens the forecast page, the chart draws, and switching the district
+swaps the chart and accuracy panel in place (HTMX, no full reload) while the URL follows."""
+
+import math
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.factories import DistrictFactory, RegionFactory
+from tests.forecasts.conftest import make_completed_run
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+
+pytestmark = pytest.mark.e2e
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("chromium not installed (run `make browser`)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def forecasts(transactional_db):
+    west = RegionFactory(code="west", name="West")
+    DistrictFactory(code="dal", name="Dallas", region=west)
+    DistrictFactory(code="phx", name="Phoenix", region=west)
+    start = date(2025, 6, 2)
+    run = make_completed_run(
+        demand={
+            "dal": [(400 + 10 * i, 360 + 10 * i, 440 + 10 * i) for i in range(12)],
+            "phx": [(200 - 5 * i, 170 - 5 * i, 230 - 5 * i) for i in range(12)],
+        },
+        horizon=12,
+        start=start,
+    )
+    for s in run.series.all():
+        base = 400 if s.key == "dal" else 220
+        s.history = [
+            {"ds": (start - timedelta(weeks=60 - w)).isoformat(), "y": base + 40 * math.sin(2 * math.pi * w / 52)}
+            for w in range(60)
+        ]
+        baseline_wins = s.key == "phx"
+        s.backtest = {
+            "folds": 3, "mase_scale": "naive1",
+            "prophet": {"mase": 0.9 if baseline_wins else 0.6, "smape": 8.0, "coverage": 0.7},
+            "seasonal_naive": {"mase": 0.7 if baseline_wins else 1.1, "smape": 7.0, "coverage": 0.8},
+            "reconciled": {"mase": 0.88 if baseline_wins else 0.58, "smape": 7.9, "coverage": 0.72},
+            "prophet_reconciled": {"mase": 0.88 if baseline_wins else 0.58},
+            "prophet_beats_baseline": not baseline_wins,
+        }  # fmt: skip
+        s.reconciliation = "mint"
+        s.save()
+    return run
+
+
+def test_switching_series_swaps_chart_and_accuracy_in_place(live_server, browser_page, forecasts, recruiter):
+    page = browser_page
+    page.goto(f"{live_server.url}/forecasts/?metric=demand&level=district&key=dal")
+    page.fill("#id_username", "rec")
+    page.fill("#id_password", "pw-12345678")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#forecast-chart[data-drawn]")
+    assert "Dallas" in page.inner_text("#fc-title")
+    assert "Prophet beats the baseline" in page.inner_text("#accuracy-panel")
+    page.evaluate("window.__marker = 'same page'")  # survives only if there is no full reload
+
+    page.select_option("#fc-where", "district:phx")
+    page.wait_for_function(
+        "document.querySelector('#fc-title') && document.querySelector('#fc-title').innerText.includes('Phoenix')"
+    )
+    page.wait_for_selector("#forecast-chart[data-drawn]")
+    assert page.evaluate("window.__marker") == "same page"
+    assert "key=phx" in page.url or "district%3Aphx" in page.url
+    panel = page.inner_text("#accuracy-panel")
+    assert "Seasonal naive wins" in panel
+    drawn = page.evaluate(
+        "Chart.getChart(document.getElementById('forecast-chart')).data.datasets.map(d => d.data.filter(v => v !== null).length)"
+    )
+    assert drawn == [13, 13, 60, 13]  # band upper/lower and forecast (joined to the last actual), history
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "forecast_page.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/forecasts/hiring-plan/?weeks=12")
+    page.wait_for_selector("#plan-table")
+    page.click("#plan-table th >> text=Forecast jobs")
+    page.wait_for_selector("#plan-table th[aria-sort]")
+    page.screenshot(path=str(ARTIFACTS / "hiring_plan.png"), full_page=True)
