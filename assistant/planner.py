@@ -310,12 +310,15 @@ def _roi_plan(s: Slots) -> Plan:
             return _err(o, "the overtime what-if")
         r = o.result
         lines = [
-            f"Capping overtime at {_num(hours)} h/week ({s.place}): of the {r.get('evaluated')} scored technicians, "
-            f"{r.get('affected')} average more than that. Re-scoring them with the cap avoids an expected "
-            f"{_num(r.get('expected_departures_avoided'), 2)} departures — about ${_num(r.get('estimated_savings'), 0)} "
+            f"Capping overtime at {_num(hours)} h/week ({s.place}), re-scoring all {r.get('evaluated')} scored technicians: "
+            f"expected departures fall by {_num(r.get('expected_departures_avoided'), 2)} "
+            f"(from {_num(r.get('expected_departures_before'), 2)}) — about ${_num(r.get('estimated_savings'), 0)} "
             f"in replacement cost at ${_num(r.get('replacement_cost_each'), 0)} each."
         ]
-        for t in r.get("technicians", [])[:5]:
+        listed = r.get("highest_risk_above_cap", [])
+        if listed:
+            lines.append("Highest-risk technicians above the cap:")
+        for t in listed:
             lines.append(
                 f"- {t.get('name')} ({t.get('employee_id')}): {_num(t.get('overtime_hours'))} h → risk {_pct(t.get('risk_before'))} → {_pct(t.get('risk_after'))}"
             )

@@ -474,64 +474,78 @@ def program_roi(*, user, args: ProgramRoiArgs) -> dict:
     }
 
 
+class _Rollback(Exception):
+    pass
+
+
 def overtime_cap_impact(*, user, args: OvertimeCapArgs) -> dict:
     """Ad-hoc change: cap weekly overtime at N hours for a population, re-scored with the active model.
 
-    The same computation as a retention program's ROI (predictions' program change
-    ``{"overtime_hours": {"cap": N}}`` applied to the current scores), without a program cost.
+    Exactly predictions' retention-program ROI (one code path): a zero-cost program with the change
+    ``{"overtime_hours": {"cap": N}}`` is created inside a savepoint, ``program_roi`` runs on it, and the
+    savepoint is rolled back — nothing is written. The highest-risk technicians above the cap are listed
+    with their what-if scores.
     """
-    import pandas as pd
+    import uuid
 
-    sel = _lazy("predictions.selectors")
-    svc = _lazy("predictions.services")
-    feats = _lazy("predictions.features")
-    model = sel.active_model(model_type="retention")
-    if model is None:
-        raise sel.NoModelError("No active retention model yet — an HR admin must train and promote one.")
-    fitted = svc.load_fitted(model)
-    preds = sel.cohort_predictions(model=model, **_loc(args))
-    if not preds:
-        return {
-            "cap_hours": args.hours,
-            "evaluated": 0,
-            "affected": 0,
-            "expected_departures_avoided": 0,
-            "estimated_savings": 0,
-        }
-    X = pd.DataFrame([p.values for p in preds], columns=fitted.features)
-    if "overtime_hours" not in X.columns:
-        raise ToolInputError("The active retention model does not use overtime, so capping it changes nothing.")
-    X_after = feats.apply_changes(X, {"overtime_hours": {"cap": args.hours}})
-    after = fitted.predict_proba(X_after)
-    before = [float(p.score) for p in preds]
-    avoided = float(sum(before) - float(after.sum()))
-    cost = float(getattr(settings, "REPLACEMENT_COST", 18000.0))
-    changed = [i for i in range(len(preds)) if float(X["overtime_hours"].iloc[i] or 0) > args.hours]
-    top = sorted(changed, key=lambda i: before[i] - float(after[i]), reverse=True)[: args.limit]
-    names = {
-        pk: (emp, f"{fn} {ln}")
-        for pk, emp, fn, ln in type(preds[0])
-        .objects.filter(pk__in=[preds[i].pk for i in top])
-        .values_list("pk", "technician__employee_id", "technician__first_name", "technician__last_name")
-    }
+    from django.db import transaction
+
+    from technicians.models import TechnicianSnapshot
+
+    RetentionProgram = _attr("predictions.models", "RetentionProgram")
+    roi = _attr("predictions.services", "program_roi")
+    ranking = _attr("predictions.selectors", "risk_ranking")
+    what = _attr("predictions.services", "what_if")
+    loc = _loc(args)
+    data: dict = {}
+    try:
+        with transaction.atomic():
+            prog = RetentionProgram.objects.create(
+                name=f"ad-hoc overtime cap {uuid.uuid4().hex[:12]}",
+                change={"overtime_hours": {"cap": args.hours}},
+                cost_per_technician=0,
+                is_active=False,
+            )
+            data = dict(roi(user=user, program_id=prog.pk, **loc))
+            raise _Rollback
+    except _Rollback:
+        pass
+    avoided = float(data.get("departures_avoided") or 0.0)
+    cost = float(data.get("replacement_cost_per_departure") or getattr(settings, "REPLACEMENT_COST", 18000.0))
+    top = ranking(user=user, limit=50, **loc).get("items", [])
+    ids = [it["employee_id"] for it in top]
+    latest = dict(
+        TechnicianSnapshot.objects.filter(technician__employee_id__in=ids)
+        .order_by("technician__employee_id", "-month")
+        .distinct("technician__employee_id")
+        .values_list("technician__employee_id", "overtime_hours")
+    )
+    listed = []
+    for it in top:
+        ot = latest.get(it["employee_id"])
+        if ot is None or ot <= args.hours:
+            continue
+        after = what(user=user, employee_id=it["employee_id"], changes={"overtime_hours": args.hours})
+        listed.append(
+            {
+                "employee_id": it["employee_id"],
+                "name": it.get("name"),
+                "overtime_hours": _r(ot, 1),
+                "risk_before": _r(after["before"]["score"]),
+                "risk_after": _r(after["after"]["score"]),
+            }
+        )
+        if len(listed) >= min(args.limit, 5):
+            break
     return {
         "cap_hours": args.hours,
-        "model_version": model.version,
-        "evaluated": len(preds),
-        "affected": len(changed),
+        "model_version": data.get("model_version"),
+        "evaluated": data.get("cohort_size", 0),
+        "expected_departures_before": _r(data.get("expected_departures_before"), 2),
         "expected_departures_avoided": _r(avoided, 2),
         "replacement_cost_each": cost,
         "estimated_savings": round(avoided * cost),
-        "technicians": [
-            {
-                "employee_id": names.get(preds[i].pk, ("?", "?"))[0],
-                "name": names.get(preds[i].pk, ("?", "?"))[1],
-                "overtime_hours": _r(X["overtime_hours"].iloc[i], 1),
-                "risk_before": _r(before[i]),
-                "risk_after": _r(after[i]),
-            }
-            for i in top
-        ],
+        "highest_risk_above_cap": listed,
     }
 
 

@@ -61,7 +61,8 @@ def test_offline_answers_risk_overtime_roi_and_why_from_the_real_model(trained_w
 
     # 2. ad-hoc overtime cap: equals the same change run as a zero-cost program through predictions' ROI
     answer, tools = ask(recruiter, "What would capping overtime at 8 hours save us?")
-    assert tools[0]["label"] == "looked up: overtime cap impact, 8.0 h" and tools[0]["ok"]
+    assert tools[0]["ok"], tools[0]
+    assert tools[0]["label"] == "looked up: overtime cap impact, 8.0 h"
     prog = RetentionProgram.objects.create(
         name="Overtime cap 8h", change={"overtime_hours": {"cap": 8}}, cost_per_technician=Decimal("0")
     )
@@ -69,7 +70,11 @@ def test_offline_answers_risk_overtime_roi_and_why_from_the_real_model(trained_w
 
     roi = program_roi(user=recruiter, program_id=prog.pk)
     assert roi["departures_avoided"] > 0
-    assert f"avoids an expected {planner._num(round(roi['departures_avoided'], 2), 2)} departures" in answer
+    assert f"expected departures fall by {planner._num(round(roi['departures_avoided'], 2), 2)}" in answer
+    assert "Highest-risk technicians above the cap:" in answer
+    assert list(RetentionProgram.objects.values_list("name", flat=True)) == [
+        "Overtime cap 8h"
+    ]  # ad-hoc run left nothing
     assert f"${roi['departures_avoided'] * 18000:,.0f}"[:-3] in answer  # same savings (rounding aside)
 
     # 3. a named program's ROI
