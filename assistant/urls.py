@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from assistant import views
 
 app_name = "assistant"
-urlpatterns = []
+urlpatterns = [
+    path("", views.assistant_home, name="home"),
+    path("new/", views.conversation_new, name="new"),
+    path("<uuid:conversation_id>/", views.conversation_page, name="conversation"),
+    path("<uuid:conversation_id>/rename/", views.conversation_rename, name="rename"),
+    path("<uuid:conversation_id>/delete/", views.conversation_delete, name="delete"),
+]

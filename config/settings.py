@@ -243,6 +243,18 @@ OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "") or None
 OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
 OPENAI_EMBEDDING_MODEL = os.environ.get("OPENAI_EMBEDDING_MODEL", "text-embedding-3-small")
 OPENAI_TIMEOUT_SECONDS = env_float("OPENAI_TIMEOUT_SECONDS", 30.0)
+OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 2)  # bounded retries with exponential backoff (client-side)
+OPENAI_MAX_TOKENS = env_int("OPENAI_MAX_TOKENS", 1024)  # per completion
+ASSISTANT_MAX_TOOL_ITERATIONS = env_int("ASSISTANT_MAX_TOOL_ITERATIONS", 5)  # LLM rounds with tools per question
+ASSISTANT_MAX_TURN_TOKENS = env_int("ASSISTANT_MAX_TURN_TOKENS", 30000)  # prompt+completion budget per question
+ASSISTANT_MAX_MESSAGE_CHARS = env_int("ASSISTANT_MAX_MESSAGE_CHARS", 4000)
+ASSISTANT_MAX_TOOL_RESULT_CHARS = env_int("ASSISTANT_MAX_TOOL_RESULT_CHARS", 6000)
+ASSISTANT_CONTEXT_MESSAGES = env_int("ASSISTANT_CONTEXT_MESSAGES", 20)  # recent turns sent to the model
+ASSISTANT_CONTEXT_TTL_SECONDS = env_int("ASSISTANT_CONTEXT_TTL_SECONDS", 6 * 3600)  # Redis context TTL
+ASSISTANT_EMBEDDER = os.environ.get("ASSISTANT_EMBEDDER", "auto")  # auto | local | openai
+ASSISTANT_HNSW_EF_SEARCH = env_int("ASSISTANT_HNSW_EF_SEARCH", 80)
+ASSISTANT_OFFLINE = env_bool("ASSISTANT_OFFLINE", False)  # force the built-in planner even with a key
+LOGGING["loggers"]["httpx2"] = {"level": "WARNING"}  # the openai client's HTTP library logs every request at INFO
 
 # --------------------------------------------------------------------------- snowflake
 SNOWFLAKE_ACCOUNT = os.environ.get("SNOWFLAKE_ACCOUNT", "")

@@ -1,0 +1,507 @@
+"""Offline mode: a built-in planner for the common question types (no language model needed).
+
+It recognises the question type with patterns, finds the place/trade/month/employee in the text
+(matched against the real district and region names), calls the SAME tools as the LLM agent (as the
+asking user, so the same visibility rule applies) and answers from their results with templates.
+Anything else gets a plain statement of what offline mode can answer.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+Step = Callable[[list], tuple[str, dict] | None]
+
+TRADES = {
+    "hvac": "hvac",
+    "heating": "hvac",
+    "air condition": "hvac",
+    "appliance": "appliance",
+    "refrigeration": "refrigeration",
+    "refrigerator": "refrigeration",
+    "plumb": "plumbing",
+    "electric": "electrical",
+}
+MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
+    m.lower(): i for i, m in enumerate(calendar.month_abbr) if m and m.lower() != "may"
+}
+
+CAPABILITIES = (
+    "- who is most likely to leave in a district or region, and why\n"
+    "- how many (HVAC, appliance…) technicians a district or region will need by a month\n"
+    "- what capping overtime at N hours would save, or a retention program's ROI\n"
+    "- technicians similar to an employee (e.g. E000123) or to the best performer in a district\n"
+    "- policy questions (searched in the knowledge documents)\n"
+    "- counts of technicians by district, region, trade or status\n"
+    "- one technician's risk explanation, what-if for their overtime (e.g. 'what if E000123 worked 4 hours of overtime?'),\n"
+    "  top candidates, and forecasts of headcount/hires/terminations/demand"
+)
+
+
+@dataclass
+class Plan:
+    intent: str
+    steps: list[Step] = field(default_factory=list)
+    render: Callable[[list], str] = lambda outcomes: ""
+
+
+@dataclass
+class Slots:
+    district: str | None = None  # code
+    district_name: str | None = None
+    region: str | None = None
+    region_name: str | None = None
+    trade: str | None = None
+    month: int | None = None
+    employee_id: str | None = None
+    candidate_id: str | None = None
+    hours: float | None = None
+    program: str | None = None
+
+    @property
+    def place(self) -> str:
+        return self.district_name or (self.region_name and f"region {self.region_name}") or "the company"
+
+    def loc(self) -> dict:
+        return {k: v for k, v in {"district": self.district, "region": self.region, "trade": self.trade}.items() if v}
+
+
+def _find_name(text: str, rows) -> tuple[str, str] | None:
+    low = text.lower()
+    best = None
+    for code, name in rows:
+        for cand in (name, code):
+            c = (cand or "").lower().strip()
+            if len(c) >= 3 and re.search(rf"(?<![a-z0-9]){re.escape(c)}(?![a-z0-9])", low):
+                if best is None or len(c) > best[2]:
+                    best = (code, name, len(c))
+    return (best[0], best[1]) if best else None
+
+
+def extract(text: str) -> Slots:
+    from technicians.models import Candidate, District, Region, Technician
+
+    s = Slots()
+    low = text.lower()
+    d = _find_name(text, District.objects.values_list("code", "name"))
+    if d:
+        s.district, s.district_name = d
+    r = _find_name(text, Region.objects.values_list("code", "name"))
+    if r and not (d and r[1].lower() in (d[1] or "").lower()):
+        s.region, s.region_name = r
+    for word, trade in TRADES.items():
+        if word in low:
+            s.trade = trade
+            break
+    for word, num in sorted(MONTHS.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"\b{word}\b", low):
+            s.month = num
+            break
+    tokens = set(re.findall(r"[A-Za-z]*-?\d{2,}[A-Za-z0-9-]*", text))
+    if tokens:
+        s.employee_id = Technician.objects.filter(employee_id__in=tokens).values_list("employee_id", flat=True).first()
+        s.candidate_id = (
+            Candidate.objects.filter(candidate_id__in=tokens).values_list("candidate_id", flat=True).first()
+        )
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(?:h\b|hrs?\b|hours?\b)", low)
+    if m:
+        s.hours = float(m.group(1))
+    try:
+        from predictions.models import RetentionProgram
+
+        names = list(RetentionProgram.objects.values_list("name", flat=True))
+        for name in sorted(names, key=len, reverse=True):
+            if name and name.lower() in low:
+                s.program = name
+                break
+    except Exception:  # noqa: BLE001 - predictions not installed/migrated yet: no program names to match
+        s.program = None
+    return s
+
+
+def weeks_until_end_of(month: int, today: date | None = None) -> tuple[int, date]:
+    today = today or date.today()
+    year = today.year if month >= today.month else today.year + 1
+    end = date(year, month, calendar.monthrange(year, month)[1])
+    return max(1, min(52, math.ceil((end - today).days / 7))), end
+
+
+# --------------------------------------------------------------------------- formatting helpers
+
+
+def _err(outcome, what: str) -> str:
+    return f"I couldn't get {what}: {outcome.result.get('error', 'unknown error')}"
+
+
+def _pct(x) -> str:
+    try:
+        return f"{float(x) * 100:.0f}%"
+    except (TypeError, ValueError):
+        return "?"
+
+
+def _num(x, nd=1) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "?"
+    return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 or nd == 0 else f"{v:,.{nd}f}"
+
+
+def _reason(c: dict) -> str:
+    label = c.get("label") or c.get("feature") or "factor"
+    val = c.get("value")
+    contrib = c.get("contribution")
+    bits = label
+    if val is not None and not isinstance(val, dict | list):
+        bits += f" = {_num(val) if isinstance(val, int | float) else val}"
+    if isinstance(contrib, int | float):
+        bits += f" ({'+' if contrib >= 0 else ''}{contrib:.2f})"
+    return bits
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def _risk_plan(s: Slots) -> Plan:
+    def render(outs):
+        rank = outs[0]
+        if not rank.ok:
+            return _err(rank, "the risk ranking")
+        items = rank.result.get("items", [])
+        if not items:
+            return f"No scored technicians found for {s.place}."
+        lines = [
+            f"Technicians most likely to leave in {s.place}"
+            + (f" ({s.trade})" if s.trade else "")
+            + f" — retention model {rank.result.get('model_version') or ''}, scored {rank.result.get('as_of') or 'recently'}:"
+        ]
+        for i, it in enumerate(items, 1):
+            reasons = "; ".join(_reason(c) for c in it.get("top_reasons", [])[:3] if (c.get("contribution") or 0) > 0)
+            lines.append(
+                f"{i}. {it.get('name')} ({it.get('employee_id')}, {it.get('district')}, {it.get('trade')}) — "
+                f"{_pct(it.get('score'))} risk ({it.get('band')})" + (f". Main reasons: {reasons}" if reasons else "")
+            )
+        if len(outs) > 1 and outs[1].ok:
+            expl = outs[1].result.get("explanation")
+            if expl:
+                lines.append(f"\nWhy {items[0].get('name')}: {expl}")
+        return "\n".join(lines)
+
+    def top(outs):
+        if outs and outs[0].ok and outs[0].result.get("items"):
+            return ("technician_risk", {"employee_id": outs[0].result["items"][0]["employee_id"]})
+        return None
+
+    return Plan("risk", [lambda outs: ("risk_ranking", s.loc() | {"limit": 5}), top], render)
+
+
+def _technician_risk_plan(s: Slots) -> Plan:
+    def render(outs):
+        o = outs[0]
+        if not o.ok:
+            return _err(o, f"the risk for {s.employee_id}")
+        r = o.result
+        lines = [f"{r.get('name') or s.employee_id}: {_pct(r.get('score'))} risk of leaving ({r.get('band')})."]
+        if r.get("explanation"):
+            lines.append(str(r["explanation"]))
+        else:
+            lines += [f"- {_reason(c)}" for c in r.get("contributions", [])[:5]]
+        return "\n".join(lines)
+
+    return Plan("technician_risk", [lambda outs: ("technician_risk", {"employee_id": s.employee_id})], render)
+
+
+def _what_if_plan(s: Slots) -> Plan:
+    hours = s.hours if s.hours is not None else 8.0
+
+    def render(outs):
+        o = outs[0]
+        if not o.ok:
+            return _err(o, f"the what-if for {s.employee_id}")
+        r = o.result
+        before, after = r.get("before", {}), r.get("after", {})
+        lines = [
+            f"If {s.employee_id} averaged {_num(hours)} h/week of overtime, their risk of leaving would go from "
+            f"{_pct(before.get('score'))} ({before.get('band')}) to {_pct(after.get('score'))} ({after.get('band')})."
+        ]
+        if after.get("explanation"):
+            lines.append(f"With that change: {after['explanation']}")
+        return "\n".join(lines)
+
+    return Plan(
+        "what_if",
+        [lambda outs: ("what_if", {"employee_id": s.employee_id, "changes": {"overtime_hours": hours}})],
+        render,
+    )
+
+
+def _hiring_plan(s: Slots) -> Plan:
+    weeks, end = weeks_until_end_of(s.month) if s.month else (12, None)
+
+    def render(outs):
+        o = outs[0]
+        if not o.ok:
+            return _err(o, "the hiring plan")
+        r = o.result
+        tot, rows = r.get("totals", {}), r.get("districts", [])
+        if not rows:
+            return f"The hiring plan has no rows for {s.place}."
+        used = r.get("weeks", weeks)
+        when = f"over the next {used} weeks"
+        if end is not None:
+            when += f" (you asked about {end:%B %Y})"
+        who = (("HVAC" if s.trade == "hvac" else s.trade or "") + " technicians").strip()
+        lines = [
+            f"{s.place[0].upper() + s.place[1:]} will need about {_num(tot.get('required_technicians'), 0)} {who} {when}, "
+            f"against {_num(tot.get('expected_headcount'), 0)} expected on staff "
+            f"({_num(tot.get('current_headcount'), 0)} today − {_num(tot.get('expected_departures'))} expected departures + accepted offers): "
+            f"hire about {_num(tot.get('hires_needed'), 0)} (gap {_num(tot.get('gap'))}, range {_num(tot.get('gap_low'))} to {_num(tot.get('gap_high'))})."
+        ]
+        if len(rows) > 1:
+            lines.append("By district:")
+            for d in sorted(rows, key=lambda d: -(d.get("gap") or 0))[:10]:
+                lines.append(
+                    f"- {d.get('district_name') or d.get('district')}: need {_num(d.get('required_technicians'))}, "
+                    f"expected {_num(d.get('expected_headcount'))}, hire {_num(d.get('hires_needed'), 0)}"
+                )
+        for note in r.get("notes", []):
+            lines.append(f"Note: {note}.")
+        lines.append("Required = forecast demand ÷ jobs per technician per week, from the weekly demand forecast.")
+        return "\n".join(lines)
+
+    return Plan("hiring", [lambda outs: ("hiring_plan", s.loc() | {"weeks": weeks})], render)
+
+
+def _roi_plan(s: Slots) -> Plan:
+    if s.program:
+
+        def render_prog(outs):
+            o = outs[0]
+            if not o.ok:
+                return _err(o, f"the ROI of {s.program}")
+            r = o.result
+            keys = [
+                k
+                for k in ("cohort_size", "departures_avoided", "savings", "program_cost", "net_benefit", "roi")
+                if r.get(k) is not None
+            ]
+            lines = [f"Retention program {r.get('program', s.program)} for {s.place}:"]
+            money = {"savings", "program_cost", "net_benefit"}
+            lines += [
+                f"- {k.replace('_', ' ')}: {'$' if k in money else ''}{_num(r[k], 0 if k in money else 2)}"
+                for k in keys
+            ]
+            if r.get("description"):
+                lines.append(f"Program: {r['description']}")
+            return "\n".join(lines)
+
+        return Plan("program_roi", [lambda outs: ("program_roi", s.loc() | {"program": s.program})], render_prog)
+    hours = s.hours if s.hours is not None else 8.0
+
+    def render(outs):
+        o = outs[0]
+        if not o.ok:
+            return _err(o, "the overtime what-if")
+        r = o.result
+        lines = [
+            f"Capping overtime at {_num(hours)} h/week ({s.place}), re-scoring all {r.get('evaluated')} scored technicians: "
+            f"expected departures fall by {_num(r.get('expected_departures_avoided'), 2)} "
+            f"(from {_num(r.get('expected_departures_before'), 2)}) — about ${_num(r.get('estimated_savings'), 0)} "
+            f"in replacement cost at ${_num(r.get('replacement_cost_each'), 0)} each."
+        ]
+        listed = r.get("highest_risk_above_cap", [])
+        if listed:
+            lines.append("Highest-risk technicians above the cap:")
+        for t in listed:
+            lines.append(
+                f"- {t.get('name')} ({t.get('employee_id')}): {_num(t.get('overtime_hours'))} h → risk {_pct(t.get('risk_before'))} → {_pct(t.get('risk_after'))}"
+            )
+        lines.append(
+            "This is the model's what-if estimate, not a guarantee; it does not include the cost of covering the hours."
+        )
+        return "\n".join(lines)
+
+    return Plan("overtime", [lambda outs: ("overtime_cap_impact", s.loc() | {"hours": hours})], render)
+
+
+def _similar_plan(s: Slots) -> Plan:
+    args = {"employee_id": s.employee_id} if s.employee_id else {"best_in_district": s.district}
+
+    def render(outs):
+        o = outs[0]
+        if not o.ok:
+            return _err(o, "similar technicians")
+        r = o.result
+        t = r.get("target", {})
+        lines = [
+            f"Technicians most similar to {t.get('first_name')} {t.get('last_name')} ({t.get('employee_id')}, "
+            f"{t.get('district_name')}, {t.get('trade')}; {r.get('basis')}):"
+        ]
+        for x in r.get("similar", []):
+            lines.append(
+                f"- {x.get('first_name')} {x.get('last_name')} ({x.get('employee_id')}, {x.get('district_name')}, "
+                f"{x.get('trade')}, {x.get('tenure_years')} yrs) — similarity {x.get('similarity')}"
+            )
+        lines.append(f"Similarity: {r.get('method')}.")
+        return "\n".join(lines)
+
+    if not s.employee_id and not s.district:
+        return Plan(
+            "similar",
+            [],
+            lambda outs: (
+                "Tell me whose profile to match: an employee id (e.g. E000123) or 'the best performer in <district>'."
+            ),
+        )
+    return Plan("similar", [lambda outs: ("similar_technicians", args)], render)
+
+
+def _policy_plan(text: str) -> Plan:
+    def render(outs):
+        o = outs[0]
+        if not o.ok:
+            return _err(o, "the knowledge documents")
+        hits = [h for h in o.result.get("results", []) if (h.get("similarity") or 0) > 0.05]
+        if not hits:
+            return "I found nothing about that in the knowledge documents. An HR admin can upload policies in Admin → Knowledge documents."
+        lines = ["Here is what the knowledge documents say (most relevant first):"]
+        for h in hits[:3]:
+            excerpt = " ".join(h["text"].split())[:400]
+            lines.append(f"- From [{h['document']}]: {excerpt}")
+        lines.append(
+            "Offline mode quotes the documents rather than summarising them; check the cited document for details."
+        )
+        return "\n".join(lines)
+
+    return Plan("policy", [lambda outs: ("knowledge_search", {"query": text[:500], "limit": 4})], render)
+
+
+def _count_plan(s: Slots, text: str) -> Plan:
+    status = "left" if re.search(r"\b(left|terminated|quit|former)\b", text.lower()) else "active"
+    group = "district" if s.region else ("region" if not s.district else "none")
+
+    def render(outs):
+        o = outs[0]
+        if not o.ok:
+            return _err(o, "the technician counts")
+        r = o.result
+        who = f"{s.trade} " if s.trade else ""
+        lines = [f"{s.place[0].upper() + s.place[1:]} has {r.get('count')} {status} {who}technicians."]
+        if r.get("groups"):
+            lines.append("By " + group + ": " + ", ".join(f"{k} {v}" for k, v in r["groups"].items()) + ".")
+        avg = r.get("averages_latest_month") or {}
+        if avg:
+            lines.append(
+                f"Latest month ({r.get('latest_month')}): average overtime {_num(avg.get('avg_overtime_hours'))} h/week, "
+                f"CSAT {_num(avg.get('avg_csat'), 2)}, first-time fix {_pct(avg.get('avg_first_time_fix_rate'))}."
+            )
+        return "\n".join(lines)
+
+    return Plan(
+        "count",
+        [lambda outs: ("query_technicians", s.loc() | {"status": status, "group_by": group, "limit": 0})],
+        render,
+    )
+
+
+def _candidate_plan(s: Slots) -> Plan:
+    if s.candidate_id:
+
+        def render_one(outs):
+            o = outs[0]
+            if not o.ok:
+                return _err(o, f"the quality-of-hire for {s.candidate_id}")
+            r = o.result
+            return (
+                f"Candidate {s.candidate_id}: predicted quality {_pct(r.get('score'))} ({r.get('band', '')}). "
+                + str(r.get("explanation", ""))
+            )
+
+        return Plan("candidate", [lambda outs: ("candidate_quality", {"candidate_id": s.candidate_id})], render_one)
+
+    def render(outs):
+        o = outs[0]
+        if not o.ok:
+            return _err(o, "the candidate ranking")
+        items = o.result.get("items", [])
+        if not items:
+            return f"No open candidates found for {s.place}."
+        lines = [f"Open candidates most likely to stay and do well ({s.place}):"]
+        for i, c in enumerate(items[:5], 1):
+            name = c.get("name") or f"{c.get('first_name', '')} {c.get('last_name', '')}".strip()
+            lines.append(f"{i}. {name} ({c.get('candidate_id')}) — {_pct(c.get('score'))}")
+        return "\n".join(lines)
+
+    return Plan("candidates", [lambda outs: ("candidate_ranking", s.loc() | {"limit": 5})], render)
+
+
+def _forecast_plan(s: Slots, text: str) -> Plan:
+    low = text.lower()
+    metric = "demand" if "demand" in low or "jobs" in low else "hires" if "hire" in low else "headcount"
+    if "termination" in low or "attrition" in low:
+        metric = "terminations_voluntary"
+    level, key = ("district", s.district) if s.district else ("region", s.region) if s.region else ("company", None)
+
+    def render(outs):
+        o = outs[0]
+        if not o.ok:
+            return _err(o, f"the {metric} forecast")
+        fc = o.result.get("forecast", [])
+        if not fc:
+            return "No forecast points available."
+        last = fc[-1]
+        first = fc[0]
+        return (
+            f"{metric.replace('_', ' ').capitalize()} forecast for {s.place}: {first['yhat']} in the week of {first['ds']}, "
+            f"{last['yhat']} by {last['ds']} (80% interval {last['low']}–{last['high']})."
+        )
+
+    return Plan(
+        "forecast",
+        [
+            lambda outs: (
+                "forecast",
+                {"metric": metric, "level": level, "key": key} if key else {"metric": metric, "level": level},
+            )
+        ],
+        render,
+    )
+
+
+def plan(*, text: str) -> Plan:
+    low = text.lower()
+    s = extract(text)
+    if re.search(r"\b(polic(y|ies)|handbook|guideline|procedure|entitle|allowed to|pto|benefits?)\b", low):
+        return _policy_plan(text)
+    if re.search(r"\b(similar|alike|resembl|like our best|comparable)\w*", low):
+        return _similar_plan(s)
+    if re.search(r"\bcandidates?\b|\bapplicants?\b", low):
+        return _candidate_plan(s)
+    if re.search(r"how many\b.*\b(need|needed|require|required|hire|short)|hiring plan|\bgap\b", low):
+        return _hiring_plan(s)
+    if s.employee_id and re.search(r"\bwhat if\b|\bwhat would happen\b", low) and "overtime" in low:
+        return _what_if_plan(s)
+    if s.employee_id and re.search(r"\b(risk|leave|why|explain)\b", low):
+        return _technician_risk_plan(s)
+    if re.search(r"\b(leave|leaving|quit|quitting|attrition|turnover|flight risk|at risk|resign)\w*", low):
+        return _risk_plan(s)
+    if s.program or re.search(r"\b(overtime|roi|return on investment|save|saving|savings)\b", low):
+        return _roi_plan(s)
+    if re.search(r"\b(forecast|demand|projected|projection)\b", low):
+        return _forecast_plan(s, text)
+    if re.search(r"\b(how many|count|number of|headcount)\b", low):
+        return _count_plan(s, text)
+    return Plan(
+        "unknown",
+        [],
+        lambda outs: (
+            "I can't answer that question in offline mode (no language model is configured). "
+            "I can answer these kinds of questions from the live data:\n" + CAPABILITIES
+        ),
+    )

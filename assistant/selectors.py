@@ -1,0 +1,149 @@
+"""Reads for the assistant: conversations (owner-only), knowledge search and technician similarity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from pgvector.django import CosineDistance
+
+from assistant.models import Conversation, KnowledgeChunk, KnowledgeDocument, Message, TechnicianEmbedding
+
+
+def get_embedder():
+    """OpenAI embeddings when a key is configured (and not forced local), else the offline embedder."""
+    from assistant.embeddings import LocalEmbedder, OpenAIEmbedder
+
+    mode = settings.ASSISTANT_EMBEDDER
+    if mode == "openai" or (mode == "auto" and settings.OPENAI_API_KEY):
+        return OpenAIEmbedder(
+            api_key=settings.OPENAI_API_KEY,
+            base_url=settings.OPENAI_BASE_URL,
+            model=settings.OPENAI_EMBEDDING_MODEL,
+            timeout=settings.OPENAI_TIMEOUT_SECONDS,
+            max_retries=settings.OPENAI_MAX_RETRIES,
+        )
+    return LocalEmbedder()
+
+
+def conversation_list(*, user) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(user=user).order_by("-updated_at")
+
+
+def conversation_get_for_user(*, user, conversation_id) -> Conversation:
+    """The user's own conversation, or Http404 (another user's id is indistinguishable from a missing one)."""
+    try:
+        conv = Conversation.objects.filter(user=user, pk=conversation_id).first()
+    except Exception:  # noqa: BLE001 - a malformed UUID is "not found"
+        conv = None
+    if conv is None:
+        raise Http404("No such conversation.")
+    return conv
+
+
+def message_list(*, conversation: Conversation) -> QuerySet[Message]:
+    return conversation.messages.order_by("created_at")
+
+
+def _search(qs, field: str, vector, limit: int, ef_search: int | None = None):
+    """Nearest rows by cosine distance, via the HNSW index (``ORDER BY … <=> q LIMIT k``).
+
+    ``hnsw.ef_search`` sets the recall/speed trade-off (see bench/bench_assistant.py); iterative scans
+    (pgvector ≥ 0.8) keep going when a WHERE filter drops candidates, so a filtered query still returns
+    ``limit`` rows. Relaxed order may swap near-ties, so rows are re-sorted by their exact distance.
+    """
+    ef = ef_search or settings.ASSISTANT_HNSW_EF_SEARCH
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL hnsw.ef_search = %s", [int(ef)])
+            cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = list(qs.annotate(distance=CosineDistance(field, vector)).order_by("distance")[:limit])
+    return sorted(rows, key=lambda r: r.distance)
+
+
+def knowledge_search(*, query: str, limit: int = 4) -> list[dict[str, Any]]:
+    embedder = get_embedder()
+    vector = embedder.embed_one(query)
+    qs = KnowledgeChunk.objects.filter(
+        document__status=KnowledgeDocument.Status.READY, document__embedding_model=embedder.name
+    ).select_related("document")
+    rows = _search(qs, "embedding", vector, limit)
+    return [
+        {
+            "document_id": c.document_id,
+            "title": c.document.title,
+            "chunk": c.index,
+            "text": c.text,
+            "similarity": 1.0 - float(c.distance),
+        }
+        for c in rows
+    ]
+
+
+def best_performer(*, district: str) -> str | None:
+    """Employee id of the active technician with the best CSAT × first-time-fix in their latest month.
+
+    Uses only metrics every role may see (never the HR-only performance rating), so the answer is
+    the same for a recruiter and an HR admin.
+    """
+    from technicians.models import Technician, TechnicianSnapshot
+
+    active = Technician.objects.active().filter(district__code=district)
+    latest = (
+        TechnicianSnapshot.objects.filter(technician__in=active, csat__isnull=False, first_time_fix_rate__isnull=False)
+        .order_by("technician_id", "-month")
+        .distinct("technician_id")
+    )
+    best = sorted(latest.select_related("technician"), key=lambda s: s.csat * s.first_time_fix_rate, reverse=True)
+    return best[0].technician.employee_id if best else None
+
+
+def similar_technicians(*, user, employee_id: str, limit: int = 5) -> dict[str, Any]:
+    from assistant.services import technician_embeddings_refresh
+    from technicians.selectors import redact, technician_get_for_user, technician_to_dict
+
+    target = technician_get_for_user(user=user, employee_id=employee_id)
+    from technicians.models import Technician
+
+    missing = list(Technician.objects.filter(embedding__isnull=True).values_list("employee_id", flat=True)[:5001])
+    if missing:
+        # normally kept fresh by assistant.tasks.refresh_technician_embeddings after scoring; fill small gaps inline
+        technician_embeddings_refresh(employee_ids=missing if len(missing) <= 5000 else [employee_id])
+    emb = TechnicianEmbedding.objects.filter(technician=target).first()
+    qs = (
+        TechnicianEmbedding.objects.exclude(technician=target)
+        .filter(technician__termination_date__isnull=True)
+        .select_related("technician__district__region")
+    )
+    rows = _search(qs, "embedding", emb.embedding, limit)
+    keep = (
+        "employee_id",
+        "first_name",
+        "last_name",
+        "district_name",
+        "region",
+        "trade",
+        "tenure_years",
+        "schedule_type",
+    )
+    t = technician_to_dict(user=user, technician=target)
+    return redact(
+        user,
+        {
+            "target": {k: t.get(k) for k in keep},
+            "similar": [
+                {k: d.get(k) for k in keep} | {"similarity": round(1.0 - float(r.distance), 3)}
+                for r, d in ((r, technician_to_dict(user=user, technician=r.technician)) for r in rows)
+            ],
+            "method": "cosine over standardised profile + latest-month metrics (no pay/performance fields)",
+        },
+    )
+
+
+def embedding_coverage() -> dict[str, int]:
+    from technicians.models import Technician
+
+    return {"technicians": Technician.objects.count(), "embedded": TechnicianEmbedding.objects.count()}

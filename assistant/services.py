@@ -1,0 +1,366 @@
+"""Writes for the assistant: conversations, turns and their audit rows, Redis context, knowledge, embeddings."""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import date
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from assistant.models import (
+    Conversation,
+    KnowledgeChunk,
+    KnowledgeDocument,
+    LLMCall,
+    Message,
+    TechnicianEmbedding,
+    ToolCall,
+)
+
+log = logging.getLogger(__name__)
+
+
+class AssistantInputError(ValueError):
+    """A message the assistant refuses to process; ``str(exc)`` is the reason shown to the user."""
+
+
+# --------------------------------------------------------------------------- conversations
+
+
+def conversation_create(*, user, title: str | None = None) -> Conversation:
+    title = (title or "").replace("\x00", "").strip()[:200] or "New conversation"
+    return Conversation.objects.create(user=user, title=title)
+
+
+def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:
+    title = (title or "").replace("\x00", "").strip()
+    if not title:
+        raise AssistantInputError("A conversation title cannot be empty.")
+    if len(title) > 200:
+        raise AssistantInputError("A conversation title can be at most 200 characters.")
+    conversation.title = title
+    conversation.save(update_fields=["title", "updated_at"])
+    return conversation
+
+
+def conversation_delete(*, conversation: Conversation) -> None:
+    context_clear(conversation_id=conversation.pk)
+    conversation.delete()
+
+
+def message_validate(text: Any) -> str:
+    """Return the cleaned message or raise AssistantInputError with the reason."""
+    if not isinstance(text, str):
+        raise AssistantInputError("The message must be text.")
+    text = text.replace("\x00", "").strip()
+    if not text:
+        raise AssistantInputError("The message is empty — type a question.")
+    limit = settings.ASSISTANT_MAX_MESSAGE_CHARS
+    if len(text) > limit:
+        raise AssistantInputError(f"The message is too long ({len(text)} characters; the limit is {limit}).")
+    return text
+
+
+# --------------------------------------------------------------------------- turns and audit
+
+
+@transaction.atomic
+def turn_start(*, conversation: Conversation, text: str, model: str) -> tuple[Message, Message]:
+    """Record the user's message and an empty assistant message (status streaming)."""
+    first = not conversation.messages.exists()
+    user_msg = Message.objects.create(conversation=conversation, role=Message.Role.USER, content=text)
+    reply = Message.objects.create(
+        conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.STREAMING, model=model
+    )
+    if first and conversation.title == "New conversation":
+        conversation.title = text[:80] + ("…" if len(text) > 80 else "")
+    conversation.save(update_fields=["title", "updated_at"])
+    return user_msg, reply
+
+
+def turn_finish(
+    *,
+    message_id,
+    content: str,
+    status: str,
+    error: str = "",
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+    latency_ms: int | None = None,
+    first_token_ms: int | None = None,
+    tools_used: list[str] | None = None,
+    citations: list[dict] | None = None,
+) -> None:
+    Message.objects.filter(pk=message_id).update(
+        content=content,
+        status=status,
+        error=error[:500],
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        latency_ms=latency_ms,
+        first_token_ms=first_token_ms,
+        tools_used=tools_used or [],
+        citations=citations or [],
+        updated_at=timezone.now(),
+    )
+
+
+def llm_call_record(
+    *, message_id, user, model: str, iteration: int, result=None, error: str = "", latency_ms: int = 0
+) -> None:
+    LLMCall.objects.create(
+        message_id=message_id,
+        user=user,
+        model=model,
+        iteration=iteration,
+        prompt_tokens=getattr(result, "prompt_tokens", 0) or 0,
+        completion_tokens=getattr(result, "completion_tokens", 0) or 0,
+        latency_ms=getattr(result, "latency_ms", 0) or latency_ms,
+        finish_reason=getattr(result, "finish_reason", "") or "",
+        error=error[:500],
+    )
+
+
+def tool_call_record(*, message_id, user, call_id: str, outcome) -> None:
+    ToolCall.objects.create(
+        message_id=message_id,
+        user=user,
+        call_id=call_id[:100],
+        name=outcome.name[:60],
+        arguments=outcome.arguments if isinstance(outcome.arguments, dict) else {},
+        ok=outcome.ok,
+        error=outcome.error[:500],
+        result_chars=len(outcome.content),
+        duration_ms=outcome.duration_ms,
+    )
+
+
+# --------------------------------------------------------------------------- Redis context
+
+
+def _ctx_key(conversation_id) -> str:
+    return f"assistant:ctx:{conversation_id}"
+
+
+def context_get(*, conversation: Conversation) -> list[dict[str, str]]:
+    """Recent turns as chat messages: Redis first (TTL), rebuilt from PostgreSQL on a miss or dead Redis."""
+    try:
+        cached = cache.get(_ctx_key(conversation.pk))
+    except Exception:  # noqa: BLE001 - Redis down: the durable history still answers
+        log.warning("assistant context cache unavailable; reading history from the database")
+        cached = None
+    if cached is not None:
+        return cached
+    n = settings.ASSISTANT_CONTEXT_MESSAGES
+    rows = list(
+        conversation.messages.exclude(content="").exclude(status=Message.Status.STREAMING).order_by("-created_at")[:n]
+    )
+    ctx = [{"role": m.role, "content": m.content} for m in reversed(rows)]
+    _ctx_set(conversation.pk, ctx)
+    return ctx
+
+
+def context_append(*, conversation_id, items: list[dict[str, str]]) -> None:
+    try:
+        ctx = cache.get(_ctx_key(conversation_id))
+    except Exception:  # noqa: BLE001
+        return
+    if ctx is None:
+        return  # rebuilt from the database next time
+    _ctx_set(conversation_id, (ctx + items)[-settings.ASSISTANT_CONTEXT_MESSAGES :])
+
+
+def _ctx_set(conversation_id, ctx) -> None:
+    try:
+        cache.set(_ctx_key(conversation_id), ctx, timeout=settings.ASSISTANT_CONTEXT_TTL_SECONDS)
+    except Exception:  # noqa: BLE001
+        log.warning("assistant context cache unavailable; not caching")
+
+
+def context_clear(*, conversation_id) -> None:
+    try:
+        cache.delete(_ctx_key(conversation_id))
+    except Exception:  # noqa: BLE001 - the key expires by TTL anyway
+        log.warning("assistant context cache unavailable; context left to expire")
+
+
+# --------------------------------------------------------------------------- knowledge
+
+
+def extract_text(*, filename: str, data: bytes) -> str:
+    """Plain text from a .txt/.md/.pdf upload. Raises AssistantInputError for anything else."""
+    name = (filename or "").lower()
+    if name.endswith(".pdf") or data[:5] == b"%PDF-":
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            text = "\n\n".join((page.extract_text() or "") for page in reader.pages)
+        except (PdfReadError, ValueError, KeyError) as exc:
+            raise AssistantInputError(f"Could not read the PDF: {exc}") from None
+    elif name.endswith((".txt", ".md", ".markdown", ".text")) or not name:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise AssistantInputError("The text file is not UTF-8.") from None
+    else:
+        raise AssistantInputError("Upload a .txt, .md or .pdf file.")
+    text = text.replace("\x00", "").strip()
+    if not text:
+        raise AssistantInputError("The document has no extractable text.")
+    return text
+
+
+def knowledge_document_create(*, title: str, content: str) -> KnowledgeDocument:
+    return KnowledgeDocument.objects.create(title=title.strip()[:200], content=content)
+
+
+def knowledge_document_embed(*, document_id: int) -> KnowledgeDocument:
+    """Chunk and embed a document; replaces its chunks in one transaction (idempotent)."""
+    from assistant.embeddings import chunk_text
+    from assistant.selectors import get_embedder
+
+    doc = KnowledgeDocument.objects.filter(pk=document_id).first()
+    if doc is None:
+        raise AssistantInputError(f"No knowledge document with id {document_id}.")
+    KnowledgeDocument.objects.filter(pk=doc.pk).update(status=KnowledgeDocument.Status.EMBEDDING, error="")
+    try:
+        chunks = chunk_text(doc.content)
+        if not chunks:
+            raise AssistantInputError("The document has no text to embed.")
+        embedder = get_embedder()
+        vectors = embedder.embed([f"{doc.title}\n\n{c}" for c in chunks])
+        with transaction.atomic():
+            doc.chunks.all().delete()
+            KnowledgeChunk.objects.bulk_create(
+                [
+                    KnowledgeChunk(document=doc, index=i, text=c, embedding=v)
+                    for i, (c, v) in enumerate(zip(chunks, vectors, strict=True))
+                ]
+            )
+            doc.status = KnowledgeDocument.Status.READY
+            doc.embedding_model = embedder.name
+            doc.embedded_at = timezone.now()
+            doc.error = ""
+            doc.save(update_fields=["status", "embedding_model", "embedded_at", "error", "updated_at"])
+    except Exception as exc:
+        KnowledgeDocument.objects.filter(pk=doc.pk).update(status=KnowledgeDocument.Status.FAILED, error=str(exc)[:500])
+        raise
+    return doc
+
+
+def knowledge_document_enqueue(*, document_id: int) -> None:
+    from assistant.tasks import embed_document
+
+    transaction.on_commit(lambda: embed_document.delay(document_id))
+
+
+# --------------------------------------------------------------------------- technician embeddings
+
+TRADES = ["appliance", "hvac", "refrigeration", "plumbing", "electrical"]
+SCHEDULES = ["standard", "4x10", "rotating"]
+SNAPSHOT_FEATURES = [
+    "jobs_completed", "first_time_fix_rate", "callbacks", "csat", "overtime_hours",
+    "drive_time_minutes", "utilization", "training_hours",
+]  # fmt: skip
+FEATURE_NAMES = (
+    ["tenure_years", "commute_miles", "certifications", *SNAPSHOT_FEATURES]
+    + [f"trade_{t}" for t in TRADES]
+    + [f"schedule_{s}" for s in SCHEDULES]
+)
+FEATURE_VERSION = "features-v1"
+
+
+def _feature_rows(technicians, latest: dict) -> list[list[float | None]]:
+    today = date.today()
+    rows = []
+    for t in technicians:
+        s = latest.get(t.pk)
+        row: list[float | None] = [
+            t.tenure_days(today) / 365.25,
+            float(t.commute_miles) if t.commute_miles is not None else None,
+            float(t.certifications),
+        ]
+        row += [getattr(s, f) if s is not None else None for f in SNAPSHOT_FEATURES]
+        # one-hot trade counts double: a plumber is never "similar" to an HVAC tech on metrics alone
+        row += [2.0 if t.trade == tr else 0.0 for tr in TRADES]
+        row += [1.0 if t.schedule_type == sc else 0.0 for sc in SCHEDULES]
+        rows.append(row)
+    return rows
+
+
+def _population_stats() -> tuple[list[float], list[float]]:
+    """Means/stds over all technicians (cached for an hour; recomputed by the full refresh)."""
+    stats = cache.get("assistant:techvec:stats")
+    if stats is None:
+        stats = _compute_stats()
+    return stats
+
+
+def _compute_stats() -> tuple[list[float], list[float]]:
+    from technicians.models import Technician, TechnicianSnapshot
+
+    techs = list(Technician.objects.all())
+    latest = {
+        s.technician_id: s
+        for s in TechnicianSnapshot.objects.order_by("technician_id", "-month").distinct("technician_id")
+    }
+    arr = np.array(_feature_rows(techs, latest), dtype=float) if techs else np.zeros((1, len(FEATURE_NAMES)))
+    means = np.nanmean(np.where(np.isnan(arr), np.nan, arr), axis=0)
+    stds = np.nanstd(arr, axis=0)
+    # one-hot columns are not standardised (their weight is the design choice above)
+    n_num = 3 + len(SNAPSHOT_FEATURES)
+    means[n_num:] = 0.0
+    stds[n_num:] = 1.0
+    stats = (np.nan_to_num(means).tolist(), np.nan_to_num(stds, nan=1.0).tolist())
+    cache.set("assistant:techvec:stats", stats, timeout=3600)
+    return stats
+
+
+def technician_embeddings_refresh(*, employee_ids: list[str] | None = None, batch_size: int = 2000) -> int:
+    """(Re)build TechnicianEmbedding rows (all, or the given employees). Idempotent upsert; returns rows written."""
+    from assistant.embeddings import feature_vector
+    from technicians.models import Technician, TechnicianSnapshot
+
+    means, stds = _compute_stats() if employee_ids is None else _population_stats()
+    qs = Technician.objects.order_by("pk")
+    if employee_ids is not None:
+        qs = qs.filter(employee_id__in=employee_ids)
+    written = 0
+    last_pk = None
+    while True:
+        page = list((qs.filter(pk__gt=last_pk) if last_pk else qs)[:batch_size])
+        if not page:
+            break
+        last_pk = page[-1].pk
+        latest = {
+            s.technician_id: s
+            for s in TechnicianSnapshot.objects.filter(technician__in=page)
+            .order_by("technician_id", "-month")
+            .distinct("technician_id")
+        }
+        rows = _feature_rows(page, latest)
+        objs = [
+            TechnicianEmbedding(
+                technician=t,
+                embedding=feature_vector([None if v is None else float(v) for v in row], means, stds),
+                source_month=latest[t.pk].month if t.pk in latest else None,
+                version=FEATURE_VERSION,
+            )
+            for t, row in zip(page, rows, strict=True)
+        ]
+        TechnicianEmbedding.objects.bulk_create(
+            objs,
+            update_conflicts=True,
+            unique_fields=["technician"],
+            update_fields=["embedding", "source_month", "version", "updated_at"],
+        )
+        written += len(objs)
+    return written

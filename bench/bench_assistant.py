@@ -1,0 +1,303 @@
+"""Assistant: websocket streaming overhead vs the LLM directly; HNSW vs exact similarity at 100k technicians.
+
+1. Streaming: the same scripted answer (N tokens, paced by the fake OpenAI server) read (a) directly with the
+   openai client and (b) through the whole product path — a real websocket client → uvicorn → Channels
+   consumer → agent (DB writes, Redis context) → openai client → fake server. Per token we measure the time
+   from the server flushing the chunk to the client receiving it (same process, same clock), so the added
+   latency per token is (websocket − direct). Target: p95 added ≤ 5 ms.
+2. Similarity: 100k TechnicianEmbedding rows (zero-padded 1536-d feature vectors, as the product builds
+   them), HNSW built after the bulk load; recall@10 against exact search (index scans disabled) and
+   queries/s of both, side by side. Targets: recall@10 ≥ 0.95 and ≥ 20× exact-search queries/s.
+
+Env: BENCH_ASSISTANT_N (default 100000 embeddings), BENCH_ASSISTANT_TOKENS (default 300).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime
+
+import numpy as np
+
+from bench.harness import bench_database
+
+
+def _p(values, q):
+    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _session_cookie(user) -> str:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    s = SessionStore()
+    s[SESSION_KEY] = str(user.pk)
+    s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    s.create()
+    return s.session_key
+
+
+async def _direct(fake, pieces, delay):
+    from assistant.llm import ChatLLM
+
+    fake.emitted.clear()
+    fake.reply_text(pieces, delay=delay)
+    llm = ChatLLM(api_key="sk-bench", base_url=fake.base_url, model="fake-gpt", timeout=10, max_retries=0)
+    t0 = time.perf_counter()
+    arrivals = []
+    async for kind, _ in llm.stream([{"role": "user", "content": "bench"}]):
+        if kind == "delta":
+            arrivals.append(time.perf_counter())
+    end = time.perf_counter()
+    await llm.aclose()
+    return t0, arrivals, end, list(fake.emitted)
+
+
+async def _websocket(fake, pieces, delay, url, cookie, origin):
+    import websockets
+
+    fake.emitted.clear()
+    fake.reply_text(pieces, delay=delay)
+    async with websockets.connect(url, additional_headers={"Cookie": f"sessionid={cookie}", "Origin": origin}) as ws:
+        ready = json.loads(await ws.recv())
+        assert ready["type"] == "ready", ready
+        t0 = time.perf_counter()
+        await ws.send(json.dumps({"type": "ask", "message": "bench question"}))
+        arrivals = []
+        while True:
+            ev = json.loads(await ws.recv())
+            if ev["type"] == "delta":
+                arrivals.append(time.perf_counter())
+            elif ev["type"] == "done":
+                end = time.perf_counter()
+                assert ev["status"] == "complete", ev
+                break
+    return t0, arrivals, end, list(fake.emitted)
+
+
+def _stream_rows() -> list[tuple[str, float, str]]:
+    import uvicorn
+    from django.conf import settings
+
+    from assistant.services import conversation_create
+    from tests.assistant.fake_openai import FakeOpenAI
+    from tests.factories import HR_ADMIN, make_user
+
+    n_tokens = int(os.environ.get("BENCH_ASSISTANT_TOKENS", 300))
+    delay = 0.002
+    pieces = [f"tok{i} " for i in range(n_tokens)]
+    fake = FakeOpenAI()
+    settings.OPENAI_API_KEY = "sk-bench"
+    settings.OPENAI_BASE_URL = fake.base_url
+    settings.OPENAI_MODEL = fake.model
+    settings.OPENAI_MAX_RETRIES = 0
+    settings.ASSISTANT_OFFLINE = False
+    user = make_user(f"bench-{uuid.uuid4().hex[:6]}", HR_ADMIN)
+    cookie = _session_cookie(user)
+    from config.asgi import application
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    origin = f"http://127.0.0.1:{port}"
+    results = {"direct": [], "ws": []}
+    try:
+        for rep in range(4):  # first round warms up connections/imports; interleave the two paths
+            conv = conversation_create(user=user)
+            url = f"ws://127.0.0.1:{port}/ws/assistant/{conv.pk}/"
+            d = asyncio.run(_direct(fake, pieces, delay))
+            w = asyncio.run(_websocket(fake, pieces, delay, url, cookie, origin))
+            if rep:
+                results["direct"].append(d)
+                results["ws"].append(w)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        fake.close()
+
+    def summarise(runs):
+        ttft = [a[0] - t0 for t0, a, _, _ in runs]
+        total = [end - t0 for t0, _, end, _ in runs]
+        lat = [x - e for _, a, _, em in runs for x, e in zip(a, em, strict=False)]
+        return statistics.median(ttft), statistics.median(total), lat
+
+    d_ttft, d_total, d_lat = summarise(results["direct"])
+    w_ttft, w_total, w_lat = summarise(results["ws"])
+    added = [w - d for w, d in zip(sorted(w_lat), sorted(d_lat), strict=False)]
+    return [
+        ("stream: tokens per answer", n_tokens, f"server paces {delay * 1000:.0f} ms/token; 3 runs each path"),
+        ("stream: direct TTFT (ms, median)", d_ttft * 1000, "openai client → fake server"),
+        ("stream: websocket TTFT (ms, median)", w_ttft * 1000, "ws → consumer → agent → openai → fake"),
+        (
+            "stream: TTFT added by websocket path (ms)",
+            (w_ttft - d_ttft) * 1000,
+            "includes DB turn_start + Redis context",
+        ),
+        ("stream: direct total (ms, median)", d_total * 1000, ""),
+        ("stream: websocket total (ms, median)", w_total * 1000, ""),
+        ("stream: total ratio websocket/direct", w_total / d_total, "≈1 means streaming adds little"),
+        ("stream: direct flush→arrival p95 (ms)", _p(d_lat, 95) * 1000, "per token"),
+        ("stream: websocket flush→arrival p95 (ms)", _p(w_lat, 95) * 1000, "per token"),
+        ("stream: added latency per token p50 (ms)", _p(added, 50) * 1000, "websocket − direct"),
+        ("stream: added latency per token p95 (ms)", (_p(w_lat, 95) - _p(d_lat, 95)) * 1000, "target ≤ 5 ms"),
+    ]
+
+
+# --------------------------------------------------------------------------- similarity
+
+
+def _vectors(n: int, rng) -> np.ndarray:
+    """Technician-like vectors: 22 standardised features in ~40 clusters, zero-padded to 1536, L2-normalised."""
+    from assistant.embeddings import DIM
+
+    k, d = 40, 22
+    centres = rng.normal(0, 1.0, size=(k, d))
+    labels = rng.integers(0, k, size=n)
+    feats = centres[labels] + rng.normal(0, 0.6, size=(n, d))
+    out = np.zeros((n, DIM), dtype=np.float32)
+    out[:, :d] = feats
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    return out
+
+
+def _load(n: int, vecs: np.ndarray) -> list[str]:
+    from django.db import connection
+    from pgvector.psycopg import register_vector
+
+    from technicians.models import District, Region, Technician
+
+    region = Region.objects.create(code="bench", name="Bench")
+    district = District.objects.create(code="bench", name="Bench", region=region)
+    ids = [uuid.uuid4() for _ in range(n)]
+    trades = ["hvac", "appliance", "plumbing", "refrigeration", "electrical"]
+    for start in range(0, n, 10000):
+        Technician.objects.bulk_create(
+            [
+                Technician(id=ids[i], employee_id=f"B{i:07d}", first_name="B", last_name=str(i), district=district,
+                           trade=trades[i % 5], hire_date=date(2020, 1, 1))
+                for i in range(start, min(n, start + 10000))
+            ]
+        )  # fmt: skip
+    connection.ensure_connection()
+    raw = connection.connection
+    register_vector(raw)
+    with raw.cursor() as cur:
+        cur.execute("DROP INDEX IF EXISTS technician_embedding_hnsw")
+        with cur.copy(
+            "COPY assistant_technicianembedding (technician_id, embedding, version, created_at, updated_at) "
+            "FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["uuid", "vector", "varchar", "timestamptz", "timestamptz"])
+            ts = datetime.now(UTC)
+            for i in range(n):
+                copy.write_row((ids[i], vecs[i], "bench", ts, ts))
+    if not raw.autocommit:
+        raw.commit()
+    return [str(i) for i in ids]
+
+
+def _similarity_rows() -> list[tuple[str, float, str]]:
+    from django.db import connection
+
+    n = int(os.environ.get("BENCH_ASSISTANT_N", 100_000))
+    rng = np.random.default_rng(42)
+    allv = _vectors(n + 40, rng)
+    vecs, queries = allv[:n], allv[n:]  # queries: held-out technicians from the same population
+    t = time.perf_counter()
+    ids = _load(n, vecs)
+    load_s = time.perf_counter() - t
+    with connection.cursor() as cur:
+        cur.execute("SET maintenance_work_mem = '1GB'")
+        cur.execute("SET max_parallel_maintenance_workers = 1")
+        t = time.perf_counter()
+        cur.execute(
+            "CREATE INDEX technician_embedding_hnsw ON assistant_technicianembedding "
+            "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+        )
+        build_s = time.perf_counter() - t
+        cur.execute("ANALYZE assistant_technicianembedding")
+    sql = "SELECT technician_id FROM assistant_technicianembedding ORDER BY embedding <=> %s::vector LIMIT 10"
+
+    def run(q_set, setup):
+        out, times = [], []
+        with connection.cursor() as cur:
+            for s in setup:
+                cur.execute(s)
+            for q in q_set:
+                lit = "[" + ",".join(f"{x:.7g}" for x in q) + "]"
+                t0 = time.perf_counter()
+                cur.execute(sql, [lit])
+                out.append([r[0] for r in cur.fetchall()])
+                times.append(time.perf_counter() - t0)
+            cur.execute("RESET ALL")
+        return out, times
+
+    q_set = queries[:30]
+    exact, exact_t = run(q_set, ["SET enable_indexscan = off"])
+    truth = [[ids[j] for j in np.argsort(-(vecs.astype(np.float64) @ q.astype(np.float64)))[:10]] for q in q_set]
+    exact_recall = np.mean([len({str(x) for x in e} & set(t)) / 10 for e, t in zip(exact, truth, strict=True)])
+    rows = [
+        ("similarity: embeddings", n, f"1536-d, loaded by binary COPY in {load_s:.1f}s"),
+        ("similarity: HNSW build after bulk load (s)", build_s, "m=16, ef_construction=64"),
+        ("similarity: exact queries/s", 1 / statistics.median(exact_t), "seq scan, index scans off"),
+        ("similarity: exact SQL recall@10 vs numpy", exact_recall, "sanity check of the ground truth"),
+    ]
+    probe = "[" + ",".join(f"{x:.7g}" for x in queries[0]) + "]"
+    for ef in (40, 80, 160):
+        with connection.cursor() as cur:
+            cur.execute(f"SET hnsw.ef_search = {ef}")
+            cur.execute("EXPLAIN " + sql, [probe])
+            plan = " ".join(r[0] for r in cur.fetchall())
+            cur.execute("RESET ALL")
+        if os.environ.get("BENCH_DEBUG"):
+            print(ef, plan[:200])
+        assert "technician_embedding_hnsw" in plan, f"ef_search={ef}: HNSW index not used: {plan}"
+        got, t_hnsw = run(q_set, [f"SET hnsw.ef_search = {ef}"])
+        recall = np.mean([len({str(x) for x in g} & set(t)) / 10 for g, t in zip(got, truth, strict=True)])
+        qps = 1 / statistics.median(t_hnsw)
+        rows.append((f"similarity: HNSW recall@10 (ef_search={ef})", recall, "vs exact (numpy); target ≥ 0.95"))
+        rows.append(
+            (
+                f"similarity: HNSW queries/s (ef_search={ef})",
+                qps,
+                f"{qps * statistics.median(exact_t):.0f}× exact (target ≥ 20×)",
+            )
+        )
+    return rows
+
+
+def run() -> list[tuple[str, float, str]]:
+    with bench_database("assistant"):
+        rows = _stream_rows()
+        rows += _similarity_rows()
+    return rows
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    for metric, value, note in run():
+        print(f"  {metric:<58} {value:>12.3f}  {note}")

@@ -1,0 +1,100 @@
+"""pgvector similarity: the HNSW-backed queries return the nearest rows by cosine (checked with numpy)."""
+
+import random
+from datetime import date
+
+import numpy as np
+import pytest
+
+from assistant import selectors
+from assistant.embeddings import DIM, LocalEmbedder, feature_vector
+from assistant.models import TechnicianEmbedding
+from assistant.services import FEATURE_NAMES, technician_embeddings_refresh
+from tests.factories import DistrictFactory, SnapshotFactory, TechnicianFactory
+
+
+def cos(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+@pytest.fixture
+def many_techs(db):
+    rng = random.Random(7)
+    d = DistrictFactory(code="sim", name="Simville")
+    techs = []
+    for i in range(40):
+        t = TechnicianFactory(
+            employee_id=f"S{i:03d}",
+            district=d,
+            trade=rng.choice(["hvac", "plumbing", "appliance"]),
+            hire_date=date(2015 + rng.randint(0, 8), 1, 1),
+            certifications=rng.randint(0, 5),
+        )
+        SnapshotFactory(
+            technician=t,
+            month=date(2024, 2, 1),
+            jobs_completed=rng.randint(40, 120),
+            first_time_fix_rate=rng.uniform(0.5, 1.0),
+            csat=rng.uniform(3, 5),
+            overtime_hours=rng.uniform(0, 15),
+            drive_time_minutes=rng.uniform(20, 120),
+            utilization=rng.uniform(0.5, 1.1),
+            training_hours=rng.uniform(0, 8),
+        )
+        techs.append(t)
+    return techs
+
+
+def test_similar_technicians_are_the_nearest_by_cosine(many_techs, recruiter):
+    assert technician_embeddings_refresh() == 40
+    rows = {
+        e.technician.employee_id: np.asarray(e.embedding)
+        for e in TechnicianEmbedding.objects.select_related("technician")
+    }
+    assert all(len(v) == DIM and abs(np.linalg.norm(v) - 1) < 1e-5 for v in rows.values())
+    target = "S007"
+    exact = sorted((k for k in rows if k != target), key=lambda k: -cos(rows[target], rows[k]))[:5]
+    got = selectors.similar_technicians(user=recruiter, employee_id=target, limit=5)
+    assert [s["employee_id"] for s in got["similar"]] == exact
+    sims = [s["similarity"] for s in got["similar"]]
+    assert sims == sorted(sims, reverse=True)
+    assert sims[0] == pytest.approx(cos(rows[target], rows[exact[0]]), abs=1e-3)
+
+
+def test_refresh_is_idempotent_and_vectors_exclude_pay_and_performance(many_techs):
+    technician_embeddings_refresh()
+    before = {e.technician_id: list(e.embedding) for e in TechnicianEmbedding.objects.all()}
+    technician_embeddings_refresh()
+    after = {e.technician_id: list(e.embedding) for e in TechnicianEmbedding.objects.all()}
+    assert TechnicianEmbedding.objects.count() == 40 and before.keys() == after.keys()
+    assert all(np.allclose(before[k], after[k]) for k in before)
+    assert not any("pay" in f or "perf" in f or "rating" in f for f in FEATURE_NAMES)
+
+
+def test_feature_vector_padding_preserves_cosine():
+    a, b = [1.0, 2.0, None, 4.0], [2.0, 1.0, 3.0, 0.5]
+    means, stds = [0.0] * 4, [1.0] * 4
+    va, vb = feature_vector(a, means, stds), feature_vector(b, means, stds)
+    assert len(va) == DIM
+    assert cos(va, vb) == pytest.approx(cos([1, 2, 0, 4], [2, 1, 3, 0.5]), abs=1e-6)
+
+
+def test_knowledge_search_returns_nearest_chunks_by_cosine_and_titles(policy_docs):
+    from assistant.models import KnowledgeChunk
+
+    query = "retention bonus eligibility"
+    q = LocalEmbedder().embed_one(query)
+    chunks = list(KnowledgeChunk.objects.select_related("document"))
+    exact = sorted(chunks, key=lambda c: -cos(q, c.embedding))[:2]
+    hits = selectors.knowledge_search(query=query, limit=2)
+    assert [(h["document_id"], h["chunk"]) for h in hits] == [(c.document_id, c.index) for c in exact]
+    assert hits[0]["title"] == "Retention and overtime policy"
+    assert "retention bonus" in hits[0]["text"].lower()
+
+
+def test_local_embedder_is_deterministic_and_normalised():
+    e = LocalEmbedder()
+    a1, a2 = e.embed_one("Retention bonus policy"), e.embed_one("Retention bonus policy")
+    assert a1 == a2 and abs(np.linalg.norm(a1) - 1) < 1e-6
+    assert cos(a1, e.embed_one("policy on retention bonuses")) > cos(a1, e.embed_one("fuel cards for vans"))
