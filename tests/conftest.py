@@ -91,3 +91,19 @@ def celery_worker_live(transactional_db):
     app.conf.task_always_eager = False
     with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_connections(django_db_setup, django_db_blocker):
+    """Browser/ASGI tests serve requests from other threads whose DB connections can outlive them;
+    end those sessions before pytest-django drops the test database (else: 'being accessed by other users')."""
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection, connections
+
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connections.close_all()
