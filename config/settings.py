@@ -119,7 +119,12 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "ta:ch"},
+        # redis-py 8 defaults socket_timeout to 5 s, the same as channels_redis's blocking-pop timeout:
+        # idle consumers then die with "Timeout reading from redis". Give reads a longer timeout.
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 3}],
+            "prefix": "ta:ch",
+        },
     }
 }
 

@@ -108,13 +108,29 @@ def _panel_context(request, employee_id: str) -> dict:
     ctx["chart_id"] = f"contrib-{employee_id}"
     values = {c["feature"]: c["value"] for c in risk["contributions"]}
     ctx["whatif_fields"] = [
-        {"name": k, "value": values.get(k), "min": v[0], "max": v[1]}
+        {
+            "name": k,
+            "label": label_for(k),
+            "unit": WHATIF_UNITS.get(k, ""),
+            "value": values.get(k),
+            "min": v[0],
+            "max": v[1],
+        }
         for k, v in ACTIONABLE.items()
         if k != "schedule_type" and field_visible(request.user, k)
     ]
     ctx["schedules"] = SCHEDULES
     ctx["schedule"] = values.get("schedule_type")
     return ctx
+
+
+WHATIF_UNITS = {
+    "overtime_hours": "h/week",
+    "pay_rate": "$/h",
+    "commute_miles": "miles",
+    "drive_time_minutes": "min/day",
+    "training_hours": "h/month",
+}
 
 
 def _contrib_chart(contribs: list[dict], limit: int = 12) -> dict:
