@@ -266,6 +266,12 @@ def hiring_plan(
     if trade:
         active = active.filter(trade=trade)
     headcount = {r["district__code"]: r["n"] for r in active.values("district__code").annotate(n=Count("id"))}
+    trade_share: dict[str, float] = {}
+    if trade:
+        # Demand is forecast for all trades together; a trade's share of it is taken to be the trade's
+        # share of the district's current workforce (the mix the district is staffed for today).
+        everyone = Technician.objects.active(as_of).values("district__code").annotate(n=Count("id"))
+        trade_share = {r["district__code"]: headcount.get(r["district__code"], 0) / r["n"] for r in everyone if r["n"]}
     from technicians.models import Candidate
 
     offers_qs = Candidate.objects.filter(stage=CandidateStage.ACCEPTED).filter(
@@ -282,6 +288,9 @@ def hiring_plan(
         accepted = int(offers.get(d.code, 0))
         expected = round(current - leaving + accepted, 2)
         y, lo, hi = demand.get(d.code, (None, None, None))
+        if trade and y is not None:
+            share = trade_share.get(d.code, 0.0)
+            y, lo, hi = y * share, lo * share, hi * share
         jpt = productivity.get(d.code)
         row = {
             "district": d.code,
@@ -302,7 +311,11 @@ def hiring_plan(
             "gap_low": None,
             "gap_high": None,
             "run_id": str(run.id),
-            "note": "" if not trade else "demand is not split by trade: required technicians cover all trades",
+            "trade_share": round(trade_share.get(d.code, 0.0), 3) if trade else None,
+            "note": ""
+            if not trade
+            else f"{trade} share of demand = its share of the district's current technicians "
+            f"({trade_share.get(d.code, 0.0):.0%})",
         }
         if y is not None and jpt:
             capacity = jpt * weeks

@@ -96,3 +96,15 @@ def test_retention_risk_is_rescaled_to_the_plan_window(plan_fixture, monkeypatch
     fake.expected_departures_by_district = lambda *, as_of=None: {"oak": 3.5}
     monkeypatch.setitem(sys.modules, "predictions.selectors", fake)
     assert selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF)[0]["expected_departures"] == 1.75
+
+
+def test_trade_plan_takes_the_trades_share_of_demand(plan_fixture):
+    d, _ = plan_fixture
+    for _ in range(5):  # 10 hvac (from the fixture) + 5 plumbing active → hvac share 2/3
+        TechnicianFactory(district=d, trade="plumbing", hire_date=date(2020, 1, 6))
+    row = selectors.hiring_plan(weeks=4, district="oak", trade="hvac", as_of=AS_OF)[0]
+    assert row["current_headcount"] == 10
+    assert row["trade_share"] == pytest.approx(10 / 15, abs=0.001)
+    assert row["forecast_demand"] == pytest.approx(600 * 10 / 15, abs=0.1)
+    assert row["required_technicians"] == pytest.approx(400 / 60, abs=0.05)  # 400 hvac jobs ÷ (15 × 4)
+    assert "hvac share" in row["note"]
