@@ -108,10 +108,21 @@ def similar_technicians(*, user, employee_id: str, limit: int = 5) -> dict[str, 
     target = technician_get_for_user(user=user, employee_id=employee_id)
     from technicians.models import Technician
 
-    missing = list(Technician.objects.filter(embedding__isnull=True).values_list("employee_id", flat=True)[:5001])
+    missing = list(
+        Technician.objects.active().filter(embedding__isnull=True).values_list("employee_id", flat=True)[:5001]
+    )
+    if employee_id not in missing and not TechnicianEmbedding.objects.filter(technician=target).exists():
+        missing.append(employee_id)
     if missing:
-        # normally kept fresh by assistant.tasks.refresh_technician_embeddings after scoring; fill small gaps inline
-        technician_embeddings_refresh(employee_ids=missing if len(missing) <= 5000 else [employee_id])
+        # Normally kept fresh by assistant.tasks.refresh_technician_embeddings after scoring. Fill gaps inline
+        # when small; otherwise queue the full refresh and search the target's own district meanwhile.
+        if len(missing) > 5000:
+            from assistant.tasks import refresh_technician_embeddings
+
+            refresh_technician_embeddings.delay()
+            missing = [employee_id, *Technician.objects.active().filter(district_id=target.district_id)
+                       .filter(embedding__isnull=True).values_list("employee_id", flat=True)]  # fmt: skip
+        technician_embeddings_refresh(employee_ids=missing)
     emb = TechnicianEmbedding.objects.filter(technician=target).first()
     qs = (
         TechnicianEmbedding.objects.exclude(technician=target)

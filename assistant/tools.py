@@ -397,7 +397,7 @@ def hiring_plan(*, user, args: HiringPlanArgs) -> dict:
     horizon = getattr(run, "horizon", None)
     if horizon and weeks > horizon:
         note = (
-            f"Asked for {weeks} weeks but the latest demand forecast covers {horizon}; figures are for {horizon} weeks."
+            f"Asked for {weeks} weeks but the latest demand forecast covers {horizon}; figures are for {horizon} weeks"
         )
         weeks = horizon
     rows = [dict(r) for r in fn(weeks=weeks, **_loc(args))]
@@ -405,7 +405,7 @@ def hiring_plan(*, user, args: HiringPlanArgs) -> dict:
         "district", "district_name", "region", "current_headcount", "expected_departures", "accepted_offers",
         "required_technicians", "expected_headcount", "gap", "gap_low", "gap_high", "hires_needed",
     )  # fmt: skip
-    items = [{k: r.get(k) for k in keep} for r in rows]
+    items = [{k: r.get(k) for k in (*keep, "trade_share")} if args.trade else {k: r.get(k) for k in keep} for r in rows]
     total = {
         k: _r(sum(float(r.get(k) or 0) for r in rows), 1)
         for k in (
@@ -420,6 +420,10 @@ def hiring_plan(*, user, args: HiringPlanArgs) -> dict:
         )
     }
     notes = sorted({r.get("note") for r in rows if r.get("note")})
+    if args.trade and any(r.get("trade_share") is not None for r in rows):
+        # one note instead of one per district: the per-district share is in each row
+        notes = [n for n in notes if "share of demand" not in n]
+        notes.append(f"{args.trade} share of each district's demand = its share of the district's current technicians")
     return {
         "weeks_requested": args.weeks,
         "weeks": weeks,
