@@ -39,6 +39,7 @@ def main() -> int:
     print("→ loading demo data (idempotent; first run takes a few minutes)", flush=True)
     seed_args = os.environ.get("SEED_ARGS", "").split()
     call_command("seed_demo", *seed_args)
+    call_command("seed_knowledge")
 
     # First start: queue model training and forecasts so the dashboards fill up while you look around.
     from django.core.management import get_commands

@@ -1,0 +1,27 @@
+"""Demo policy documents: loaded once, embedded, and found by the questions the demo invites."""
+
+import pytest
+from django.core.management import call_command
+
+from assistant.models import KnowledgeChunk, KnowledgeDocument
+from assistant.selectors import knowledge_search
+
+
+@pytest.mark.django_db
+def test_seed_knowledge_is_idempotent_and_embeds_every_document(settings):
+    settings.OPENAI_API_KEY = ""  # local embedder
+    call_command("seed_knowledge")
+    n = KnowledgeDocument.objects.count()
+    assert n >= 3
+    assert not KnowledgeDocument.objects.exclude(status=KnowledgeDocument.Status.READY).exists()
+    call_command("seed_knowledge")
+    assert KnowledgeDocument.objects.count() == n
+    assert KnowledgeChunk.objects.filter(document__title="Retention bonus policy").exists()
+
+
+@pytest.mark.django_db
+def test_retention_bonus_question_finds_the_bonus_policy_first(settings):
+    settings.OPENAI_API_KEY = ""
+    call_command("seed_knowledge")
+    hits = knowledge_search(query="What is our policy on retention bonuses?")
+    assert hits and hits[0]["title"] == "Retention bonus policy", hits[:2]
