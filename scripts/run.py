@@ -40,6 +40,7 @@ def main() -> int:
     seed_args = os.environ.get("SEED_ARGS", "").split()
     call_command("seed_demo", *seed_args)
     call_command("seed_knowledge")
+    call_command("seed_programs")
 
     # First start: queue model training and forecasts so the dashboards fill up while you look around.
     from django.core.management import get_commands
