@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from core.auth import ApiKeyAuth, SessionAuthForApi
+from core.queueing import BrokerUnavailable
 
 api = NinjaAPI(
     title="Technician Analytics API",
@@ -34,6 +35,11 @@ def _auth_error(request, exc):
     return api.create_response(
         request, {"detail": "Authentication required: send a valid API key (Authorization: Bearer <key>)."}, status=401
     )
+
+
+@api.exception_handler(BrokerUnavailable)
+def _broker_down(request, exc: BrokerUnavailable):
+    return api.create_response(request, {"detail": str(exc)}, status=503)
 
 
 @api.exception_handler(HttpError)

@@ -82,9 +82,13 @@ def forecast_run_start(
         requested_by=user,
     )
     if enqueue:
+        from core.queueing import enqueue_on_commit
         from forecasts.tasks import forecast_run_execute
 
-        transaction.on_commit(lambda: forecast_run_execute.delay(str(run.id)))
+        def failed(reason: str, pk=run.pk) -> None:
+            ForecastRun.objects.filter(pk=pk).update(status=RunStatus.FAILED, error=reason, updated_at=timezone.now())
+
+        enqueue_on_commit(forecast_run_execute, str(run.id), on_failure=failed)
     return run
 
 
@@ -96,9 +100,10 @@ def forecast_run_resume(*, run_id) -> None:
     ForecastRun.objects.filter(pk=run_id, status=RunStatus.RECONCILING).update(
         status=RunStatus.RUNNING, updated_at=timezone.now()
     )
+    from core.queueing import enqueue_on_commit
     from forecasts.tasks import forecast_run_execute
 
-    transaction.on_commit(lambda: forecast_run_execute.delay(str(run_id)))
+    enqueue_on_commit(forecast_run_execute, str(run_id))
 
 
 def forecast_run_sync(**kwargs) -> ForecastRun:

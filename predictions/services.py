@@ -90,9 +90,13 @@ def model_train(
     else:
         raise RuntimeError("could not allocate a model version")
     if enqueue:
+        from core.queueing import enqueue_on_commit
         from predictions.tasks import train_model_task
 
-        transaction.on_commit(lambda: train_model_task.delay(str(model.id)))
+        def failed(reason: str, pk=model.pk) -> None:
+            TrainedModel.objects.filter(pk=pk).update(status=ModelStatus.FAILED, stage="failed", error=reason)
+
+        enqueue_on_commit(train_model_task, str(model.id), on_failure=failed)
     return model
 
 
