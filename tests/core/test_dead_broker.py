@@ -8,6 +8,7 @@ from config.celery import app as celery_app
 @pytest.fixture
 def dead_broker():
     """Point the real Celery app at a port where nothing listens (a dead Redis), then restore it."""
+
     def drop_pools():  # the next publish really connects (what Celery itself does after a fork)
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
