@@ -258,8 +258,14 @@ def knowledge_document_embed(*, document_id: int) -> KnowledgeDocument:
 
 def knowledge_document_enqueue(*, document_id: int) -> None:
     from assistant.tasks import embed_document
+    from core.queueing import enqueue_on_commit
 
-    transaction.on_commit(lambda: embed_document.delay(document_id))
+    def failed(reason: str) -> None:
+        KnowledgeDocument.objects.filter(pk=document_id).update(
+            status=KnowledgeDocument.Status.FAILED, error=reason[:500]
+        )
+
+    enqueue_on_commit(embed_document, document_id, on_failure=failed)
 
 
 # --------------------------------------------------------------------------- technician embeddings

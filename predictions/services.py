@@ -297,9 +297,10 @@ def model_promote(*, model: TrainedModel, rescore: bool = True) -> TrainedModel:
         current.activated_at = timezone.now()
         current.save(update_fields=["status", "activated_at", "updated_at"])
         if rescore:
+            from core.queueing import enqueue_on_commit
             from predictions.tasks import score_model_type_task
 
-            transaction.on_commit(lambda: score_model_type_task.delay(model.model_type))
+            enqueue_on_commit(score_model_type_task, model.model_type)
     model.refresh_from_db()
     return model
 
