@@ -2,41 +2,15 @@
 swaps the chart and accuracy panel in place (HTMX, no full reload) while the URL follows."""
 
 import math
-import os
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import ARTIFACTS
 from tests.factories import DistrictFactory, RegionFactory
 from tests.forecasts.conftest import make_completed_run
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-
 pytestmark = pytest.mark.e2e
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("chromium not installed (run `make browser`)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield page
-        browser.close()
 
 
 @pytest.fixture
