@@ -58,9 +58,9 @@ def main() -> int:
     procs = {
         "web": [str(BIN / "uvicorn"), "config.asgi:application", "--host", HOST, "--port", PORT, "--ws", "auto",
                 "--log-level", "warning"],
-        "worker": [str(BIN / "celery"), "-A", "config", "worker", "-l", "warning", "--concurrency",
+        "worker": [str(BIN / "celery"), "-A", "config", "-q", "worker", "-l", "warning", "--concurrency",
                    str(settings.CELERY_WORKER_CONCURRENCY)],
-        "beat": [str(BIN / "celery"), "-A", "config", "beat", "-l", "warning", "-s", str(beat_schedule)],
+        "beat": [str(BIN / "celery"), "-A", "config", "-q", "beat", "-l", "warning", "-s", str(beat_schedule)],
     }  # fmt: skip
     children: dict[str, subprocess.Popen] = {}
     for name, cmd in procs.items():
