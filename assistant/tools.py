@@ -6,175 +6,54 @@ predictions.selectors/services, forecasts.selectors) and every result passes thr
 never contain pay or performance values — whatever the prompt, a knowledge document or a technician
 note asks for. Tool arguments have no way to ask for sensitive fields in the first place.
 
-``run_tool`` never raises for bad input: malformed JSON, invalid arguments, unknown ids, missing
-models or an app that is not installed yet come back as ``{"error": …}`` for the model to read.
+Argument models are in assistant.tool_schemas; validation, redaction and error handling around each call
+in assistant.tool_runner (``run_tool``, re-exported here).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Avg, Count, Q
-from django.http import Http404
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from technicians.visibility import redact
+from assistant.tool_runner import (  # noqa: F401 - re-exported: the public interface of the tools
+    NotAvailable,
+    Tool,
+    ToolOutcome,
+    compact_json,
+    run_tool,
+    tool_label,
+    tool_specs,
+)
+from assistant.tool_schemas import (  # noqa: F401
+    Args,
+    Band,
+    CandidateArgs,
+    CandidateRankingArgs,
+    EmployeeArgs,
+    ForecastArgs,
+    HiringPlanArgs,
+    KnowledgeArgs,
+    Level,
+    LocationArgs,
+    Metric,
+    OvertimeCapArgs,
+    ProgramRoiArgs,
+    QueryTechniciansArgs,
+    RiskRankingArgs,
+    SimilarArgs,
+    ToolInputError,
+    Trade,
+    WhatIfArgs,
+)
 
 log = logging.getLogger(__name__)
 
-Trade = Literal["appliance", "hvac", "refrigeration", "plumbing", "electrical"]
-Band = Literal["high", "medium", "low"]
-Metric = Literal["headcount", "hires", "terminations_voluntary", "terminations_involuntary", "demand"]
-Level = Literal["district", "region", "company"]
-
-
-class ToolInputError(ValueError):
-    """Arguments that parse but name something that does not exist (message is shown to the model)."""
-
-
-class Args(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, str_max_length=200)
-
-
-class LocationArgs(Args):
-    region: str | None = Field(None, description="Region code or name, e.g. 'west' or 'Region West'.")
-    district: str | None = Field(None, description="District code or name, e.g. 'dal' or 'Dallas'.")
-    trade: Trade | None = None
-
-
-class QueryTechniciansArgs(LocationArgs):
-    status: Literal["active", "left", "all"] = "active"
-    hire_year: int | None = Field(None, ge=1950, le=2100)
-    q: str | None = Field(None, description="Search in employee id / name.")
-    group_by: Literal["none", "district", "region", "trade", "schedule_type"] = "none"
-    limit: int = Field(10, ge=0, le=50, description="How many example rows to return.")
-
-
-class RiskRankingArgs(LocationArgs):
-    band: Band | None = None
-    limit: int = Field(10, ge=1, le=50)
-
-
-class EmployeeArgs(Args):
-    employee_id: str = Field(..., min_length=1, description="Business key, e.g. 'E000123'.")
-
-
-class CandidateRankingArgs(LocationArgs):
-    limit: int = Field(10, ge=1, le=50)
-
-
-class CandidateArgs(Args):
-    candidate_id: str = Field(..., min_length=1)
-
-
-class ForecastArgs(Args):
-    metric: Metric = "headcount"
-    level: Level = "company"
-    key: str | None = Field(None, description="District or region code/name; omit for company level.")
-
-
-class HiringPlanArgs(LocationArgs):
-    weeks: int = Field(12, ge=1, le=52, description="Planning horizon in weeks from today.")
-
-
-class WhatIfArgs(EmployeeArgs):
-    changes: dict[str, float | int | str] = Field(
-        ..., description="Feature → new value, e.g. {'overtime_hours': 8}.", min_length=1, max_length=10
-    )
-
-
-class ProgramRoiArgs(LocationArgs):
-    program: str = Field(..., min_length=1, description="Retention program id or (part of its) name.")
-    band: Band | None = None
-
-
-class OvertimeCapArgs(LocationArgs):
-    hours: float = Field(..., ge=0, le=80, description="Cap on average weekly overtime hours.")
-    limit: int = Field(10, ge=1, le=50, description="How many of the most-affected technicians to list.")
-
-
-class SimilarArgs(Args):
-    employee_id: str | None = Field(None, description="Find technicians similar to this one…")
-    best_in_district: str | None = Field(
-        None, description="…or to the best performer (CSAT × first-time-fix, latest month) in this district."
-    )
-    limit: int = Field(5, ge=1, le=25)
-
-
-class KnowledgeArgs(Args):
-    query: str = Field(..., min_length=2, max_length=500)
-    limit: int = Field(4, ge=1, le=10)
-
-
-@dataclass
-class Tool:
-    name: str
-    title: str
-    description: str
-    args_model: type[Args]
-    func: Callable[..., dict]
-
-    def spec(self) -> dict:
-        schema = self.args_model.model_json_schema()
-        schema.pop("title", None)
-        for prop in schema.get("properties", {}).values():
-            prop.pop("title", None)
-        return {
-            "type": "function",
-            "function": {"name": self.name, "description": self.description, "parameters": schema},
-        }
-
-
-@dataclass
-class ToolOutcome:
-    name: str
-    ok: bool
-    result: dict
-    label: str
-    arguments: dict = field(default_factory=dict)
-    error: str = ""
-    duration_ms: int = 0
-    citations: list[dict] = field(default_factory=list)
-
-    @property
-    def content(self) -> str:
-        return compact_json(self.result)
-
-
-def compact_json(data: Any, *, max_chars: int | None = None) -> str:
-    max_chars = max_chars or settings.ASSISTANT_MAX_TOOL_RESULT_CHARS
-    text = json.dumps(data, separators=(",", ":"), default=str, ensure_ascii=False)
-    if len(text) <= max_chars:
-        return text
-    # keep it valid JSON: shrink the longest list until it fits
-    data = json.loads(text)
-    for _ in range(50):
-        lists = (
-            [(k, v) for k, v in data.items() if isinstance(v, list) and len(v) > 1] if isinstance(data, dict) else []
-        )
-        if not lists:
-            break
-        key, longest = max(lists, key=lambda kv: len(json.dumps(kv[1], default=str)))
-        data[key] = longest[: max(1, len(longest) // 2)]
-        data["truncated"] = True
-        text = json.dumps(data, separators=(",", ":"), default=str, ensure_ascii=False)
-        if len(text) <= max_chars:
-            return text
-    return json.dumps({"truncated": True, "preview": text[: max_chars - 60]}, ensure_ascii=False)
-
 
 # --------------------------------------------------------------------------- helpers
-
-
-class NotAvailable(Exception):
-    """A dependency app (predictions / forecasts) is not installed or not ready yet."""
 
 
 def _lazy(module: str):
@@ -604,104 +483,6 @@ TOOLS: dict[str, Tool] = {
         Tool("knowledge_search", "knowledge search", "Search HR policy / handbook documents; cite the document titles you use.", KnowledgeArgs, knowledge_search),
     ]
 }  # fmt: skip
-
-
-def tool_specs() -> list[dict]:
-    return [t.spec() for t in TOOLS.values()]
-
-
-def tool_label(name: str, arguments: dict) -> str:
-    tool = TOOLS.get(name)
-    title = tool.title if tool else name
-    bits = []
-    for key in (
-        "district",
-        "best_in_district",
-        "region",
-        "key",
-        "trade",
-        "band",
-        "employee_id",
-        "candidate_id",
-        "program",
-        "metric",
-        "query",
-    ):
-        v = arguments.get(key) if isinstance(arguments, dict) else None
-        if v:
-            bits.append(str(v)[:40])
-    if isinstance(arguments, dict) and arguments.get("hours") is not None:
-        bits.append(f"{arguments['hours']} h")
-    return "looked up: " + ", ".join([title, *bits])
-
-
-def run_tool(*, user, name: str, arguments: str | dict | None) -> ToolOutcome:
-    """Run one tool as ``user``; never raises for bad input (the error goes back to the model)."""
-    started = time.perf_counter()
-    raw: Any = arguments
-    parsed: dict = {}
-
-    def done(ok: bool, result: dict, error: str = "") -> ToolOutcome:
-        result = redact(user, result)  # the safety net: whatever a tool produced, the user's visibility rule applies
-        citations = []
-        if ok and name == "knowledge_search":
-            seen = {}
-            for r in result.get("results", []):
-                seen.setdefault(r["document_id"], r["document"])
-            citations = [{"id": k, "title": v} for k, v in seen.items()]
-        return ToolOutcome(
-            name=name,
-            ok=ok,
-            result=result,
-            label=tool_label(name, parsed),
-            arguments=parsed,
-            error=error,
-            duration_ms=int((time.perf_counter() - started) * 1000),
-            citations=citations,
-        )
-
-    tool = TOOLS.get(name)
-    if tool is None:
-        return done(False, {"error": f"Unknown tool {name!r}. Tools: {', '.join(TOOLS)}."}, "unknown tool")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw) if raw.strip() else {}
-        except json.JSONDecodeError as exc:
-            return done(
-                False, {"error": f"Arguments are not valid JSON: {exc.msg} at position {exc.pos}."}, "invalid JSON"
-            )
-    if not isinstance(raw, dict):
-        return done(False, {"error": "Arguments must be a JSON object."}, "invalid arguments")
-    parsed = raw
-    try:
-        args = tool.args_model.model_validate(raw)
-    except ValidationError as exc:
-        details = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        return done(False, {"error": "Invalid arguments.", "details": details}, "invalid arguments")
-    parsed = args.model_dump(exclude_none=True)
-    try:
-        result = tool.func(user=user, args=args)
-    except NotAvailable as exc:
-        return done(False, {"error": str(exc)}, str(exc)[:500])
-    except (ToolInputError, Http404) as exc:
-        return done(False, {"error": str(exc)}, str(exc)[:500])
-    except Exception as exc:  # noqa: BLE001 - a failing tool must not crash the chat; the model gets the reason
-        msg = _known_error_message(exc)
-        if msg is None:
-            log.exception("assistant tool %s failed", name)
-            msg = f"The {tool.title} tool failed ({type(exc).__name__})."
-        return done(False, {"error": msg}, msg[:500])
-    return done(True, result)
-
-
-def _known_error_message(exc: Exception) -> str | None:
-    """Domain errors from other apps, recognised by class name so a missing app never breaks imports."""
-    kind = type(exc).__name__
-    if kind == "NoModelError":
-        return f"No trained model is available yet: {exc}"
-    if kind in ("NoForecastError", "ForecastInputError", "WhatIfError", "SelectorError"):
-        return str(exc)
-    return None
 
 
 def today() -> date:
