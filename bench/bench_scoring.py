@@ -47,7 +47,7 @@ def run() -> list[tuple[str, float, str]]:
         from predictions import ebm
         from predictions.features import retention_training_frame
         from predictions.models import ModelStatus, Prediction, TrainedModel
-        from predictions.services import _copy_buffer, _copy_predictions, encode_values, score_frame
+        from predictions.scoring import _copy_buffer, _copy_predictions, encode_values, score_frame
         from technicians.demo import demo_generate
         from technicians.demo_load import demo_data_load
         from technicians.models import District

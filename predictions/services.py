@@ -1,17 +1,15 @@
-"""Writes for predictions: train, promote, archive, score; plus what-if and program ROI.
+"""Writes for predictions: train, promote, archive (the model lifecycle).
 
 Every entry point (admin "Train now", dashboard button, API, ``manage.py train_models``, the beat
-schedule, the assistant) goes through these functions.
+schedule, the assistant) goes through these functions. Scoring lives in predictions.scoring and what-if /
+program ROI in predictions.whatif; both are re-exported here, the app's one service interface.
 """
 
 from __future__ import annotations
 
 import logging
-import struct
 import time
 import zlib
-from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,36 +19,23 @@ from django.db.models import Max
 from django.utils import timezone
 
 from predictions import ebm, features
-from predictions.explain import contributions_for, explanation_text, fold
-from predictions.models import Algorithm, ModelStatus, ModelType, Prediction, RetentionProgram, TrainedModel
-from technicians.visibility import field_visible
+from predictions.models import Algorithm, ModelStatus, ModelType, TrainedModel
+from predictions.scoring import (  # noqa: F401 - re-exported service interface
+    band_for,
+    decode_values,
+    encode_values,
+    load_fitted,
+    predictions_score,
+    score_frame,
+    score_payload,
+)
+from predictions.whatif import WhatIfError, program_roi, suggestions, what_if  # noqa: F401
 
 log = logging.getLogger(__name__)
 
 
 class ModelStateError(ValueError):
     """The model cannot make this transition (e.g. promoting a failed run)."""
-
-
-class WhatIfError(ValueError):
-    """A what-if change is not allowed or out of range; ``field`` names the offending key."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-# ---------------------------------------------------------------------- bands
-def band_for(score: float | np.ndarray, model_type: str = ModelType.RETENTION):
-    """Retention: high/medium/low risk. Quality of hire: high/medium/low likelihood of staying."""
-    if model_type == ModelType.RETENTION:
-        hi, med = settings.RISK_BAND_HIGH, settings.RISK_BAND_MEDIUM
-    else:
-        hi, med = settings.QOH_BAND_HIGH, settings.QOH_BAND_MEDIUM
-    s = np.asarray(score, dtype=float)
-    bands = np.where(s >= hi, "high", np.where(s >= med, "medium", "low"))
-    return str(bands) if bands.ndim == 0 else bands
 
 
 # ---------------------------------------------------------------------- training
@@ -312,318 +297,3 @@ def model_archive(*, model: TrainedModel) -> TrainedModel:
     TrainedModel.objects.filter(pk=model.pk).update(status=ModelStatus.ARCHIVED)
     model.refresh_from_db()
     return model
-
-
-def load_fitted(model: TrainedModel) -> ebm.GlassBoxModel:
-    """The artifact, verified against the recorded SHA-256 (raises ebm.ArtifactError if tampered)."""
-    if not model.artifact_sha256:
-        raise ebm.ArtifactError(f"{model.label} has no artifact (status {model.status})")
-    return ebm.load(model.artifact_path or model.artifact_file, model.artifact_sha256)
-
-
-# ---------------------------------------------------------------------- scoring
-def _active(model_type: str) -> TrainedModel | None:
-    return TrainedModel.objects.filter(model_type=model_type, status=ModelStatus.ACTIVE).first()
-
-
-def score_frame(fitted: ebm.GlassBoxModel, X: pd.DataFrame, model_type: str) -> dict[str, Any]:
-    """Vectorised scores, bands and exact contributions for a whole frame."""
-    exp = fitted.explain(X)
-    return {"explanation": exp, "proba": exp.proba, "bands": band_for(exp.proba, model_type)}
-
-
-def encode_values(fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> np.ndarray:
-    """Model inputs as one float64 matrix: numbers as-is, categories as their training level index."""
-    Xp = fitted.prepare(X)
-    out = np.empty((len(Xp), len(fitted.features)), dtype="<f8")
-    for j, f in enumerate(fitted.features):
-        if f in fitted.categorical:
-            index = {level: i for i, level in enumerate(fitted.levels.get(f, []))}
-            out[:, j] = Xp[f].map(index).to_numpy(dtype="f8", na_value=np.nan)
-        else:
-            out[:, j] = Xp[f].to_numpy(dtype="f8", na_value=np.nan)
-    return out
-
-
-def decode_values(fitted: ebm.GlassBoxModel, values: np.ndarray) -> pd.DataFrame:
-    from predictions.models import UNSEEN_LEVEL
-
-    X = pd.DataFrame(values, columns=fitted.features)
-    for f in fitted.categorical:
-        levels = np.asarray([*fitted.levels.get(f, []), UNSEEN_LEVEL], dtype=object)
-        idx = X[f].to_numpy()
-        X[f] = levels[np.where(np.isnan(idx), len(levels) - 1, idx).astype(int)]
-    return X
-
-
-_PG_EPOCH = date(2000, 1, 1)
-
-
-def _copy_buffer(
-    model_id, subjects: np.ndarray, as_of: date, scores, bands, logits, intercept, contrib, values
-) -> bytes:
-    """PostgreSQL binary COPY rows built with numpy (no per-row Python): every field is fixed width
-    except the band, so rows are written band by band (subject order is kept within each band)."""
-
-    def i4(v: int) -> bytes:
-        return int(v).to_bytes(4, "big", signed=True)
-
-    def col(a: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(a).view(np.uint8).reshape(len(a), -1)
-
-    uuid_bytes = np.frombuffer(b"".join(u.bytes for u in subjects), dtype=np.uint8).reshape(len(subjects), 16)
-    date_days = (as_of - _PG_EPOCH).days
-    c_bytes, v_bytes = contrib.shape[1] * 8, values.shape[1] * 8
-    parts = [b"PGCOPY\n\xff\r\n\x00" + i4(0) + i4(0)]
-    for band in np.unique(bands):
-        m = bands == band
-        n = int(m.sum())
-        b = str(band).encode()
-
-        def const(raw: bytes, n=n) -> np.ndarray:
-            return np.broadcast_to(np.frombuffer(raw, dtype=np.uint8), (n, len(raw)))
-
-        rows = np.concatenate([
-            const((9).to_bytes(2, "big") + i4(16) + model_id.bytes + i4(16)), uuid_bytes[m],
-            const(i4(4) + i4(date_days) + i4(8)), col(scores[m].astype(">f8")),
-            const(i4(len(b)) + b + i4(8)), col(logits[m].astype(">f8")),
-            const(i4(8) + struct.pack(">d", float(intercept)) + i4(c_bytes)), col(contrib[m].astype("<f8")),
-            const(i4(v_bytes)), col(values[m].astype("<f8")),
-        ], axis=1)  # fmt: skip
-        parts.append(rows.tobytes())
-    parts.append((-1).to_bytes(2, "big", signed=True))
-    return b"".join(parts)
-
-
-def _copy_predictions(
-    model: TrainedModel, fitted: ebm.GlassBoxModel, X: pd.DataFrame, keys: pd.DataFrame, scored: dict, subject: str
-) -> int:
-    """Bulk-write with one binary PostgreSQL COPY."""
-    exp = scored["explanation"]
-    as_ofs = set(keys["as_of"])
-    if len(as_ofs) != 1:
-        raise ValueError("one scoring batch has one as-of date")
-    buf = _copy_buffer(
-        model.pk, keys["subject_id"].to_numpy(), next(iter(as_ofs)), exp.proba, np.asarray(scored["bands"]),
-        exp.logit, exp.intercept, exp.contributions, encode_values(fitted, X),
-    )  # fmt: skip
-    column = "technician_id" if subject == "technician" else "candidate_id"
-    with (
-        connection.cursor() as cur,
-        cur.cursor.copy(
-            f"COPY predictions_prediction (model_id, {column}, as_of, score, band, logit, intercept, "  # noqa: S608
-            "contributions, feature_values) FROM STDIN (FORMAT BINARY)"
-        ) as copy,
-    ):
-        copy.write(buf)
-    return len(X)
-
-
-def predictions_score(*, model_type: str, as_of: date | None = None) -> int:
-    """Score every active technician (retention) or open candidate (quality of hire) with the active model."""
-    model = _active(model_type)
-    if model is None:
-        return 0
-    fitted = load_fitted(model)
-    if model_type == ModelType.RETENTION:
-        frame = features.retention_scoring_frame(as_of=as_of)
-        subject = "technician"
-    else:
-        frame = features.candidate_scoring_frame()
-        subject = "candidate"
-    if frame.X.empty:
-        return 0
-    # sorted by subject id, so the (model, as_of, subject) index is appended to, not split at random
-    order = np.argsort(frame.keys["subject_id"].astype(str).to_numpy(), kind="stable")
-    X, keys = frame.X.iloc[order].reset_index(drop=True), frame.keys.iloc[order].reset_index(drop=True)
-    scored = score_frame(fitted, X, model_type)
-    with transaction.atomic():
-        # re-scoring the same day replaces that day's rows: the nightly task is idempotent
-        as_of_values = sorted(set(frame.keys["as_of"]))
-        Prediction.objects.filter(model=model, as_of__in=as_of_values).delete()
-        return _copy_predictions(model, fitted, X, keys, scored, subject)
-
-
-def score_payload(*, user, model_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Score an ad-hoc feature payload with the active model (unknown keys are rejected)."""
-    model = _active(model_type)
-    if model is None:
-        from predictions.selectors import NoModelError
-
-        raise NoModelError()
-    fitted = load_fitted(model)
-    unknown = sorted(set(payload) - set(fitted.features))
-    if unknown:
-        raise WhatIfError(unknown[0], f"not a feature of {model.label} (features: {', '.join(fitted.features)})")
-    for k, v in payload.items():
-        if k in fitted.categorical:
-            if not isinstance(v, str | type(None)):
-                raise WhatIfError(k, "must be a string")
-        elif v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
-            raise WhatIfError(k, "must be a number")
-    X = pd.DataFrame([{f: payload.get(f) for f in fitted.features}])
-    scored = score_frame(fitted, X, model_type)
-    exp = scored["explanation"]
-    contribs = fold(
-        user, contributions_for(exp.terms, exp.contributions[0].tolist(), fitted.features, X.iloc[0].tolist())
-    )
-    return {
-        "model_version": model.version,
-        "score": float(exp.proba[0]),
-        "band": str(scored["bands"][0]),
-        "intercept": exp.intercept,
-        "logit": float(exp.logit[0]),
-        "contributions": contribs,
-        "explanation": explanation_text(contribs, model_type=model_type),
-    }
-
-
-# ---------------------------------------------------------------------- what-if
-def _validate_changes(user, changes: Any, fitted: ebm.GlassBoxModel) -> dict[str, Any]:
-    if not isinstance(changes, dict) or not changes:
-        raise WhatIfError("changes", "give at least one feature to change")
-    clean: dict[str, Any] = {}
-    for feat, val in changes.items():
-        if feat not in features.ACTIONABLE:
-            raise WhatIfError(feat, f"not an actionable feature (use {', '.join(features.ACTIONABLE)})")
-        if not field_visible(user, feat):
-            raise WhatIfError(feat, "you are not permitted to change this feature")
-        spec = features.ACTIONABLE[feat]
-        if feat == "schedule_type":
-            if val not in spec:
-                raise WhatIfError(feat, f"must be one of {', '.join(spec)}")
-            clean[feat] = val
-            continue
-        if isinstance(val, str):
-            try:
-                val = float(val.strip())
-            except ValueError:
-                raise WhatIfError(feat, "must be a number") from None
-        if isinstance(val, bool) or not isinstance(val, int | float) or not np.isfinite(val):
-            raise WhatIfError(feat, "must be a number")
-        lo, hi = spec
-        if not lo <= val <= hi:
-            raise WhatIfError(feat, f"must be between {lo:g} and {hi:g} (got {val:g})")
-        clean[feat] = float(val)
-    return clean
-
-
-def _prediction_frame(fitted: ebm.GlassBoxModel, preds: list[Prediction]) -> pd.DataFrame:
-    """The stored model inputs of many predictions as one frame (vectorised decode of the bytes)."""
-    raw = b"".join(bytes(p.feature_values) for p in preds)
-    values = np.frombuffer(raw, dtype="<f8").reshape(len(preds), len(fitted.features))
-    return decode_values(fitted, values)
-
-
-def what_if(*, user, employee_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Rescore one technician with changed actionable features; suggest smallest single changes."""
-    from predictions.selectors import latest_prediction_for_technician
-
-    model, pred = latest_prediction_for_technician(user=user, employee_id=employee_id)
-    fitted = load_fitted(model)
-    clean = _validate_changes(user, changes, fitted)
-    X = _prediction_frame(fitted, [pred])
-    X_after = features.apply_changes(X, clean)
-    exp = fitted.explain(X_after)
-    after = float(exp.proba[0])
-    contribs = fold(
-        user,
-        contributions_for(
-            exp.terms, exp.contributions[0].tolist(), fitted.features, fitted.prepare(X_after).iloc[0].tolist()
-        ),
-    )
-    return {
-        "employee_id": employee_id,
-        "changes": clean,
-        "before": {"score": pred.score, "band": pred.band},
-        "after": {"score": after, "band": str(band_for(after)), "contributions": contribs,
-                  "explanation": explanation_text(contribs)},
-        "delta": after - pred.score,
-        "suggestions": suggestions(user=user, fitted=fitted, X=X_after),
-    }  # fmt: skip
-
-
-def suggestions(*, user, fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> list[dict[str, Any]]:
-    """Smallest single-feature change (per actionable feature) that brings the score below the high band.
-
-    All candidate values for all features are scored in one vectorised call.
-    """
-    threshold = settings.RISK_BAND_HIGH
-    base = float(fitted.predict_proba(X)[0])
-    if base < threshold:
-        return []
-    row = X.iloc[0]
-    candidates, meta = [], []
-    for feat, spec in features.ACTIONABLE.items():
-        if feat not in fitted.features or not field_visible(user, feat):
-            continue
-        current = row[feat]
-        if feat == "schedule_type":
-            grid = [s for s in spec if s != current]
-        else:
-            lo, hi = spec
-            cur = float(current) if pd.notna(current) else (lo + hi) / 2
-            steps = np.linspace(0, hi - lo, 41)[1:]
-            grid = sorted(
-                {round(v, 2) for v in np.concatenate([cur - steps, cur + steps]) if lo <= v <= hi},
-                key=lambda v: abs(v - cur),
-            )
-        for v in grid:
-            candidates.append(features.apply_changes(X, {feat: v}))
-            meta.append((feat, current, v))
-    if not candidates:
-        return []
-    scores = fitted.predict_proba(pd.concat(candidates, ignore_index=True))
-    best: dict[str, dict] = {}
-    for (feat, current, v), s in zip(meta, scores, strict=True):
-        if s < threshold and feat not in best:  # grid is ordered by distance from the current value
-            best[feat] = {"feature": feat, "label": features.label_for(feat), "from": None if pd.isna(current) else current,
-                          "to": v, "score": float(s), "band": str(band_for(s))}  # fmt: skip
-    return sorted(best.values(), key=lambda d: d["score"])
-
-
-# ---------------------------------------------------------------------- programs & ROI
-def program_roi(
-    *,
-    user,
-    program_id,
-    region: str | None = None,
-    district: str | None = None,
-    trade: str | None = None,
-    band: str | None = None,
-) -> dict[str, Any]:
-    """Expected departures avoided by a program for a cohort, × replacement cost, minus program cost."""
-    from predictions.selectors import NoModelError, cohort_predictions, program_get
-
-    program: RetentionProgram = program_get(program_id=program_id)
-    model = _active(ModelType.RETENTION)
-    if model is None:
-        raise NoModelError()
-    fitted = load_fitted(model)
-    preds = cohort_predictions(model=model, region=region, district=district, trade=trade, band=band)
-    n = len(preds)
-    before = float(sum(p.score for p in preds))
-    after = before
-    if n:
-        X = _prediction_frame(fitted, preds)
-        after = float(fitted.predict_proba(features.apply_changes(X, program.change)).sum())
-    avoided = before - after
-    cost_each = settings.REPLACEMENT_COST
-    savings = avoided * cost_each
-    program_cost = float(program.cost_per_technician) * n
-    net = savings - program_cost
-    return {
-        "program": {"id": program.pk, "name": program.name, "description": program.description,
-                    "cost_per_technician": float(program.cost_per_technician), "change": program.change},
-        "cohort": {"region": region, "district": district, "trade": trade, "band": band},
-        "cohort_size": n,
-        "model_version": model.version,
-        "expected_departures_before": before,
-        "expected_departures_after": after,
-        "departures_avoided": avoided,
-        "replacement_cost_per_departure": cost_each,
-        "savings": savings,
-        "program_cost": program_cost,
-        "net_benefit": net,
-        "roi": (net / program_cost) if program_cost else None,
-    }  # fmt: skip
