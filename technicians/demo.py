@@ -62,166 +62,41 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import holidays as holidays_lib
 import numpy as np
 import pandas as pd
 
-REGIONS: list[tuple[str, str]] = [
-    ("west", "West"),
-    ("central", "Central"),
-    ("south", "South"),
-    ("northeast", "Northeast"),
-]
-
-# code, name, region, climate, size weight, cost-of-living index, drive base (minutes/day)
-DISTRICTS: list[tuple[str, str, str, str, float, float, float]] = [
-    ("phx", "Phoenix", "west", "hot", 1.2, 0.98, 72),
-    ("lvs", "Las Vegas", "west", "hot", 0.8, 0.97, 62),
-    ("lax", "Los Angeles", "west", "mild", 1.6, 1.20, 88),
-    ("sdg", "San Diego", "west", "mild", 0.8, 1.15, 66),
-    ("sea", "Seattle", "west", "mild", 1.0, 1.16, 70),
-    ("den", "Denver", "west", "cold", 0.9, 1.05, 60),
-    ("dal", "Dallas", "central", "hot", 1.4, 0.98, 80),
-    ("chi", "Chicago", "central", "cold", 1.5, 1.06, 74),
-    ("msp", "Minneapolis", "central", "cold", 0.8, 1.02, 58),
-    ("kci", "Kansas City", "central", "cold", 0.6, 0.92, 56),
-    ("stl", "St. Louis", "central", "mild", 0.6, 0.91, 55),
-    ("hou", "Houston", "south", "hot", 1.4, 0.96, 86),
-    ("atl", "Atlanta", "south", "hot", 1.2, 0.97, 82),
-    ("mia", "Miami", "south", "hot", 1.0, 1.08, 70),
-    ("orl", "Orlando", "south", "hot", 0.8, 0.95, 64),
-    ("nsh", "Nashville", "south", "mild", 0.7, 0.95, 60),
-    ("nyc", "New York", "northeast", "cold", 1.6, 1.25, 76),
-    ("bos", "Boston", "northeast", "cold", 1.0, 1.18, 66),
-    ("phl", "Philadelphia", "northeast", "cold", 0.9, 1.04, 62),
-    ("pit", "Pittsburgh", "northeast", "cold", 0.5, 0.92, 52),
-]
-
-TRADES = np.array(["hvac", "appliance", "refrigeration", "plumbing", "electrical"])
-TRADE_PROB = np.array([0.32, 0.28, 0.12, 0.16, 0.12])
-TRADE_PROB_HOT = np.array([0.42, 0.24, 0.12, 0.12, 0.10])
-TRADE_BASE_PAY = np.array([27.0, 24.5, 28.0, 26.5, 28.5])
-
-SCHEDULES = np.array(["standard", "4x10", "rotating"])
-SCHEDULE_PROB = np.array([0.62, 0.25, 0.13])
-SHIFTS = np.array(["day", "evening", "flex"])
-SHIFT_PROB = np.array([0.68, 0.14, 0.18])
-# Union density by region (same order as REGIONS).
-UNION_RATE = np.array([0.18, 0.28, 0.08, 0.45])
-
-SOURCES = np.array(["referral", "job_board", "agency", "career_site", "trade_school", "social"])
-SOURCE_PROB_HIRED = np.array([0.22, 0.30, 0.12, 0.16, 0.10, 0.10])
-SOURCE_EFFECT = np.array([0.7, 0.0, -0.7, 0.1, 0.2, -0.2])
-
-OPEN_STAGES = np.array(["applied", "screening", "interview", "offer", "accepted"])
-OPEN_STAGE_PROB = np.array([0.30, 0.22, 0.18, 0.10, 0.20])
-
-VOLUNTARY_REASONS = {
-    "overtime": ["Burnout from overtime", "Workload too heavy", "Wanted more predictable hours"],
-    "pay": ["Better pay elsewhere", "Left for a competitor offering more", "Compensation"],
-    "drive": ["Commute too long", "Moved out of the area", "Too much time on the road"],
-    "early": ["Job not as expected", "Left during onboarding", "Did not like field work"],
-    "other": ["Personal reasons", "Career change", "Went back to school", "Family relocation", "Retired"],
-}
-INVOLUNTARY_REASONS = {
-    "probation": ["Did not pass probation", "Failed skills check during probation"],
-    "other": ["Performance", "Repeated callbacks / quality", "Attendance", "Policy violation"],
-}
-TECH_NOTES = [
-    "Mentor for new hires.",
-    "Bilingual (Spanish).",
-    "Prefers residential calls.",
-    "EPA 608 universal certified.",
-    "Asked about moving to a closer depot.",
-    "Interested in a lead technician role.",
-    "Requested a schedule change.",
-    "Great customer feedback this quarter.",
-    "Van due for replacement.",
-    "Covering a second district during peak season.",
-]
-CANDIDATE_NOTES = [
-    "Strong diagnostic answers in the interview.",
-    "Referred by a current technician.",
-    "Needs a van with a ladder rack.",
-    "Available to start immediately.",
-    "Currently working for a competitor.",
-    "Asked about the 4x10 schedule.",
-]
-
-FIRST_NAMES = (
-    "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard Susan "
-    "Joseph Jessica Thomas Sarah Christopher Karen Charles Lisa Daniel Nancy Matthew Betty Anthony Sandra "
-    "Mark Margaret Donald Ashley Steven Kimberly Andrew Emily Paul Donna Joshua Michelle Kenneth Carol Kevin "
-    "Amanda Brian Melissa George Deborah Timothy Stephanie Ronald Rebecca Jason Sharon Edward Laura Jeffrey "
-    "Cynthia Ryan Dorothy Jacob Amy Gary Kathleen Nicholas Angela Eric Shirley Jonathan Emma Stephen Brenda "
-    "Larry Pamela Justin Nicole Scott Anna Brandon Samantha Benjamin Katherine Samuel Christine Gregory Debra "
-    "Alexander Rachel Patrick Carolyn Frank Janet Raymond Maria Jack Olivia Dennis Heather Jerry Helen Tyler "
-    "Catherine Aaron Diane Jose Julie Adam Victoria Nathan Joyce Henry Lauren Zachary Kelly Douglas Christina "
-    "Peter Ruth Kyle Joan Noah Virginia Ethan Judith Jeremy Evelyn Christian Hannah Walter Andrea Keith Megan "
-    "Austin Cheryl Roger Jacqueline Terry Madison Sean Teresa Gerald Abigail Carl Sophia Dylan Martha Harold "
-    "Sara Jordan Gloria Jesse Janice Bryan Kathryn Lawrence Ann Arthur Isabella Gabriel Judy Bruce Charlotte "
-    "Logan Julia Billy Grace Joe Amber Alan Alice Juan Jean Elijah Denise Willie Frances Albert Danielle "
-    "Wayne Marilyn Randy Natalie Mason Beverly Vincent Diana Liam Brittany Roy Theresa Bobby Kayla Caleb "
-    "Alexis Bradley Doris Russell Lori Lucas Tiffany Luis Carlos Miguel Ana Rosa Diego Marcus Andre Tanya"
-).split()
-LAST_NAMES = (
-    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez "
-    "Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark "
-    "Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams "
-    "Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Gomez Phillips Evans Turner Diaz Parker Cruz "
-    "Edwards Collins Reyes Stewart Morris Morales Murphy Cook Rogers Gutierrez Ortiz Morgan Cooper Peterson "
-    "Bailey Reed Kelly Howard Ramos Kim Cox Ward Richardson Watson Brooks Chavez Wood James Bennett Gray "
-    "Mendoza Ruiz Hughes Price Alvarez Castillo Sanders Patel Myers Long Ross Foster Jimenez Powell Jenkins "
-    "Perry Russell Sullivan Bell Coleman Butler Henderson Barnes Gonzales Fisher Vasquez Simmons Romero "
-    "Jordan Patterson Alexander Hamilton Graham Reynolds Griffin Wallace Moreno West Cole Hayes Bryant "
-    "Herrera Gibson Ellis Tran Medina Aguilar Stevens Murray Ford Castro Marshall Owens Harrison Fernandez "
-    "McDonald Woods Washington Kennedy Wells Vargas Henry Chen Freeman Webb Tucker Guzman Burns Crawford "
-    "Olson Simpson Porter Hunter Gordon Mendez Silva Shaw Snyder Mason Dixon Munoz Hunt Hicks Holmes Palmer "
-    "Wagner Black Robertson Boyd Rose Stone Salazar Fox Warren Mills Meyer Rice Schmidt Garza Daniels"
-).split()
-
-# Planted voluntary-leaving hazard coefficients (logit scale, per month); see the module docstring.
-VOLUNTARY = {
-    "intercept": -5.2,
-    "overtime": 0.22,  # per weekly overtime hour above 5
-    "pay_below": 7.0,  # per unit of (1 - pay / district median) when underpaid
-    "pay_above": 2.0,  # per unit of (pay / district median - 1) when overpaid
-    "drive": 0.018,  # per daily drive minute above 70
-    "commute": 0.012,  # per commute mile above 15
-    "csat": 1.1,  # per CSAT point below 4.4
-    "no_training": 0.35,  # no training hours that month
-    "certifications": 0.10,  # per certification (protective)
-    "van_age": 0.04,  # per year of van age
-}
-INVOLUNTARY_INTERCEPT = -5.4
-
-# What a correct model should discover (docs/demo-data.md), strongest first; the first three are near-tied.
-# "tenure" is months/years since hire; pay_vs_district_median = pay / median pay in the district that month.
-PLANTED_RETENTION_DRIVERS = (
-    "overtime_hours",
-    "pay_vs_district_median",
-    "tenure",
-    "drive_time_minutes",
-    "csat",
-    "certifications",
-    "commute_miles",
-    "van_age_years",
-    "training_hours",
+from technicians.demo_company import (  # noqa: F401 - the planted drivers are re-exported for tests and docs
+    CANDIDATE_NOTES,
+    DISTRICTS,
+    FIRST_NAMES,
+    GROWTH_PER_YEAR,
+    INVOLUNTARY_INTERCEPT,
+    INVOLUNTARY_REASONS,
+    JOBS_PER_TECH_WEEK,
+    LAST_NAMES,
+    OPEN_STAGE_PROB,
+    OPEN_STAGES,
+    PLANTED_HIRE_DRIVERS,
+    PLANTED_RETENTION_DRIVERS,
+    PLANTED_RETENTION_NOISE,
+    REGIONS,
+    SCHEDULE_PROB,
+    SCHEDULES,
+    SHIFT_PROB,
+    SHIFTS,
+    SOURCE_EFFECT,
+    SOURCE_PROB_HIRED,
+    SOURCES,
+    TECH_NOTES,
+    TRADE_BASE_PAY,
+    TRADE_PROB,
+    TRADE_PROB_HOT,
+    TRADES,
+    UNION_RATE,
+    VOLUNTARY,
+    VOLUNTARY_REASONS,
 )
-# Columns with no planted effect on voluntary leaving (they drive involuntary exits only).
-PLANTED_RETENTION_NOISE = ("first_time_fix_rate", "callbacks", "utilization", "jobs_completed")
-# Quality of hire (still employed 90 days after hire), strongest first (spread of each term in the
-# quality score: 0.44, 0.41, 0.30, then 0.26 / 0.23 / 0.22 near-tied).
-PLANTED_HIRE_DRIVERS = (
-    "offered_pay_vs_district_median",
-    "source",
-    "assessment_score",
-    "commute_miles",
-    "years_experience",
-    "certifications",
-)
-GROWTH_PER_YEAR = 0.06
-JOBS_PER_TECH_WEEK = 19.0
+from technicians.demo_demand import _demand_frame, season_factor
 
 
 @dataclass
@@ -266,18 +141,6 @@ def _uuids(rng: np.random.Generator, n: int) -> list[str]:
     b[:, 6] = (b[:, 6] & 0x0F) | 0x40
     b[:, 8] = (b[:, 8] & 0x3F) | 0x80
     return [str(uuid.UUID(bytes=row.tobytes())) for row in b]
-
-
-def season_factor(climate: np.ndarray | str, day_of_year: np.ndarray | float) -> np.ndarray:
-    """Multiplicative seasonal workload (mean ≈ 1): hot = summer AC peak, cold = winter heating peak."""
-    climate = np.asarray(climate)
-    doy = np.asarray(day_of_year, dtype=float)
-    summer = np.cos(2 * np.pi * (doy - 196) / 365.25)
-    winter = np.cos(2 * np.pi * (doy - 20) / 365.25)
-    hot = 0.28 * summer + 0.05 * winter
-    cold = 0.24 * winter + 0.08 * summer
-    mild = 0.10 * summer + 0.10 * winter
-    return 1.0 + np.where(climate == "hot", hot, np.where(climate == "cold", cold, mild))
 
 
 def _month_index(ordinals: np.ndarray, start: date) -> np.ndarray:
@@ -856,54 +719,3 @@ def _candidates_frame(pool, techs, districts, months, as_of, rng, rng_names, rng
 def _interview(rng, assessment, source_effect) -> np.ndarray:
     a = np.nan_to_num(assessment, nan=70.0)
     return np.round(np.clip(3.0 + 0.03 * (a - 70) + 0.3 * source_effect + rng.normal(0, 0.5, size=len(a)), 1, 5), 1)
-
-
-# Share of a week's demand lost to a holiday on a weekday; unlisted federal holidays lose 3 %.
-HOLIDAY_DIPS = {
-    "Thanksgiving Day": 0.26,  # Thursday + the Friday after
-    "Christmas Day": 0.24,
-    "New Year's Day": 0.17,
-    "Independence Day": 0.17,
-    "Memorial Day": 0.15,
-    "Labor Day": 0.15,
-}
-
-
-def _holiday_dip(us_holidays, monday: date) -> float:
-    """Fraction of demand lost in the week starting ``monday`` (holidays Monday–Friday only)."""
-    dip = 0.0
-    for j in range(5):
-        name = us_holidays.get(monday + timedelta(days=j))
-        if name:
-            dip += max(
-                (HOLIDAY_DIPS.get(n.replace("(observed)", "").strip(), 0.03) for n in name.split(";")), default=0.03
-            )
-    return min(dip, 0.5)
-
-
-def _demand_frame(districts, window_start, as_of, target_headcount, rng) -> pd.DataFrame:
-    """Weekly jobs requested per district: size × trend × season × holidays × noise."""
-    first_monday = window_start + timedelta(days=(7 - window_start.weekday()) % 7)
-    last_monday = as_of - timedelta(days=as_of.weekday())
-    n_w = (last_monday - first_monday).days // 7 + 1
-    weeks = [first_monday + timedelta(days=7 * i) for i in range(n_w)]
-    us = holidays_lib.US(years=range(first_monday.year, last_monday.year + 1))
-    holiday_dip = np.array([_holiday_dip(us, w) for w in weeks])
-    doy = np.array([(w + timedelta(days=3)).timetuple().tm_yday for w in weeks])
-    # Months since window start (fractional) for the trend.
-    t_month = np.array([(w - window_start).days / 30.4375 for w in weeks])
-    trend = np.array([target_headcount(x) for x in t_month])
-    share = districts["size_weight"].to_numpy() / districts["size_weight"].sum()
-    n_d = len(districts)
-    season = season_factor(districts["climate"].to_numpy()[:, None], doy[None, :])
-    holiday = (1 - holiday_dip)[None, :]
-    mean = JOBS_PER_TECH_WEEK * share[:, None] * trend[None, :] * season * holiday
-    mean = mean * rng.lognormal(0, 0.045, size=(n_d, n_w))
-    jobs = rng.poisson(mean)
-    return pd.DataFrame(
-        {
-            "district_code": np.repeat(districts["code"].to_numpy(), n_w),
-            "week_start": np.tile(np.array(weeks, dtype=object), n_d),
-            "jobs_requested": jobs.ravel().astype(np.int64),
-        }
-    )
