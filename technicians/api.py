@@ -4,11 +4,11 @@ Thin entry points: every payload is built by technicians.selectors (which applie
 visibility rule), and every list is paginated with a bounded ``limit`` (core.pagination).
 """
 
-from django.contrib.auth.models import Permission
 from django.http import Http404
 from ninja import Query, Router
 from ninja.errors import HttpError
 
+from core.auth import permissions_prime
 from core.pagination import PageParams, clamp_limit
 from core.roles import user_can_view_sensitive, user_role
 from technicians import selectors
@@ -34,24 +34,9 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
 NOT_FOUND = {**ERRORS, 404: ErrorOut}
 
 
-def _prime_permissions(user) -> None:
-    """Load the user's permissions in one query instead of ModelBackend's two (user + group).
-
-    Every API call checks two permissions (view, and pay visibility); on the hot list endpoint the two
-    permission queries cost more than the page itself. This fills the same per-request cache
-    (``_perm_cache``) that django.contrib.auth.backends.ModelBackend reads, with the same contents.
-    """
-    if hasattr(user, "_perm_cache") or not user.is_active or user.is_superuser:
-        return
-    fields = ("content_type__app_label", "codename")
-    direct = Permission.objects.filter(user=user).values_list(*fields)
-    rows = Permission.objects.filter(group__user=user).values_list(*fields).union(direct)  # UNION dedups
-    user._perm_cache = {f"{app}.{codename}" for app, codename in rows}
-
-
 def _require(request, model: str) -> None:
     """403 unless the caller (API key's user or session user) may view ``model``."""
-    _prime_permissions(request.user)
+    permissions_prime(request.user)
     if not request.user.has_perm(f"technicians.view_{model}"):
         raise HttpError(403, f"Your account has no permission to view {model}s (technicians.view_{model}).")
 

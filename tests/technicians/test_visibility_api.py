@@ -76,11 +76,11 @@ def test_me_for_api_consumer(client, api_user, api_key_for):
 def test_permissions_loaded_in_one_query_match_django(client, people, recruiter, hr_admin, api_user):
     from django.contrib.auth import get_user_model
 
-    from technicians.api import _prime_permissions
+    from core.auth import permissions_prime
 
     for user in (recruiter, hr_admin, api_user):
         primed = get_user_model().objects.get(pk=user.pk)
-        _prime_permissions(primed)
+        permissions_prime(primed)
         fresh = get_user_model().objects.get(pk=user.pk)
         assert primed._perm_cache == fresh.get_all_permissions()
         assert primed.has_perm("technicians.view_technician")
