@@ -246,6 +246,8 @@ FORECAST_METHODS = [m for m in os.environ.get("FORECAST_METHODS", "").split(",")
 FORECAST_BACKTEST_FOLDS = env_int("FORECAST_BACKTEST_FOLDS", 3)  # rolling-origin folds per series
 FORECAST_CHUNK_SIZE = env_int("FORECAST_CHUNK_SIZE", 8)  # series per Celery task (spread over worker processes)
 FORECAST_MAX_HORIZON = 52
+FORECAST_RAMP_UP_WEEKS = env_int("FORECAST_RAMP_UP_WEEKS", 4)  # a new technician's weeks before full capacity
+FORECAST_DEFAULT_TIME_TO_FILL_WEEKS = env_int("FORECAST_DEFAULT_TIME_TO_FILL_WEEKS", 6)  # no hires observed yet
 
 # --------------------------------------------------------------------------- assistant
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")

@@ -7,8 +7,9 @@ from django.dispatch import receiver
 from core.roles import API_CONSUMER, HR_ADMIN, RECRUITER
 
 PRODUCT_APPS = ("core", "technicians", "predictions", "forecasts", "assistant")
-# Recruiters and API consumers read; they may also start training/forecast runs and chat.
-READER_EXTRA = {"predictions.add_trainedmodel", "forecasts.add_forecastrun", "assistant.add_conversation"}
+# Recruiters and API consumers read; they may also start training runs and chat. Forecast runs are HR-only
+# (issue 11: an exploratory run must not be started, let alone shown, by a recruiter).
+READER_EXTRA = {"predictions.add_trainedmodel", "assistant.add_conversation"}
 
 
 def sync_role_permissions() -> None:

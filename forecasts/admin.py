@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.urls import path
 
 from forecasts import selectors, services
-from forecasts.models import ForecastPoint, ForecastRun, ForecastSeries
+from forecasts.models import ForecastPoint, ForecastPublication, ForecastRun, ForecastSeries
 
 
 class ForecastSeriesInline(admin.TabularInline):
@@ -31,7 +31,7 @@ class ForecastRunAdmin(admin.ModelAdmin):
     list_filter = ("status", "metric", "method")
     readonly_fields = [f.name for f in ForecastRun._meta.fields]
     inlines = [ForecastSeriesInline]
-    actions = ["run_again"]
+    actions = ["run_again", "publish"]
     change_list_template = "admin/forecasts/forecastrun/change_list.html"
 
     def has_add_permission(self, request):
@@ -63,6 +63,32 @@ class ForecastRunAdmin(admin.ModelAdmin):
                 self.message_user(request, str(exc), messages.ERROR)
                 return
         self.message_user(request, f"Queued {queryset.count()} forecast run(s).")
+
+    @admin.action(description="Publish (the forecast every dashboard, plan, API and assistant reads)")
+    def publish(self, request, queryset):
+        if not request.user.has_perm("forecasts.publish_forecastrun"):
+            self.message_user(request, "Publishing a forecast needs the HR admin role.", messages.ERROR)
+            return
+        for run in queryset:
+            try:
+                pubs = services.forecast_run_publish(run_id=run.pk, user=request.user)
+            except services.PublishError as exc:
+                self.message_user(request, f"{run}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"Published {run.pk}: {', '.join(p.metric for p in pubs)}.")
+
+
+@admin.register(ForecastPublication)
+class ForecastPublicationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "metric", "frequency", "run", "replaced_run", "is_current", "published_by", "note")
+    list_filter = ("metric", "is_current")
+    readonly_fields = [f.name for f in ForecastPublication._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the publication history is the audit record
 
 
 @admin.register(ForecastSeries)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from core.pagination import PageParams, paginate
@@ -15,7 +15,8 @@ from forecasts.schemas import (
     ForecastSeriesOut,
     Level,
     Metric,
-    PlanRowOut,
+    PlanOut,
+    PublicationOut,
     RunDetailOut,
     RunIn,
     RunOut,
@@ -39,6 +40,8 @@ def list_runs(request, page: Query[PageParams]):
 
 @router.post("runs", response={202: RunOut}, summary="Start a forecast run (queued on Celery)")
 def start_run(request, payload: RunIn):
+    if not request.user.has_perm("forecasts.add_forecastrun"):
+        raise HttpError(403, "starting a forecast run needs the HR admin role")
     try:
         run = services.forecast_run_start(**payload.dict(), requested_by=request.user)
     except selectors.ForecastInputError as exc:
@@ -68,32 +71,64 @@ def get_series(request, metric: Metric, level: Level = "company", key: str | Non
         _input_error(exc)
 
 
-def _plan(weeks, region, district, trade):
+def _plan(request, weeks, region, district, trade, sort, demand_pct, capacity_pct, program, program_district,
+          program_trade):  # fmt: skip
+    from forecasts.hiring_plan import Scenario
+
+    scenario = Scenario(
+        demand_pct=demand_pct, capacity_pct=capacity_pct, program_id=program,
+        program_district=program_district or None, program_trade=program_trade or None,
+    )  # fmt: skip
     try:
-        return selectors.hiring_plan(weeks=weeks, region=region, district=district, trade=trade)
+        return selectors.hiring_plan_report(
+            weeks=weeks, region=region, district=district, trade=trade, scenario=scenario,
+            sort=sort or selectors.DEFAULT_PLAN_SORT,
+        )  # fmt: skip
     except (selectors.ForecastInputError, selectors.NoForecastError) as exc:
         _input_error(exc)
+    except LookupError as exc:  # an unknown retention program
+        raise HttpError(404, str(exc)) from exc
 
 
-@router.get("hiring-plan", response=list[PlanRowOut], summary="Hiring plan per district")
-def hiring_plan(
-    request,
-    weeks: int = Query(12, ge=1, le=52),
-    region: str | None = None,
-    district: str | None = None,
-    trade: str | None = None,
-):
-    return _plan(weeks, region, district, trade)
+class PlanQuery(Schema):
+    weeks: int = Field(12, ge=1, le=52, description="Weeks ahead (at most the published demand forecast's horizon).")
+    region: str | None = None
+    district: str | None = None
+    trade: str | None = None
+    sort: str | None = Field(None, description="Column to sort by, '-' prefix for descending (default -gap).")
+    demand_pct: float = Field(0, ge=-100, le=100, description="Scenario: demand forecast changed by this percent.")
+    capacity_pct: float = Field(0, ge=-90, le=100, description="Scenario: jobs per technician changed by this percent.")
+    program: int | None = Field(None, description="Scenario: id of a retention program applied to the cohort.")
+    program_district: str | None = None
+    program_trade: str | None = None
 
 
-@router.get("hiring-plan.csv", summary="Hiring plan per district as CSV")
-def hiring_plan_csv(
-    request,
-    weeks: int = Query(12, ge=1, le=52),
-    region: str | None = None,
-    district: str | None = None,
-    trade: str | None = None,
-):
+@router.get("hiring-plan", response=PlanOut, summary="Hiring plan per district × trade, with totals that never net")
+def hiring_plan(request, q: Query[PlanQuery]):
+    return _plan(request, **q.dict())
+
+
+@router.get("hiring-plan.csv", summary="The hiring plan as CSV (same rows, filters and order as the JSON)")
+def hiring_plan_csv(request, q: Query[PlanQuery]):
     from forecasts.views import plan_csv_response
 
-    return plan_csv_response(_plan(weeks, region, district, trade))
+    return plan_csv_response(_plan(request, **q.dict())["rows"])
+
+
+@router.post("runs/{run_id}/publish", response=list[PublicationOut], summary="Publish a completed run (HR admins)")
+def publish_run(request, run_id: UUID, metric: Metric | None = None):
+    if not request.user.has_perm("forecasts.publish_forecastrun"):
+        raise HttpError(403, "publishing a forecast needs the HR admin role")
+    get_object_or_404(ForecastRun, pk=run_id)
+    try:
+        pubs = services.forecast_run_publish(run_id=run_id, user=request.user, metric=metric)
+    except services.PublishError as exc:
+        raise HttpError(409, str(exc)) from exc
+    return [{"metric": p.metric, "frequency": p.frequency, "run_id": p.run_id, "replaced_run_id": p.replaced_run_id,
+             "published_at": p.created_at} for p in pubs]  # fmt: skip
+
+
+@router.get("runs/{run_id}/compare", summary="Compare a run with the published forecast (accuracy, differences)")
+def compare_run(request, run_id: UUID):
+    run = get_object_or_404(ForecastRun, pk=run_id)
+    return selectors.run_comparison(run=run)

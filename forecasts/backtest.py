@@ -35,6 +35,9 @@ PORTFOLIO = ("seasonal_naive", "naive", "drift", "ets", "theta", "prophet")
 ENSEMBLE = "ensemble"
 ENSEMBLE_SIZE = 3
 BENCHMARK = "seasonal_naive"
+#: With fewer folds than this, ``auto`` uses the ensemble of the best three rather than the single best
+#: (selection on one 12-period window is mostly noise; combinations are the robust choice, as in M4).
+MIN_FOLDS_TO_SELECT = 3
 #: What ``auto`` evaluates (settings.FORECAST_METHODS can narrow it, e.g. to leave Prophet out).
 DEFAULT_CANDIDATES = (*PORTFOLIO, ENSEMBLE)
 
@@ -199,8 +202,10 @@ def fit_and_backtest(
 
     if method != "auto" and (method != ENSEMBLE or members):
         used = method
-    elif fold_list:
+    elif fold_list and (len(fold_list) >= MIN_FOLDS_TO_SELECT or ENSEMBLE not in methods):
         used = choose(ranking, methods)
+    elif fold_list:
+        used = ENSEMBLE  # one or two folds cannot tell methods apart reliably: combine the best three
     else:
         used = "ets" if "ets" in methods else methods[0]  # nothing to choose on: the robust default
 

@@ -61,6 +61,7 @@ class ForecastRun(TimeStamped):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "-created_at"])]
+        permissions = [("publish_forecastrun", "Can publish a forecast run (the one every reader sees)")]
 
     def __str__(self) -> str:
         return f"{self.metric or 'all metrics'} · {self.created_at:%Y-%m-%d %H:%M} · {self.status}"
@@ -123,3 +124,30 @@ class ForecastPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series_id} {self.ds}: {self.yhat:.1f}"
+
+
+class ForecastPublication(TimeStamped):
+    """Which completed run is *the* forecast of a metric (per frequency) that dashboards, the hiring plan,
+    the API and the assistant read. One current row per (metric, frequency); earlier rows stay as the
+    record of who published what, when, and which run it replaced."""
+
+    metric = models.CharField(max_length=40)
+    frequency = models.CharField(max_length=10, default="weekly")
+    run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="publications")
+    replaced_run = models.ForeignKey(ForecastRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_current = models.BooleanField(default=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "frequency"],
+                condition=models.Q(is_current=True),
+                name="forecast_one_published_per_metric",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric}/{self.frequency} → {self.run_id}"

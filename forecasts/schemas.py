@@ -97,10 +97,16 @@ class PlanRowOut(Schema):
     district: str
     district_name: str
     region: str
+    trade: str
+    trade_share: float
+    trade_share_source: str
     current_headcount: int
-    expected_departures: float
-    departures_source: str
+    expected_exits: float
+    exits_avoided: float
+    exits_source: str
     accepted_offers: int
+    pipeline: int
+    pipeline_expected: float
     forecast_demand: float | None
     forecast_demand_low: float | None
     forecast_demand_high: float | None
@@ -112,5 +118,40 @@ class PlanRowOut(Schema):
     gap_low: float | None
     gap_high: float | None
     hires_needed: int | None
+    surplus: float | None
+    time_to_fill_weeks: float
+    time_to_fill_source: str
+    open_requisition_by: str | None
     note: str
     run_id: str
+
+
+class PlanTotalsOut(Schema):
+    current_headcount: int
+    expected_exits: float
+    accepted_offers: int
+    pipeline_expected: float
+    required_technicians: float
+    expected_headcount: float
+    hires_needed: int = Field(description="Sum of the positive gaps only: a surplus never offsets a shortage.")
+    surplus: float = Field(description="Sum of the surpluses, reported apart from hires needed.")
+    cells_short: int
+    cells_without_plan: int
+
+
+class PlanOut(Schema):
+    rows: list[PlanRowOut]
+    totals: PlanTotalsOut
+    run_id: str
+    weeks: int
+    max_weeks: int
+    exits_source: str
+    scenario: dict
+
+
+class PublicationOut(Schema):
+    metric: str
+    frequency: str
+    run_id: UUID
+    replaced_run_id: UUID | None
+    published_at: datetime

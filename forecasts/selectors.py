@@ -6,14 +6,21 @@ personal data), so recruiters may see all of them.
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, F, Q
 
-from forecasts.models import LEVELS, METRICS, ForecastPoint, ForecastRun, ForecastSeries, RunStatus, SeriesStatus
-from technicians.models import CandidateStage, District, Region, Technician, TechnicianSnapshot
+from forecasts.models import (
+    LEVELS,
+    METRICS,
+    ForecastPublication,
+    ForecastRun,
+    ForecastSeries,
+    RunStatus,
+    SeriesStatus,
+)
+from technicians.models import District, Region, TechnicianSnapshot
 
 
 class ForecastInputError(ValueError):
@@ -62,6 +69,33 @@ def forecast_run_latest(*, metric: str | None = None, frequency: str | None = No
     return qs.order_by(F("finished_at").desc(nulls_last=True), "-created_at").first()
 
 
+def forecast_run_published(*, metric: str, frequency: str = "weekly") -> ForecastRun | None:
+    """The run everyone reads for ``metric``: the published one; if none was ever published, the latest
+    completed run (a fresh install before its first publication)."""
+    pub = (
+        ForecastPublication.objects.select_related("run")
+        .filter(metric=metric, frequency=frequency, is_current=True, run__status=RunStatus.COMPLETED)
+        .first()
+    )
+    if pub is not None:
+        return pub.run
+    if ForecastPublication.objects.filter(metric=metric, frequency=frequency).exists():
+        return None  # the published run is gone (deleted): say so rather than show an unpublished one
+    return forecast_run_latest(metric=metric, frequency=frequency)
+
+
+def published_run_ids() -> dict[str, str]:
+    """{metric: run id} of the current publications (weekly)."""
+    return {
+        p["metric"]: str(p["run_id"])
+        for p in ForecastPublication.objects.filter(is_current=True, frequency="weekly").values("metric", "run_id")
+    }
+
+
+def publication_history(*, limit: int = 20):
+    return ForecastPublication.objects.select_related("run", "published_by", "replaced_run")[:limit]
+
+
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RECONCILING)
 
 
@@ -87,8 +121,14 @@ def _series_row(*, metric: str, level: str, key: str, run_id=None) -> ForecastSe
         .defer("fit")
         .filter(metric=metric, level=level, key=key, run__status=RunStatus.COMPLETED)
     )
-    if run_id is not None:
-        qs = qs.filter(run_id=run_id)
+    if run_id is None:
+        run = forecast_run_published(metric=metric)
+        if run is None:
+            raise NoForecastError(
+                f"no forecast published for {metric} yet; start one with run_forecasts (an HR admin publishes it)"
+            )
+        run_id = run.id
+    qs = qs.filter(run_id=run_id)
     row = qs.order_by(F("run__finished_at").desc(nulls_last=True), "-run__created_at").first()
     if row is None:
         where = f"run {run_id}" if run_id else "any completed run"
@@ -168,30 +208,6 @@ def run_series(*, run: ForecastRun):
 # --------------------------------------------------------------------------- hiring plan
 
 
-def _departures_from_model(as_of: date | None) -> dict[str, float] | None:
-    try:
-        from predictions.selectors import expected_departures_by_district
-    except (ImportError, AttributeError):
-        return None
-    try:
-        result = expected_departures_by_district(as_of=as_of)
-    except Exception:  # noqa: BLE001 - a broken model must not break the plan; fall back to history
-        return None
-    return dict(result) if result else None
-
-
-def _historical_departures(*, as_of: date, weeks: int, trade: str | None) -> dict[str, float]:
-    """Voluntary + involuntary terminations over the last 12 weeks, as a weekly rate × ``weeks``."""
-    since = as_of - timedelta(weeks=12)
-    qs = Technician.objects.filter(termination_date__gt=since, termination_date__lte=as_of)
-    if trade:
-        qs = qs.filter(trade=trade)
-    out: dict[str, float] = {}
-    for code in qs.values_list("district__code", flat=True):
-        out[code] = out.get(code, 0.0) + 1
-    return {code: n / 12 * weeks for code, n in out.items()}
-
-
 def jobs_per_tech_per_week(*, district_codes: list[str], as_of: date) -> dict[str, float | None]:
     """Average jobs one technician completed per week over the last 3 monthly snapshots."""
     since = (as_of.replace(day=1) - timedelta(days=92)).replace(day=1)
@@ -205,22 +221,29 @@ def jobs_per_tech_per_week(*, district_codes: list[str], as_of: date) -> dict[st
     return {c: (per.get(c) or overall) * weekly if (per.get(c) or overall) else None for c in district_codes}
 
 
-def hiring_plan(
+def hiring_plan_max_weeks() -> int:
+    """The largest "weeks ahead" the plan accepts: the published demand forecast's horizon."""
+    run = forecast_run_published(metric="demand", frequency="weekly")
+    return min(run.horizon, settings.FORECAST_MAX_HORIZON) if run else settings.FORECAST_HORIZON_WEEKS
+
+
+def hiring_plan_report(
     *,
     weeks: int = 12,
     region: str | None = None,
     district: str | None = None,
     trade: str | None = None,
     as_of: date | None = None,
-) -> list[dict]:
-    """Per district: demand-driven requirement vs expected headcount over the next ``weeks`` weeks.
+    scenario=None,
+    sort: str | None = None,
+) -> dict:
+    """The plan per district × trade with its no-netting roll-up (see ``forecasts.hiring_plan``)."""
+    from forecasts.hiring_plan import Scenario, build_plan, validate_scenario
+    from technicians.models import Trade
 
-    required = forecast demand ÷ (jobs per technician per week × weeks); expected headcount =
-    current − expected departures + accepted offers; gap = required − expected (negative = surplus),
-    gap_low/gap_high from the demand forecast interval.
-    """
     as_of = as_of or date.today()
-    if not isinstance(weeks, int) or not 1 <= weeks <= settings.FORECAST_MAX_HORIZON:
+    scenario = scenario or Scenario()
+    if not isinstance(weeks, int) or isinstance(weeks, bool) or not 1 <= weeks <= settings.FORECAST_MAX_HORIZON:
         raise ForecastInputError(f"weeks must be between 1 and {settings.FORECAST_MAX_HORIZON} (got {weeks!r})")
     districts = District.objects.select_related("region").order_by("region__code", "code")
     if region:
@@ -229,118 +252,125 @@ def hiring_plan(
     if district:
         _validate("demand", "district", district)
         districts = districts.filter(code=district)
-    if trade:
-        from technicians.models import Trade
-
-        if trade not in Trade.values:
-            raise ForecastInputError(f"unknown trade {trade!r}; valid trades: {', '.join(Trade.values)}")
-    districts = list(districts)
-    codes = [d.code for d in districts]
-    run = forecast_run_latest(metric="demand", frequency="weekly")
+    if trade and trade not in Trade.values:
+        raise ForecastInputError(f"unknown trade {trade!r}; valid trades: {', '.join(Trade.values)}")
+    if scenario.program_district:
+        _validate("demand", "district", scenario.program_district)
+    if scenario.program_trade and scenario.program_trade not in Trade.values:
+        raise ForecastInputError(f"unknown trade {scenario.program_trade!r}; valid trades: {', '.join(Trade.values)}")
+    validate_scenario(scenario)
+    run = forecast_run_published(metric="demand", frequency="weekly")
     if run is None:
         raise NoForecastError(
-            "no completed demand forecast yet; start one with run_forecasts (or the Run forecasts button)"
+            "no published demand forecast yet; start one with run_forecasts (or the Run forecasts button)"
         )
     if weeks > run.horizon:
-        raise ForecastInputError(f"weeks must be at most {run.horizon}, the horizon of the latest demand forecast")
-    demand: dict[str, tuple[float, float, float]] = {}
-    pts = ForecastPoint.objects.filter(
-        series__run=run,
-        series__metric="demand",
-        series__level="district",
-        series__key__in=codes,
-        series__status=SeriesStatus.DONE,
-    ).order_by("series__key", "ds")
-    taken: dict[str, int] = {}
-    for p in pts.values("series__key", "yhat", "yhat_lower", "yhat_upper"):
-        k = p["series__key"]
-        if taken.get(k, 0) >= weeks:
-            continue
-        taken[k] = taken.get(k, 0) + 1
-        y, lo, hi = demand.get(k, (0.0, 0.0, 0.0))
-        demand[k] = (y + p["yhat"], lo + p["yhat_lower"], hi + p["yhat_upper"])
-    model = None if trade else _departures_from_model(as_of)
-    source = "retention model" if model is not None else "historical rate"
-    if model is not None and getattr(settings, "RETENTION_HORIZON_DAYS", None):
-        # retention scores are P(leave within RETENTION_HORIZON_DAYS): rescale the expected count to
-        # the plan's window (constant-hazard approximation)
-        factor = weeks * 7 / settings.RETENTION_HORIZON_DAYS
-        model = {k: v * factor for k, v in model.items()}
-    departures = model if model is not None else _historical_departures(as_of=as_of, weeks=weeks, trade=trade)
-    active = Technician.objects.active(as_of)
-    if trade:
-        active = active.filter(trade=trade)
-    headcount = {r["district__code"]: r["n"] for r in active.values("district__code").annotate(n=Count("id"))}
-    trade_share: dict[str, float] = {}
-    if trade:
-        # Demand is forecast for all trades together; a trade's share of it is taken to be the trade's
-        # share of the district's current workforce (the mix the district is staffed for today).
-        everyone = Technician.objects.active(as_of).values("district__code").annotate(n=Count("id"))
-        trade_share = {r["district__code"]: headcount.get(r["district__code"], 0) / r["n"] for r in everyone if r["n"]}
-    from technicians.models import Candidate
-
-    offers_qs = Candidate.objects.filter(stage=CandidateStage.ACCEPTED).filter(
-        Q(expected_start_date__isnull=True) | Q(expected_start_date__lte=as_of + timedelta(weeks=weeks))
+        raise ForecastInputError(f"weeks must be at most {run.horizon}, the horizon of the published demand forecast")
+    trades = [trade] if trade else list(Trade.values)
+    rows, totals = build_plan(
+        run=run, districts=list(districts), trades=trades, weeks=weeks, as_of=as_of, scenario=scenario
     )
-    if trade:
-        offers_qs = offers_qs.filter(trade=trade)
-    offers = {r["district__code"]: r["n"] for r in offers_qs.values("district__code").annotate(n=Count("id"))}
-    productivity = jobs_per_tech_per_week(district_codes=codes, as_of=as_of)
-    plan = []
-    for d in districts:
-        current = int(headcount.get(d.code, 0))
-        leaving = round(float(departures.get(d.code, 0.0)), 2)
-        accepted = int(offers.get(d.code, 0))
-        expected = round(current - leaving + accepted, 2)
-        y, lo, hi = demand.get(d.code, (None, None, None))
-        if trade and y is not None:
-            share = trade_share.get(d.code, 0.0)
-            y, lo, hi = y * share, lo * share, hi * share
-        jpt = productivity.get(d.code)
-        row = {
-            "district": d.code,
-            "district_name": d.name,
-            "region": d.region.code,
-            "current_headcount": current,
-            "expected_departures": leaving,
-            "departures_source": source,
-            "accepted_offers": accepted,
-            "forecast_demand": None if y is None else round(y, 1),
-            "forecast_demand_low": None if lo is None else round(lo, 1),
-            "forecast_demand_high": None if hi is None else round(hi, 1),
-            "jobs_per_tech_per_week": None if jpt is None else round(jpt, 2),
-            "weeks": weeks,
-            "required_technicians": None,
-            "expected_headcount": expected,
-            "gap": None,
-            "gap_low": None,
-            "gap_high": None,
-            "run_id": str(run.id),
-            "trade_share": round(trade_share.get(d.code, 0.0), 3) if trade else None,
-            "note": ""
-            if not trade
-            else f"{trade} share of demand = its share of the district's current technicians "
-            f"({trade_share.get(d.code, 0.0):.0%})",
-        }
-        if y is not None and jpt:
-            capacity = jpt * weeks
-            req, req_lo, req_hi = y / capacity, lo / capacity, hi / capacity
-            row["required_technicians"] = round(req, 1)
-            row["gap"] = round(req - expected, 1)
-            row["gap_low"] = round(req_lo - expected, 1)
-            row["gap_high"] = round(req_hi - expected, 1)
-            row["hires_needed"] = max(0, math.ceil(req - expected - 1e-9))
-        else:
-            row["hires_needed"] = None
-            row["note"] = row["note"] or (
-                "no demand forecast for this district" if y is None else "no snapshots to measure jobs per technician"
-            )
-        plan.append(row)
-    return plan
+    if sort:
+        rows = sort_plan(rows, sort)
+    return {
+        "rows": rows,
+        "totals": totals,
+        "run_id": str(run.id),
+        "weeks": weeks,
+        "max_weeks": run.horizon,
+        "exits_source": rows[0]["exits_source"] if rows else "",
+        "scenario": {
+            "demand_pct": scenario.demand_pct, "capacity_pct": scenario.capacity_pct,
+            "program_id": scenario.program_id, "program_district": scenario.program_district,
+            "program_trade": scenario.program_trade,
+        },
+    }  # fmt: skip
+
+
+PLAN_SORTABLE = (
+    "district", "region", "trade", "current_headcount", "expected_exits", "accepted_offers", "pipeline_expected",
+    "forecast_demand", "required_technicians", "expected_headcount", "gap", "hires_needed", "surplus",
+    "open_requisition_by",
+)  # fmt: skip
+DEFAULT_PLAN_SORT = "-gap"
+
+
+def sort_plan(rows: list[dict], sort: str) -> list[dict]:
+    """Sort by a column (``-`` prefix = descending); rows without a value go last; ties keep district, trade."""
+    field = sort.lstrip("-")
+    if field not in PLAN_SORTABLE:
+        raise ForecastInputError(f"unknown sort column {field!r}; valid: {', '.join(PLAN_SORTABLE)}")
+    base = sorted(rows, key=lambda r: (r["district"], r["trade"]))
+    present = sorted((r for r in base if r[field] is not None), key=lambda r: r[field], reverse=sort.startswith("-"))
+    return present + [r for r in base if r[field] is None]
+
+
+def hiring_plan(**kwargs) -> list[dict]:
+    """Rows of ``hiring_plan_report`` (kept for callers that only need the rows)."""
+    return hiring_plan_report(**kwargs)["rows"]
 
 
 HIRING_PLAN_COLUMNS = [
-    "district", "district_name", "region", "current_headcount", "expected_departures", "departures_source",
-    "accepted_offers", "forecast_demand", "forecast_demand_low", "forecast_demand_high", "jobs_per_tech_per_week",
-    "required_technicians", "expected_headcount", "gap", "gap_low", "gap_high", "hires_needed", "note",
+    "district", "district_name", "region", "trade", "trade_share", "current_headcount", "expected_exits",
+    "exits_avoided", "exits_source", "accepted_offers", "pipeline", "pipeline_expected", "forecast_demand",
+    "forecast_demand_low", "forecast_demand_high", "jobs_per_tech_per_week", "required_technicians",
+    "expected_headcount", "gap", "gap_low", "gap_high", "hires_needed", "surplus", "time_to_fill_weeks",
+    "open_requisition_by", "note",
 ]  # fmt: skip
+
+
+def _series_totals(run: ForecastRun, metric: str) -> dict[tuple[str, str], dict]:
+    out = {}
+    rows = run.series.filter(metric=metric, status=SeriesStatus.DONE).defer("history", "fit").prefetch_related("points")
+    for s in rows:
+        pts = list(s.points.all())
+        bt = s.backtest or {}
+        out[(s.level, s.key)] = {
+            "name": s.name,
+            "total": sum(p.yhat for p in pts),
+            "method": s.method_used,
+            "mase": (bt.get("reconciled") or {}).get("mase"),
+            "coverage": (bt.get("reconciled") or {}).get("coverage"),
+        }
+    return out
+
+
+def run_comparison(*, run: ForecastRun) -> dict:
+    """This run side by side with the published forecast of each of its metrics: accuracy (backtest MASE,
+    coverage, share beating seasonal naive), methods used, and the difference in forecast totals."""
+    metrics_out = []
+    for metric in run.metrics:
+        published = forecast_run_published(metric=metric, frequency=run.frequency)
+        mine = _series_totals(run, metric)
+        theirs = _series_totals(published, metric) if published else {}
+        series = []
+        for (level, key), m in sorted(
+            mine.items(), key=lambda kv: ({"company": 0, "region": 1}.get(kv[0][0], 2), kv[0][1])
+        ):
+            p = theirs.get((level, key))
+            series.append({
+                "level": level, "key": key, "name": m["name"], "method": m["method"],
+                "published_method": p["method"] if p else None,
+                "total": round(m["total"], 1), "published_total": round(p["total"], 1) if p else None,
+                "difference": round(m["total"] - p["total"], 1) if p else None,
+                "mase": m["mase"], "published_mase": p["mase"] if p else None,
+            })  # fmt: skip
+
+        def summary(r, metric=metric):
+            s = (r.backtest or {}).get(metric, {}) if r else {}
+            cov = [
+                v["coverage"] for v in (_series_totals(r, metric).values() if r else []) if v["coverage"] is not None
+            ]
+            return {
+                "run_id": str(r.id) if r else None,
+                "mean_mase": s.get("mean_mase_reconciled"),
+                "mean_coverage": round(sum(cov) / len(cov), 3) if cov else None,
+                "share_beats_baseline": s.get("share_chosen_beats_baseline"),
+                "methods_used": s.get("methods_used"),
+            }
+
+        metrics_out.append({
+            "metric": metric, "this": summary(run), "published": summary(published),
+            "is_published": bool(published and published.id == run.id), "series": series,
+        })  # fmt: skip
+    return {"run_id": str(run.id), "status": run.status, "metrics": metrics_out}

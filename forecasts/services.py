@@ -26,6 +26,7 @@ from forecasts.models import (
     METRICS,
     RECONCILIATIONS,
     ForecastPoint,
+    ForecastPublication,
     ForecastRun,
     ForecastSeries,
     RunStatus,
@@ -338,6 +339,82 @@ def forecast_run_finalise(*, run_id) -> None:
         run.error = "" if ok else "no series could be fitted (see each series' reason)"
         run.finished_at = timezone.now()
         run.save(update_fields=["backtest", "status", "error", "finished_at", "updated_at"])
+        if ok:
+            # the very first forecast of a metric is published so the product has one to show; after
+            # that a run is only seen by everyone once an HR admin publishes it
+            for metric, s in summary.items():
+                if (
+                    s.get("series")
+                    and not ForecastPublication.objects.filter(
+                        metric=metric, frequency=run.frequency, is_current=True
+                    ).exists()
+                ):
+                    _publish(run=run, metric=metric, user=None, note="first completed forecast of this metric")
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+class PublishError(ValueError):
+    """The run cannot be published (not completed, or nothing in it was fitted); the message says why."""
+
+
+def _publish(*, run: ForecastRun, metric: str, user, note: str = "") -> ForecastPublication:
+    current = (
+        ForecastPublication.objects.select_for_update()
+        .filter(metric=metric, frequency=run.frequency, is_current=True)
+        .first()
+    )
+    if current is not None:
+        if current.run_id == run.id:
+            return current
+        current.is_current = False
+        current.save(update_fields=["is_current", "updated_at"])
+    pub = ForecastPublication.objects.create(
+        metric=metric,
+        frequency=run.frequency,
+        run=run,
+        replaced_run_id=current.run_id if current else None,
+        published_by=user if getattr(user, "is_authenticated", False) else None,
+        note=note[:200],
+    )
+    _audit(user=user, action="forecast.publish", target=pub, details={
+        "run_id": str(run.id), "metric": metric, "frequency": run.frequency,
+        "replaced_run_id": str(current.run_id) if current else None,
+    })  # fmt: skip
+    return pub
+
+
+def _audit(*, user, action: str, target, details: dict) -> None:
+    """Write to core's audit log when the project has one (same transaction); the publication rows
+    themselves are the forecast app's own record of who published what and when."""
+    try:
+        from core import audit  # noqa: PLC0415 - optional until the audit log lands
+    except ImportError:
+        return
+    record = getattr(audit, "audit_log", None) or getattr(audit, "record", None)
+    if record is not None:
+        record(user=user, action=action, target=target, details=details)
+
+
+def forecast_run_publish(*, run_id, user, metric: str | None = None) -> list[ForecastPublication]:
+    """Make a completed run the published forecast of its metric(s) (``metric`` to publish just one).
+
+    Raises PublishError when the run is not completed or has no fitted series for the metric.
+    """
+    with transaction.atomic():
+        run = ForecastRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None:
+            raise PublishError(f"no forecast run {run_id}")
+        if run.status != RunStatus.COMPLETED:
+            raise PublishError(f"only a completed run can be published (this one is {run.status})")
+        metrics = [metric] if metric else run.metrics
+        if metric and metric not in run.metrics:
+            raise PublishError(f"run {run.id} does not forecast {metric!r}; it covers {', '.join(run.metrics)}")
+        fitted = [m for m in metrics if (run.backtest.get(m) or {}).get("series")]
+        if not fitted:
+            raise PublishError("this run has no fitted series to publish")
+        return [_publish(run=run, metric=m, user=user) for m in fitted]
 
 
 # --------------------------------------------------------------------------- live progress

@@ -10,4 +10,6 @@ urlpatterns = [
     path("runs/", views.run_list, name="run_list"),
     path("runs/start/", views.run_start, name="run_start"),
     path("runs/<uuid:run_id>/", views.run_detail, name="run_detail"),
+    path("runs/<uuid:run_id>/publish/", views.run_publish, name="run_publish"),
+    path("runs/<uuid:run_id>/compare/", views.run_compare, name="run_compare"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from forecasts import selectors, services
 from forecasts.models import METRICS, ForecastRun
 from technicians.exports import formula_guard
-from technicians.models import District, Region
+from technicians.models import District, Region, Trade
 
 
 def _where_options() -> dict:
@@ -67,81 +67,103 @@ def _chart_data(series: dict, keep: int = 104) -> dict:
     }
 
 
-SORTABLE = (
-    "district",
-    "region",
-    "current_headcount",
-    "expected_departures",
-    "accepted_offers",
-    "forecast_demand",
-    "required_technicians",
-    "expected_headcount",
-    "gap",
-)
+def _plan_inputs(request) -> tuple[dict, list[str]]:
+    """The plan's inputs from the query string, and the reason for each one that is not valid."""
+    errors = []
+    max_weeks = selectors.hiring_plan_max_weeks()
 
-
-def _plan_params(request) -> dict:
-    def _int(name, default):
+    def number(name, default, lo, hi, kind=float, label=None):
+        raw = request.GET.get(name, "")
+        if raw in ("", None):
+            return default
         try:
-            return int(request.GET.get(name, default))
+            value = kind(raw)
         except (TypeError, ValueError):
-            return None
+            errors.append(f"{label or name} must be a {'whole ' if kind is int else ''}number between {lo} and {hi}")
+            return default
+        if not lo <= value <= hi:
+            errors.append(f"{label or name} must be between {lo} and {hi} (got {raw})")
+            return default
+        return value
 
-    return {
-        "weeks": _int("weeks", 12),
+    params = {
+        "weeks": number("weeks", min(12, max_weeks), 1, max_weeks, int, "Weeks ahead"),
         "region": request.GET.get("region") or None,
         "district": request.GET.get("district") or None,
         "trade": request.GET.get("trade") or None,
+        "sort": request.GET.get("sort") or selectors.DEFAULT_PLAN_SORT,
+        "demand_pct": number("demand_pct", 0.0, -100, 100, float, "Demand change %"),
+        "capacity_pct": number("capacity_pct", 0.0, -90, 100, float, "Capacity change %"),
+        "program": number("program", None, 1, 2**31 - 1, int, "Retention program"),
+        "program_district": request.GET.get("program_district") or None,
+        "program_trade": request.GET.get("program_trade") or None,
     }
+    return params, errors
+
+
+def _plan_report(params: dict) -> dict:
+    from forecasts.hiring_plan import Scenario
+
+    scenario = Scenario(
+        demand_pct=params["demand_pct"], capacity_pct=params["capacity_pct"], program_id=params["program"],
+        program_district=params["program_district"], program_trade=params["program_trade"],
+    )  # fmt: skip
+    return selectors.hiring_plan_report(
+        weeks=params["weeks"], region=params["region"], district=params["district"], trade=params["trade"],
+        scenario=scenario, sort=params["sort"],
+    )  # fmt: skip
+
+
+def _query(params: dict) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({k: v for k, v in params.items() if v not in (None, "", 0, 0.0)})
 
 
 @login_required
 def hiring_plan(request):
-    params = _plan_params(request)
-    sort = request.GET.get("sort", "gap")
-    sort = sort if sort.lstrip("-") in SORTABLE else "gap"
-    ctx = {"params": params, "sort": sort, "sortable": SORTABLE, **_where_options()}
+    params, errors = _plan_inputs(request)
+    ctx = {
+        "params": params, "sort": params["sort"], "max_weeks": selectors.hiring_plan_max_weeks(),
+        "query": _query(params), "query_nosort": _query({**params, "sort": None}), "trades": Trade.choices,
+        **_where_options(),
+    }  # fmt: skip
+    ctx["programs"] = _programs()
     try:
-        if params["weeks"] is None:
-            raise selectors.ForecastInputError("weeks must be a whole number between 1 and 52")
-        rows = selectors.hiring_plan(**params)
-        field = sort.lstrip("-")
-        missing = [r for r in rows if r[field] is None]
-        present = sorted(
-            (r for r in rows if r[field] is not None), key=lambda r: r[field], reverse=sort.startswith("-")
-        )
-        ctx["rows"] = present + missing
-        ctx["source"] = rows[0]["departures_source"] if rows else ""
-        ctx["totals"] = {
-            k: round(sum(r[k] or 0 for r in rows), 1)
-            for k in (
-                "current_headcount",
-                "expected_departures",
-                "accepted_offers",
-                "required_technicians",
-                "expected_headcount",
-                "gap",
-            )
-        }
+        if errors:
+            raise selectors.ForecastInputError("; ".join(errors))
+        report = _plan_report(params)
+        ctx.update(rows=report["rows"], totals=report["totals"], source=report["exits_source"], report=report)
     except selectors.ForecastInputError as exc:
         ctx["error"] = str(exc)
     except selectors.NoForecastError as exc:
         ctx["missing"] = str(exc)
+    except LookupError as exc:
+        ctx["error"] = str(exc)
     template = "forecasts/_hiring_plan_table.html" if request.htmx else "forecasts/hiring_plan.html"
-    return render(request, template, ctx, status=400 if "error" in ctx else 200)
+    # htmx does not swap 4xx responses: the partial carries the reason with 200 so it shows in place
+    return render(request, template, ctx, status=400 if "error" in ctx and not request.htmx else 200)
+
+
+def _programs() -> list:
+    try:
+        from predictions.selectors import program_list
+
+        return list(program_list().values("id", "name"))
+    except Exception:  # noqa: BLE001 - the plan works without programs
+        return []
 
 
 @login_required
 def hiring_plan_csv(request):
-    params = _plan_params(request)
+    params, errors = _plan_inputs(request)
     try:
-        if params["weeks"] is None:
-            raise selectors.ForecastInputError("weeks must be a whole number between 1 and 52")
-        rows = selectors.hiring_plan(**params)
-    except (selectors.ForecastInputError, selectors.NoForecastError) as exc:
-        return HttpResponse(
-            str(exc), status=400 if isinstance(exc, selectors.ForecastInputError) else 404, content_type="text/plain"
-        )
+        if errors:
+            raise selectors.ForecastInputError("; ".join(errors))
+        rows = _plan_report(params)["rows"]
+    except (selectors.ForecastInputError, selectors.NoForecastError, LookupError) as exc:
+        status = 404 if isinstance(exc, selectors.NoForecastError) else 400
+        return HttpResponse(str(exc), status=status, content_type="text/plain")
     return plan_csv_response(rows)
 
 
@@ -166,6 +188,9 @@ def run_list(request):
 @login_required
 @require_POST
 def run_start(request):
+    if not request.user.has_perm("forecasts.add_forecastrun"):
+        messages.error(request, "Starting a forecast run needs the HR admin role.")
+        return redirect("forecasts:run_list")
     active = selectors.forecast_run_active()
     if active and selectors.forecast_run_is_stale(active):
         services.forecast_run_resume(run_id=active.id)
@@ -175,7 +200,7 @@ def run_start(request):
         messages.info(request, "A forecast run is already in progress; its progress is shown below.")
         return redirect("forecasts:run_list")
     metric = request.POST.get("metric") or None
-    method = request.POST.get("method") or "prophet"
+    method = request.POST.get("method") or "auto"
     try:
         services.forecast_run_start(metric=metric, method=method, requested_by=request.user)
     except selectors.ForecastInputError as exc:
@@ -189,4 +214,28 @@ def run_start(request):
 def run_detail(request, run_id):
     run = get_object_or_404(ForecastRun, pk=run_id)
     series = run.series.defer("history", "fit").order_by("metric", "level", "key")
-    return render(request, "forecasts/run_detail.html", {"run": run, "series": series})
+    ctx = {"run": run, "series": series, "published": selectors.published_run_ids(),
+           "can_publish": request.user.has_perm("forecasts.publish_forecastrun")}  # fmt: skip
+    return render(request, "forecasts/run_detail.html", ctx)
+
+
+@login_required
+@require_POST
+def run_publish(request, run_id):
+    run = get_object_or_404(ForecastRun, pk=run_id)
+    if not request.user.has_perm("forecasts.publish_forecastrun"):
+        messages.error(request, "Publishing a forecast needs the HR admin role.")
+        return redirect("forecasts:run_detail", run_id=run.pk)
+    try:
+        pubs = services.forecast_run_publish(run_id=run.pk, user=request.user)
+    except services.PublishError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Published: {', '.join(p.metric for p in pubs)}. Everyone now sees this run.")
+    return redirect("forecasts:run_detail", run_id=run.pk)
+
+
+@login_required
+def run_compare(request, run_id):
+    run = get_object_or_404(ForecastRun, pk=run_id)
+    return render(request, "forecasts/run_compare.html", {"run": run, "cmp": selectors.run_comparison(run=run)})

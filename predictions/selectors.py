@@ -191,6 +191,28 @@ def expected_departures_by_district(*, as_of: date | None = None) -> dict[str, f
     return {code: float(total) for code, total in rows}
 
 
+def expected_departures_by_district_trade(*, as_of: date | None = None) -> dict[tuple[str, str], float]:
+    """Sum of current retention probabilities (within the model horizon) per (district code, trade)."""
+    model = active_model(model_type=ModelType.RETENTION)
+    if model is None:
+        return {}
+    latest = _latest_as_of(model, on_or_before=as_of)
+    if latest is None:
+        return {}
+    rows = (
+        Prediction.objects.filter(model=model, as_of=latest, technician__isnull=False)
+        .values_list("technician__district__code", "technician__trade")
+        .annotate(total=Sum("score"))
+    )
+    return {(code, trade): float(total) for code, trade, total in rows}
+
+
+def candidate_stay_probabilities() -> dict:
+    """{candidate pk: P(still employed 90 days after hire)} from the quality-of-hire model's current scores."""
+    _, qs = _current(ModelType.QUALITY_OF_HIRE)
+    return dict(qs.filter(candidate__isnull=False).values_list("candidate_id", "score"))
+
+
 def cohort_predictions(*, model: TrainedModel, region=None, district=None, trade=None, band=None) -> list[Prediction]:
     as_of = _latest_as_of(model)
     qs = Prediction.objects.filter(model=model, as_of=as_of, technician__isnull=False)

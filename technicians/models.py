@@ -285,3 +285,28 @@ class DemandWeek(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.district_id} {self.week_start}: {self.jobs_requested}"
+
+
+class DemandTradeWeek(TimeStamped):
+    """Service jobs requested per trade in a district in the week starting ``week_start`` (a Monday).
+
+    The trade mix of ``DemandWeek``: the hiring plan splits each district's demand forecast by the
+    trade's recent share of these (its drift extrapolated). Optional — without it, the plan uses each
+    trade's share of the district's technicians."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="trade_demand")
+    trade = models.CharField(max_length=20, choices=Trade.choices)
+    week_start = models.DateField()
+    jobs_requested = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["district", "week_start", "trade"]
+        verbose_name = "weekly demand by trade"
+        verbose_name_plural = "weekly demand by trade"
+        constraints = [
+            models.UniqueConstraint(fields=["district", "trade", "week_start"], name="demand_trade_unique"),
+            models.CheckConstraint(condition=models.Q(week_start__week_day=2), name="demand_trade_week_monday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.trade} {self.week_start}: {self.jobs_requested}"

@@ -25,11 +25,23 @@ def test_unknown_metric_names_the_valid_values(client, auth):
     assert "headcount" in r.json()["detail"] and "demand" in r.json()["detail"]
 
 
-def test_trigger_run_queues_it_and_status_can_be_polled(client, auth, django_capture_on_commit_callbacks):
+@pytest.fixture
+def hr_auth(hr_admin, api_key_for):
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_key_for(hr_admin)}"}
+
+
+def test_starting_a_run_is_an_hr_permission(client, auth):
+    r = client.post(f"{API}/runs", {"metric": "demand"}, content_type="application/json", **auth)
+    assert r.status_code == 403 and "HR admin" in r.json()["detail"]
+    assert not ForecastRun.objects.exists()
+
+
+def test_trigger_run_queues_it_and_status_can_be_polled(client, auth, hr_auth, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         r = client.post(
-            f"{API}/runs", {"metric": "demand", "horizon": 8, "method": "auto"}, content_type="application/json", **auth
-        )
+            f"{API}/runs", {"metric": "demand", "horizon": 8, "method": "auto"}, content_type="application/json",
+            **hr_auth,
+        )  # fmt: skip
     assert r.status_code == 202, r.content
     assert len(callbacks) == 1  # enqueued only once the transaction commits
     run_id = r.json()["id"]
@@ -79,11 +91,14 @@ def test_hiring_plan_endpoint_and_csv(client, auth, db):
     assert client.get(f"{API}/hiring-plan?weeks=53", **auth).status_code == 422
     r = client.get(f"{API}/hiring-plan?weeks=4&region=atlantis", **auth)
     assert r.status_code == 400 and "valid region codes" in r.json()["detail"]
-    rows = client.get(f"{API}/hiring-plan?weeks=4", **auth).json()
-    assert rows[0]["district"] == "oak" and rows[0]["forecast_demand"] == 20
+    body = client.get(f"{API}/hiring-plan?weeks=4&trade=hvac", **auth).json()
+    rows = body["rows"]
+    assert rows[0]["district"] == "oak" and rows[0]["trade"] == "hvac" and body["max_weeks"] == 4
+    assert client.get(f"{API}/hiring-plan?weeks=5", **auth).status_code == 400  # beyond the published horizon
+    assert client.get(f"{API}/hiring-plan?weeks=4&demand_pct=500", **auth).status_code == 422
     csv = client.get(f"{API}/hiring-plan.csv?weeks=4", **auth)
     assert csv["Content-Type"].startswith("text/csv")
-    assert csv.content.decode().splitlines()[0].startswith("district,district_name,region")
+    assert csv.content.decode().splitlines()[0].startswith("district,district_name,region,trade")
 
 
 def test_api_requires_authentication(client, db):

@@ -1,3 +1,4 @@
+import math
 import sys
 import types
 from datetime import date, timedelta
@@ -46,35 +47,114 @@ def plan_fixture(db, monkeypatch):
     return d, other
 
 
+def _row(rows, district, trade="hvac"):
+    return next(r for r in rows if r["district"] == district and r["trade"] == trade)
+
+
 def test_hiring_plan_arithmetic_on_a_small_fixture(plan_fixture):
-    row = selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF)[0]
+    row = _row(selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF), "oak")
     assert row["current_headcount"] == 10
-    assert row["departures_source"] == "historical rate"
-    assert row["expected_departures"] == pytest.approx(2 / 12 * 4, abs=0.01)  # 2 leavers in 12 weeks → per 4 weeks
+    assert row["exits_source"] == "historical rate"
+    assert row["expected_exits"] == pytest.approx(2 / 12 * 4, abs=0.01)  # 2 leavers in 12 weeks → per 4 weeks
     assert row["accepted_offers"] == 1
+    assert row["trade_share"] == 1.0 and row["trade_share_source"] == "share of technicians"
     assert row["forecast_demand"] == 600
     assert row["jobs_per_tech_per_week"] == 15
-    assert row["required_technicians"] == 10.0  # 600 jobs ÷ (15 jobs/week × 4 weeks)
-    assert row["expected_headcount"] == pytest.approx(10 - 0.67 + 1, abs=0.01)
-    assert row["gap"] == pytest.approx(10 - (10 - 0.67 + 1), abs=0.05)
-    assert row["gap_low"] == pytest.approx(480 / 60 - 10.33, abs=0.05)
-    assert row["gap_high"] == pytest.approx(720 / 60 - 10.33, abs=0.05)
-    assert row["hires_needed"] == 0
+    assert row["required_technicians"] == 10.0  # 150 jobs a week ÷ 15 jobs per technician per week
+    # the open offer-stage candidate applied long ago: P(accept) 1.0 (both decided candidates accepted) ×
+    # P(stay 90 days) 0.85 (no quality-of-hire model, no recent hires to measure survival: the default)
+    assert row["pipeline"] == 1 and row["pipeline_expected"] == pytest.approx(0.85, abs=0.01)
+    expected = 10 - 2 / 12 * 4 + 1 + 0.85
+    assert row["expected_headcount"] == pytest.approx(expected, abs=0.01)
+    assert row["gap"] == pytest.approx(10 - expected, abs=0.01)
+    assert row["gap_low"] == pytest.approx(120 / 15 - expected, abs=0.05)
+    assert row["gap_high"] == pytest.approx(180 / 15 - expected, abs=0.05)
+    assert row["hires_needed"] == 0 and row["surplus"] == pytest.approx(expected - 10, abs=0.01)
+    # another trade in the same district has no technicians and no share of demand
+    assert _row(selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF), "oak", "plumbing")["forecast_demand"] == 0
 
 
-def test_hiring_plan_uses_the_retention_model_when_available(plan_fixture, monkeypatch, settings):
-    settings.RETENTION_HORIZON_DAYS = 28  # scores = P(leave within 4 weeks) = the plan's window
+def test_roll_up_never_nets_a_surplus_against_a_shortage(plan_fixture):
+    from forecasts.hiring_plan import rollup
+
+    rows = [
+        {"current_headcount": 5, "expected_exits": 0, "accepted_offers": 0, "pipeline_expected": 0,
+         "required_technicians": 12.2, "expected_headcount": 5, "gap": 7.2, "hires_needed": 8, "surplus": 0.0},
+        {"current_headcount": 30, "expected_exits": 0, "accepted_offers": 0, "pipeline_expected": 0,
+         "required_technicians": 20, "expected_headcount": 30, "gap": -10, "hires_needed": 0, "surplus": 10.0},
+        {"current_headcount": 3, "expected_exits": 0, "accepted_offers": 0, "pipeline_expected": 0,
+         "required_technicians": None, "expected_headcount": 3, "gap": None, "hires_needed": None, "surplus": None},
+    ]  # fmt: skip
+    totals = rollup(rows)
+    assert totals["hires_needed"] == 8  # not 8 − 10 = −2
+    assert totals["surplus"] == 10.0
+    assert totals["cells_short"] == 1 and totals["cells_without_plan"] == 1
+    report = selectors.hiring_plan_report(weeks=4, as_of=AS_OF, trade="hvac")
+    assert report["totals"]["hires_needed"] == sum(r["hires_needed"] or 0 for r in report["rows"])
+
+
+def test_hiring_plan_uses_the_retention_model_per_district_and_trade(plan_fixture, monkeypatch, settings):
+    settings.RETENTION_HORIZON_DAYS = 56  # P(leave within 8 weeks); the plan covers 4 weeks → half
     fake = types.ModuleType("predictions.selectors")
-    fake.expected_departures_by_district = lambda *, as_of=None: {"oak": 3.5}
+    fake.expected_departures_by_district_trade = lambda *, as_of=None: {("oak", "hvac"): 3.5, ("oak", "plumbing"): 1}
     monkeypatch.setitem(sys.modules, "predictions.selectors", fake)
-    row = selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF)[0]
-    assert row["departures_source"] == "retention model"
-    assert row["expected_departures"] == 3.5
-    assert row["expected_headcount"] == pytest.approx(10 - 3.5 + 1)
+    rows = selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF)
+    row = _row(rows, "oak")
+    assert row["exits_source"] == "retention model"
+    assert row["expected_exits"] == 1.75
+    assert _row(rows, "oak", "plumbing")["expected_exits"] == 0.5
+
+
+def test_time_to_fill_is_the_median_from_application_to_start(plan_fixture):
+    from forecasts.hiring_plan import time_to_fill_weeks, ttf_for
+
+    d, other = plan_fixture
+    for applied, started in ((date(2025, 1, 6), date(2025, 2, 17)), (date(2025, 2, 3), date(2025, 4, 14))):
+        tech = TechnicianFactory(district=d, hire_date=started)
+        CandidateFactory(district=d, stage="hired", applied_date=applied, hired_technician=tech)
+    tech = TechnicianFactory(district=other, trade="plumbing", hire_date=date(2025, 3, 3))
+    CandidateFactory(
+        district=other, trade="plumbing", stage="hired", applied_date=date(2025, 2, 24), hired_technician=tech
+    )
+    ttf = time_to_fill_weeks(as_of=AS_OF)
+    assert ttf[("oak", "hvac")] == pytest.approx((6 + 10) / 2)  # 6 and 10 weeks
+    assert ttf_for(ttf, "sjc", "hvac") == (pytest.approx(8.0), "trade")  # no sjc hvac hires: the trade's median
+    assert ttf_for(ttf, "sjc", "plumbing") == (1.0, "district × trade")
+    assert ttf_for(ttf, "sjc", "electrical")[1] == "company"
+
+
+def test_requisition_opens_time_to_fill_plus_ramp_up_before_the_first_short_week(plan_fixture, settings):
+    settings.FORECAST_RAMP_UP_WEEKS = 2
+    from forecasts.hiring_plan import Scenario
+
+    base = _row(selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF), "oak")
+    assert base["open_requisition_by"] is None  # never short
+    short = _row(selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF, scenario=Scenario(demand_pct=50)), "oak")
+    assert short["hires_needed"] == math.ceil(15 - short["expected_headcount"])
+    # short from the first forecast week: open now (time-to-fill 6 weeks default + 2 ramp-up lies in the past)
+    assert short["open_requisition_by"] == AS_OF.isoformat()
+
+
+def test_scenarios_recompute_the_plan_without_a_new_run(plan_fixture):
+    from forecasts.hiring_plan import Scenario
+    from forecasts.models import ForecastRun
+
+    runs = ForecastRun.objects.count()
+    base = _row(selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF), "oak")
+    more = _row(selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF, scenario=Scenario(demand_pct=20)), "oak")
+    faster = _row(
+        selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF, scenario=Scenario(capacity_pct=25)), "oak"
+    )
+    assert more["required_technicians"] == pytest.approx(base["required_technicians"] * 1.2)
+    assert faster["required_technicians"] == pytest.approx(base["required_technicians"] / 1.25)
+    assert ForecastRun.objects.count() == runs
+    with pytest.raises(selectors.ForecastInputError, match="demand change"):
+        selectors.hiring_plan(weeks=4, scenario=Scenario(demand_pct=150))
 
 
 def test_hiring_plan_filters_by_region_and_refuses_unknown_values(plan_fixture):
-    assert [r["district"] for r in selectors.hiring_plan(weeks=4, region="north", as_of=AS_OF)] == ["oak", "sjc"]
+    rows = selectors.hiring_plan(weeks=4, region="north", trade="hvac", as_of=AS_OF)
+    assert [r["district"] for r in rows] == ["oak", "sjc"]
     with pytest.raises(selectors.ForecastInputError, match="valid region codes: north"):
         selectors.hiring_plan(region="mars")
     with pytest.raises(selectors.ForecastInputError, match="valid district codes: oak, sjc"):
@@ -90,21 +170,18 @@ def test_hiring_plan_without_a_forecast_says_so(db):
         selectors.hiring_plan()
 
 
-def test_retention_risk_is_rescaled_to_the_plan_window(plan_fixture, monkeypatch, settings):
-    settings.RETENTION_HORIZON_DAYS = 56  # P(leave within 8 weeks); the plan covers 4 weeks → half
-    fake = types.ModuleType("predictions.selectors")
-    fake.expected_departures_by_district = lambda *, as_of=None: {"oak": 3.5}
-    monkeypatch.setitem(sys.modules, "predictions.selectors", fake)
-    assert selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF)[0]["expected_departures"] == 1.75
+def test_trade_demand_share_follows_the_per_trade_demand_and_its_drift(plan_fixture):
+    from technicians.models import DemandTradeWeek
 
-
-def test_trade_plan_takes_the_trades_share_of_demand(plan_fixture):
     d, _ = plan_fixture
-    for _ in range(5):  # 10 hvac (from the fixture) + 5 plumbing active → hvac share 2/3
-        TechnicianFactory(district=d, trade="plumbing", hire_date=date(2020, 1, 6))
-    row = selectors.hiring_plan(weeks=4, district="oak", trade="hvac", as_of=AS_OF)[0]
-    assert row["current_headcount"] == 10
-    assert row["trade_share"] == pytest.approx(10 / 15, abs=0.001)
-    assert row["forecast_demand"] == pytest.approx(600 * 10 / 15, abs=0.1)
-    assert row["required_technicians"] == pytest.approx(400 / 60, abs=0.05)  # 400 hvac jobs ÷ (15 × 4)
-    assert "hvac share" in row["note"]
+    monday = AS_OF - timedelta(days=AS_OF.weekday())
+    for k in range(12):  # hvac's share drifts from 40 % up by 1 point a week; plumbing takes the rest
+        week = monday - timedelta(weeks=12 - k)
+        hvac = 40 + k
+        DemandTradeWeek.objects.create(district=d, trade="hvac", week_start=week, jobs_requested=hvac)
+        DemandTradeWeek.objects.create(district=d, trade="plumbing", week_start=week, jobs_requested=100 - hvac)
+    row = _row(selectors.hiring_plan(weeks=4, district="oak", as_of=AS_OF), "oak")
+    # last observed share 51 %, extrapolated 2.5 weeks further to the middle of the 4-week window
+    assert row["trade_share"] == pytest.approx(0.535, abs=0.005)
+    assert row["trade_share_source"].startswith("per-trade demand")
+    assert row["forecast_demand"] == pytest.approx(600 * row["trade_share"], abs=1)

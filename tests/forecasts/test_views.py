@@ -31,18 +31,29 @@ def test_hiring_plan_page_sorts_and_links_to_the_district_forecast(recruiter_cli
     page = recruiter_client.get("/forecasts/hiring-plan/?weeks=4&sort=-forecast_demand")
     html = page.content.decode()
     assert page.status_code == 200
-    assert html.index("San Jose") < html.index("Oakland")
+    assert html.index('data-district="sjc"') < html.index('data-district="oak"')
     assert "/forecasts/?metric=demand&amp;level=district&amp;key=oak" in html
     csv = recruiter_client.get("/forecasts/hiring-plan.csv?weeks=4")
     assert csv.status_code == 200 and "sjc" in csv.content.decode()
     assert recruiter_client.get("/forecasts/hiring-plan.csv?weeks=99").status_code == 400
+    # "weeks ahead" beyond the published horizon: the reason is shown in place (htmx swaps a 200 partial)
+    part = recruiter_client.get("/forecasts/hiring-plan/?weeks=13", HTTP_HX_REQUEST="true")
+    assert part.status_code == 200 and b"Weeks ahead must be between 1 and 4" in part.content
+    full = recruiter_client.get("/forecasts/hiring-plan/?weeks=0")
+    assert full.status_code == 400 and b'max="4"' in full.content and b'role="alert"' in full.content
 
 
-def test_run_button_queues_one_run_at_a_time(recruiter_client, db, django_capture_on_commit_callbacks):
+def test_run_button_queues_one_run_at_a_time_for_hr_only(hr_client, recruiter, db, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    recruiter_client = Client()
+    recruiter_client.force_login(recruiter)
     with django_capture_on_commit_callbacks(execute=False):
-        r = recruiter_client.post("/forecasts/runs/start/", {"metric": "demand"})
+        assert recruiter_client.post("/forecasts/runs/start/", {"metric": "demand"}).status_code == 302
+        assert ForecastRun.objects.count() == 0  # starting runs is an HR permission
+        r = hr_client.post("/forecasts/runs/start/", {"metric": "demand"})
         assert r.status_code == 302
-        recruiter_client.post("/forecasts/runs/start/", {"metric": "demand"})
+        hr_client.post("/forecasts/runs/start/", {"metric": "demand"})
     assert ForecastRun.objects.count() == 1
     page = recruiter_client.get("/forecasts/runs/")
     assert b"ws-connect" in page.content and b"run-progress-" in page.content
