@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.roles",
+                "core.context_processors.preparing",
             ],
         },
     }
@@ -183,6 +184,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
+try:  # WhiteNoise looks here first (collectstatic fills it)
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -211,10 +216,13 @@ LOGGING = {
         "json": {"()": "core.logging.JsonFormatter"},
         "console": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
-    "handlers": {"default": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "filters": {"quiet_4xx": {"()": "core.logging.QuietClientErrors"}},
+    "handlers": {"default": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["quiet_4xx"]}},
     "root": {"handlers": ["default"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # 4xx are in the one request line (core.middleware.RequestLogMiddleware); 5xx still log here
+        "django.request": {"level": "ERROR"},
         "cmdstanpy": {"level": "WARNING"},
         "prophet": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},

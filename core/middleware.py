@@ -15,13 +15,18 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         if not request.path.startswith("/static/"):
             user = getattr(request, "user", None)
+            ms = round((time.perf_counter() - start) * 1000, 1)
             log.info(
-                "request",
+                "%s %s %s %.0fms",
+                request.method,
+                request.get_full_path()[:300],
+                response.status_code,
+                ms,
                 extra={
                     "method": request.method,
                     "path": request.path,
                     "status": response.status_code,
-                    "ms": round((time.perf_counter() - start) * 1000, 1),
+                    "ms": ms,
                     "user_id": getattr(user, "pk", None),
                 },
             )

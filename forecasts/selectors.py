@@ -339,3 +339,8 @@ HIRING_PLAN_COLUMNS = [
     "accepted_offers", "forecast_demand", "forecast_demand_low", "forecast_demand_high", "jobs_per_tech_per_week",
     "required_technicians", "expected_headcount", "gap", "gap_low", "gap_high", "hires_needed", "note",
 ]  # fmt: skip
+
+
+def forecasts_in_preparation() -> dict:
+    """For the "still being prepared" notes: is any forecast published yet, and the run in progress."""
+    return {"has_forecast": forecast_run_has_completed(), "running": forecast_run_active()}

@@ -21,7 +21,10 @@ from tests.e2e.pages import OVERFLOW_JS, pages_for  # noqa: E402
 BASE = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 OUT = Path(os.environ.get("SCREENSHOTS_DIR", ROOT / "screenshots"))
 PASSWORD = os.environ.get("SCREENSHOT_PASSWORD", "demo12345")
-USERS = {"hr": os.environ.get("SCREENSHOT_HR_USER", "hradmin"), "rec": os.environ.get("SCREENSHOT_REC_USER", "recruiter")}
+USERS = {
+    "hr": os.environ.get("SCREENSHOT_HR_USER", "hradmin"),
+    "rec": os.environ.get("SCREENSHOT_REC_USER", "recruiter"),
+}
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -78,7 +81,9 @@ def main() -> int:
                     print(f"{file:45s} {path}{extra}", flush=True)
             ctx.close()
         browser.close()
-    rows = "\n".join(f'<figure><img src="{f}" loading="lazy" width="360"><figcaption>{f}</figcaption></figure>' for _, _, f in shots)
+    rows = "\n".join(
+        f'<figure><img src="{f}" loading="lazy" width="360"><figcaption>{f}</figcaption></figure>' for _, _, f in shots
+    )
     (OUT / "index.html").write_text(
         "<!doctype html><meta charset=utf-8><title>Screenshots</title><style>body{font-family:sans-serif;display:flex;"
         "flex-wrap:wrap;gap:12px}figure{margin:0}img{border:1px solid #ccc}</style>" + rows
