@@ -86,7 +86,7 @@ def empty_state(context, need: str = "", message: str = "", hint: str = ""):
         if need in status.ready and ctx["waiting"] is not None and message:
             ctx["waiting"] = None  # a newer version is training; the current one answers
         ctx["thing"] = {
-            "retention": "retention risk model",
+            "retention": "retention model",
             "quality_of_hire": "quality-of-hire model",
             "forecasts": "forecasts",
         }.get(need, need)

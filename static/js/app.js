@@ -67,7 +67,21 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { setupNav(); });
+  // Tables that may scroll sideways on a phone can be scrolled with the keyboard too (focusable).
+  function focusableScrollers(root) {
+    (root || document).querySelectorAll("table.data, .table-scroll").forEach(function (el) {
+      if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+    });
+  }
+
+  // <form data-confirm="Delete this conversation?">: ask before submitting (no inline handlers).
+  document.addEventListener("submit", function (e) {
+    var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) e.preventDefault();
+  }, true);
+
+  document.addEventListener("DOMContentLoaded", function () { setupNav(); focusableScrollers(document); });
+  document.addEventListener("htmx:load", function (e) { focusableScrollers(e.target.parentElement || document); });
   document.addEventListener("htmx:historyRestore", syncFormsFromUrl);
   window.addEventListener("popstate", function () { setTimeout(syncFormsFromUrl, 0); });
   window.addEventListener("pageshow", function (e) { if (e.persisted) syncFormsFromUrl(); });

@@ -55,3 +55,10 @@ AXE_JS = """async () => {
     .map(v => ({id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').slice(0, 160))}));
 }"""
+
+# The elements sticking out to the right (not inside a scrolling box), to say *what* overflows.
+WIDE_JS = """() => { const out = []; const W = document.documentElement.clientWidth;
+  document.querySelectorAll('body *').forEach(e => { const r = e.getBoundingClientRect(); if (r.right <= W + 1) return;
+    let a = e.parentElement; while (a) { if (getComputedStyle(a).overflowX !== 'visible') return; a = a.parentElement; }
+    out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + String(e.className).split(' ').join('.') : '') + ' ' + Math.round(r.right) + 'px'); });
+  return out.slice(0, 6); }"""
