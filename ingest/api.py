@@ -16,9 +16,9 @@ from ninja.errors import HttpError
 
 from core.pagination import PageParams, paginate
 from ingest import selectors, services
+from ingest import snowflake as sf
 from ingest.models import SourceMapping, SyncRun, SyncStatus, SyncTrigger
 from ingest.schemas import RejectedPage, RunOut, RunPage, StatusOut, SyncIn
-from technicians import snowflake as sf
 from technicians.visibility import redact
 
 router = Router(tags=["ingest"])
