@@ -36,6 +36,7 @@ from technicians.demo.company import (
     VOLUNTARY_REASONS,
 )
 from technicians.demo.demand import _demand_frame, season_factor
+from technicians.demo.demographics import draw_demographics
 from technicians.demo.frames import _add_months, _candidates_frame, _snapshots_frame, _technicians_frame
 
 
@@ -406,6 +407,9 @@ def demo_generate(*, technicians: int = 3000, months: int = 36, seed: int = 42, 
     candidates = _candidates_frame(pool, technicians_df, districts, months, as_of, rng_cand, rng_names, rng_ids)
     demand = _demand_frame(districts, window_start, as_of, target_headcount, rng_demand)
     technicians_df = technicians_df.drop(columns=["_person"])
+    # Self-reported demographics come last, from their own stream (spawned after the others, so
+    # nothing above changes): they decide nothing; only the documented proxy path links them to outcomes.
+    _add_demographics(technicians_df, candidates, np.random.default_rng(ss.spawn(1)[0]))
     return DemoData(
         as_of=as_of,
         window_start=window_start,
@@ -416,6 +420,17 @@ def demo_generate(*, technicians: int = 3000, months: int = 36, seed: int = 42, 
         candidates=candidates,
         demand=demand,
     )
+
+
+def _add_demographics(techs: pd.DataFrame, candidates: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Add ``sex`` and ``race_ethnicity`` in place; a hired candidate is the same person as their technician."""
+    techs["sex"], techs["race_ethnicity"] = draw_demographics(rng, techs["commute_miles"].to_numpy())
+    sex, race = draw_demographics(rng, candidates["commute_miles"].to_numpy())
+    by_tech = techs.set_index("id")[["sex", "race_ethnicity"]]
+    hired = candidates["hired_technician_id"].notna().to_numpy()
+    linked = by_tech.reindex(candidates.loc[hired, "hired_technician_id"])
+    sex[hired], race[hired] = linked["sex"].to_numpy(), linked["race_ethnicity"].to_numpy()
+    candidates["sex"], candidates["race_ethnicity"] = sex, race
 
 
 def _tenure_term(tenure_m: np.ndarray) -> np.ndarray:
