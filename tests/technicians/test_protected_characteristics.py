@@ -80,7 +80,9 @@ def test_exports_carry_them_for_hr_only(marked, recruiter, hr_admin, kind):
 
 
 def _leaky(*, user, args):
-    return {"rows": [{"employee_id": "E100", "sex": "female", "race_ethnicity": "asian", "attributes": {"gender": "F"}}]}
+    return {
+        "rows": [{"employee_id": "E100", "sex": "female", "race_ethnicity": "asian", "attributes": {"gender": "F"}}]
+    }
 
 
 def test_assistant_tools_never_hand_them_to_a_recruiter(marked, recruiter, hr_admin, monkeypatch):
@@ -120,6 +122,10 @@ def test_csv_import_rejects_unknown_value_without_echoing_it(districts):
 def test_snowflake_mappings_can_target_them(kind):
     assert {"sex", "race_ethnicity"} <= set(target_fields(kind))
     key = "EMP_ID" if kind == "technicians" else "CAND_ID"
-    column_map = {key: "employee_id" if kind == "technicians" else "candidate_id", "GENDER": "sex", "RACE": "race_ethnicity"}
+    column_map = {
+        key: "employee_id" if kind == "technicians" else "candidate_id",
+        "GENDER": "sex",
+        "RACE": "race_ethnicity",
+    }
     problems = validate_mapping(kind=kind, column_map=column_map, key_columns=[key])
     assert not [p for p in problems if "sex" in p.message or "race" in p.message]
