@@ -229,6 +229,14 @@ def _check_code(param: str, value: str, model) -> None:
         raise SelectorError(f"unknown {param} {value!r}; valid codes: {', '.join(codes) or '(none)'}.")
 
 
+def places_validate(*, region: str | None = None, district: str | None = None) -> None:
+    """Raise SelectorError naming an unknown region/district code (every ranking and list uses the same rule)."""
+    if region:
+        _check_code("region", region, Region)
+    if district:
+        _check_code("district", district, District)
+
+
 def _filter_places(qs, *, region: str | None, district: str | None, prefix: str):
     """Filter by region/district business codes; an unknown code is an error naming it, not an empty list."""
     if region:
