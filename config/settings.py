@@ -289,11 +289,14 @@ OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "") or None
 OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
 OPENAI_EMBEDDING_MODEL = os.environ.get("OPENAI_EMBEDDING_MODEL", "text-embedding-3-small")
-OPENAI_TIMEOUT_SECONDS = env_float("OPENAI_TIMEOUT_SECONDS", 30.0)
-OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 2)  # bounded retries with exponential backoff (client-side)
+OPENAI_TIMEOUT_SECONDS = env_float("OPENAI_TIMEOUT_SECONDS", 30.0)  # one deadline per question, retries included
+OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 2)  # bounded retries with backoff, within that deadline
 OPENAI_MAX_TOKENS = env_int("OPENAI_MAX_TOKENS", 1024)  # per completion
 ASSISTANT_MAX_TOOL_ITERATIONS = env_int("ASSISTANT_MAX_TOOL_ITERATIONS", 5)  # LLM rounds with tools per question
-ASSISTANT_MAX_TURN_TOKENS = env_int("ASSISTANT_MAX_TURN_TOKENS", 30000)  # prompt+completion budget per question
+# size budget per question, counted by us (characters sent and received / 3), never from server-reported usage
+ASSISTANT_MAX_TURN_TOKENS = env_int("ASSISTANT_MAX_TURN_TOKENS", 30000)
+ASSISTANT_MAX_TOOL_CALLS_PER_REPLY = env_int("ASSISTANT_MAX_TOOL_CALLS_PER_REPLY", 8)  # parallel calls run per reply
+ASSISTANT_MAX_TOOL_CALLS_PER_TURN = env_int("ASSISTANT_MAX_TOOL_CALLS_PER_TURN", 20)  # tool calls run per question
 ASSISTANT_MAX_MESSAGE_CHARS = env_int("ASSISTANT_MAX_MESSAGE_CHARS", 4000)
 ASSISTANT_MAX_TOOL_RESULT_CHARS = env_int("ASSISTANT_MAX_TOOL_RESULT_CHARS", 6000)
 ASSISTANT_CONTEXT_MESSAGES = env_int("ASSISTANT_CONTEXT_MESSAGES", 20)  # recent turns sent to the model
