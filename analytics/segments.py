@@ -77,7 +77,7 @@ class Segment:
         f = self.filters
         bits = []
         if self.band:
-            bits.append(f"{self.band}-risk")
+            bits.append(f"{self.band.capitalize()}-risk")
         if f.trade:
             bits.append(dict(Trade.choices).get(f.trade, f.trade))
         if f.schedule:
@@ -231,9 +231,9 @@ def compare(*, user, a: Segment, b: Segment) -> dict:
     )
     result = {
         "model_version": model.version,
-        "a": {"label": la, "as_of": ma["as_of"], "technicians": ma["n"], "mean_risk": p_a,
+        "a": {"label": la, "as_of": ma["as_of"], "technicians": ma["n"], "mean_risk": p_a, "mean_risk_percent": round(p_a * 100, 1),
               "mean_logit": float(ma["logit"].mean()), "observed": obs_a, "filters": a.filters.as_dict() | ({"band": a.band} if a.band else {})},
-        "b": {"label": lb, "as_of": mb["as_of"], "technicians": mb["n"], "mean_risk": p_b,
+        "b": {"label": lb, "as_of": mb["as_of"], "technicians": mb["n"], "mean_risk": p_b, "mean_risk_percent": round(p_b * 100, 1),
               "mean_logit": float(mb["logit"].mean()), "observed": obs_b, "filters": b.filters.as_dict() | ({"band": b.band} if b.band else {})},
         "difference": {"risk_points": d_risk * 100, "logit": d_logit, "observed_voluntary_rate_points": diff_obs},
         "factors": factors,
@@ -249,6 +249,15 @@ def _nanmean(a: np.ndarray) -> float:
     return float(finite.mean()) if len(finite) else float("nan")
 
 
+def _possessive(label: str) -> str:
+    return label + ("'" if label.endswith("s") else "'s")
+
+
+def _lower_first(s: str) -> str:
+    first = s.split(" ", 1)[0]
+    return s if (len(first) > 1 and first[1:2].isupper()) else s[:1].lower() + s[1:]
+
+
 def _pts(x: float) -> str:
     return f"{'+' if x >= 0 else '−'}{abs(x):.1f}"
 
@@ -261,15 +270,15 @@ def summary(r: dict) -> str:
         head = f"{a['label']} and {b['label']} have the same average risk ({a['mean_risk']:.1%})"
     else:
         head = (
-            f"{a['label']}'s average risk is {abs(d):.1f} points {'higher' if d > 0 else 'lower'} than "
-            f"{b['label']}'s ({a['mean_risk']:.1%} vs {b['mean_risk']:.1%})"
+            f"{_possessive(a['label'])} average risk is {abs(d):.1f} points {'higher' if d > 0 else 'lower'} than "
+            f"{_possessive(b['label'])} ({a['mean_risk']:.1%} vs {b['mean_risk']:.1%})"
         )
     same_way = [f for f in r["factors"] if f["points"] * d > 0 and abs(f["points"]) >= 0.05][:2]
     against = [f for f in r["factors"] if f["points"] * d < 0 and abs(f["points"]) >= 0.05][:1]
 
     def part(f):
         vals = f" — {f['a_value']} vs {f['b_value']}" if f.get("a_value") and f.get("b_value") else ""
-        return f"{f['label'].lower() if f['feature'] != 'restricted' else f['label']} ({_pts(f['points'])}{vals})"
+        return f"{_lower_first(f['label']) if f['feature'] != 'restricted' else f['label']} ({_pts(f['points'])}{vals})"
 
     text = head
     if same_way and abs(d) >= 0.05:

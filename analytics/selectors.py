@@ -123,9 +123,7 @@ def risk_history(*, user, employee_id: str) -> list[dict]:
     with connection.cursor() as cur:
         cur.execute(sql, [[m.pk for m, _ in pairs], [d for _, d in pairs], tech.pk])
         rows = cur.fetchall()
-    return [
-        {"as_of": d, "score": float(s), "band": b, "model_version": version.get(mid)} for d, s, b, mid in rows
-    ]
+    return [{"as_of": d, "score": float(s), "band": b, "model_version": version.get(mid)} for d, s, b, mid in rows]
 
 
 # --------------------------------------------------------------------------- overview
@@ -160,7 +158,12 @@ def overview(*, filters: Filters, as_of: date | None = None) -> dict:
     tiles.append(_candidates_tile(filters, months[12:], as_of))
     tiles.append(_risk_tile(filters))
     tiles.append(_hires_needed_tile(filters))
-    return {"as_of": as_of, "months": [m.isoformat()[:7] for m in months[12:]], "filters": filters.as_dict(), "tiles": tiles}
+    return {
+        "as_of": as_of,
+        "months": [m.isoformat()[:7] for m in months[12:]],
+        "filters": filters.as_dict(),
+        "tiles": tiles,
+    }
 
 
 def _diff(a, b):
@@ -240,7 +243,9 @@ def trends(*, filters: Filters, split: str | None = None, months: int = 24, as_o
         raise AnalyticsInputError(f"months must be between 3 and 120 (got {months})")
     month_list = month_range(end=as_of or _today(), months=int(months))
     by = monthly(population(filters=filters, split=split), months=month_list, split=split)
-    company = by["total"] if not filters.as_dict() else monthly(population(filters=Filters()), months=month_list)["total"]
+    company = (
+        by["total"] if not filters.as_dict() else monthly(population(filters=Filters()), months=month_list)["total"]
+    )
     groups = sorted(by["groups"].items(), key=lambda kv: -kv[1]["headcount"][-1])
     return {
         "months": by["months"],
@@ -361,7 +366,9 @@ def departures_count(
             "filters": filters.as_dict()}  # fmt: skip
 
 
-def hires_count(*, filters: Filters, year: int | None = None, start: date | None = None, end: date | None = None) -> dict:
+def hires_count(
+    *, filters: Filters, year: int | None = None, start: date | None = None, end: date | None = None
+) -> dict:
     filters = filters.validate()
     s, e = _period(year, start, end)
     pop = population(filters=filters)
