@@ -380,3 +380,36 @@ def hires_count(
 def last_complete_month(as_of: date | None = None) -> date:
     d = (as_of or _today()).replace(day=1) - timedelta(days=1)
     return d.replace(day=1)
+
+
+def risk_cohort(*, filters: Filters, band: str | None = None, hire_year: int | None = None) -> dict:
+    """Scored technicians at the latest scoring matching the filters (and band / hire year): count per band,
+    mean risk, and how many in the chosen band."""
+    from predictions.selectors import NoModelError
+
+    filters = filters.validate()
+    if band and band not in ("low", "medium", "high"):
+        raise AnalyticsInputError("band must be low, medium or high")
+    model = _retention_model()
+    dates = scoring_dates(model=model) if model else []
+    if not dates:
+        raise NoModelError()
+    where, params = filters.where()
+    if hire_year:
+        where += " AND extract(year FROM t.hire_date) = %s"
+        params.append(int(hire_year))
+    sql = (
+        "SELECT p.band, count(*), avg(p.score) FROM predictions_prediction p "  # noqa: S608
+        "JOIN technicians_technician t ON t.id = p.technician_id JOIN technicians_district d ON d.id = t.district_id "
+        "JOIN technicians_region r ON r.id = d.region_id "
+        f"WHERE p.model_id = %s AND p.as_of = %s AND p.technician_id IS NOT NULL AND {where} GROUP BY p.band"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [model.pk, dates[-1], *params])
+        rows = cur.fetchall()
+    by_band = {b: 0 for b in ("high", "medium", "low")} | {b: int(n) for b, n, _ in rows}
+    total = sum(by_band.values())
+    mean = sum(float(a) * n for _, n, a in rows) / total if total else None
+    return {"as_of": dates[-1], "model_version": model.version, "filters": filters.as_dict(), "band": band,
+            "hire_year": hire_year, "count": by_band[band] if band else total, "scored": total,
+            "by_band": by_band, "mean_risk": mean}  # fmt: skip

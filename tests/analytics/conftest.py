@@ -3,7 +3,11 @@ removed again at the end so other test packages start from an empty database."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+
+from analytics.population import add_months
 
 from tests.predictions.conftest import FAST_EBM, make_world
 
@@ -18,7 +22,8 @@ def aworld(django_db_setup, django_db_blocker, tmp_path_factory):
     old_store = settings.MODEL_STORE
     settings.MODEL_STORE = tmp_path_factory.mktemp("models")
     with django_db_blocker.unblock():
-        world = make_world(n=300, months=15, seed=3)
+        # the world's 15 months end last month, so "the last 12 months" and "last year" hold departures
+        world = make_world(n=300, months=15, seed=3, start=add_months(date.today().replace(day=1), -15))
         m = model_run(model_id=model_train(model_type="retention", params=FAST_EBM, enqueue=False).id)
         assert m.status == "active", m.error
         world["model"] = m

@@ -76,4 +76,3 @@ def test_empty_or_unknown_segments_are_clear_errors(adb, hr_admin):
         segment_compare(user=hr_admin, a=Segment(Filters(district="nowhere")), b=Segment())
     with pytest.raises(AnalyticsInputError, match="no scored technicians"):
         segment_compare(user=hr_admin, a=Segment(Filters(trade="plumbing")), b=Segment())
-
