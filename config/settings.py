@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "predictions",
     "forecasts",
     "assistant",
+    "analytics",
 ]
 
 MIDDLEWARE = [
