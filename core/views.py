@@ -21,7 +21,6 @@ def home(request):
     return render(request, "core/home.html")
 
 
-<<<<<<< HEAD
 READY_WORDS = {
     "retention": "retention risk model",
     "quality_of_hire": "quality-of-hire model",
@@ -55,7 +54,7 @@ def preparing_status(request):
     still = {p.key for p in status.preparing}
     just_ready = [READY_WORDS[k] for k in was if k not in still and k in status.ready]
     return render(request, "core/_preparing.html", {"preparing": status.preparing, "just_ready": just_ready})
-=======
+
 # --------------------------------------------------------------------------- error pages (config/urls.py handlers)
 _ERRORS = {
     400: ("Bad request", "The request had a value this page cannot use."),
@@ -94,4 +93,3 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return _error(request, 500)
->>>>>>> main

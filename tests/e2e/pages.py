@@ -12,6 +12,10 @@ BOTH = (HR, REC)
 
 PAGES: list[tuple[str, str, tuple[str, ...]]] = [
     ("home", "/", BOTH),
+    ("trends", "/analytics/trends/", BOTH),
+    ("survival", "/analytics/survival/", BOTH),
+    ("compare", "/analytics/compare/", BOTH),
+    ("risk-history", "/analytics/technicians/{tech}/risk-history/", BOTH),
     ("technicians", "/technicians/", BOTH),
     ("technician", "/technicians/{tech}/", BOTH),
     ("risk", "/predictions/", BOTH),
