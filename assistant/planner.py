@@ -743,7 +743,7 @@ def analytics_plan(s: Slots, text: str) -> Plan | None:
     band = _band(text)
     if band and re.search(r"\b(how many|count|number of)\b", low):
         return _cohort_plan(s, band, year)
-    if year and re.search(r"\b(left|leave|quit|departures?|terminat\w*|resign\w*|fired|hired|hires|joined)\b", low):
+    if year and re.search(r"\b(left|leave|quit|departures?|terminat\w*|resign\w*|fired|hired?|hires|joined)\b", low):
         return _period_count_plan(s, text, year)
     if s.program:
         return _roi_plan(s)
