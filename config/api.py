@@ -4,6 +4,7 @@ from django.conf import settings
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from core.api_parser import SafeJsonParser
 from core.auth import ApiKeyAuth, SessionAuthForApi
 from core.queueing import BrokerUnavailable
 
@@ -17,6 +18,7 @@ api = NinjaAPI(
     auth=[ApiKeyAuth(), SessionAuthForApi()],
     docs_url="/docs",
     urls_namespace="api",
+    parser=SafeJsonParser(),
 )
 
 

@@ -19,3 +19,43 @@ def api_docs_redirect(request):
 @login_required
 def home(request):
     return render(request, "core/home.html")
+
+
+# --------------------------------------------------------------------------- error pages (config/urls.py handlers)
+_ERRORS = {
+    400: ("Bad request", "The request had a value this page cannot use."),
+    403: ("Forbidden", "Your account may not open this page."),
+    404: ("Not found", "There is nothing at this address."),
+    500: ("Server error", "Something went wrong on our side; it has been logged."),
+}
+
+
+def _error(request, status: int, exception=None):
+    """JSON under /api/ (every API error is JSON), a plain page elsewhere — never a traceback."""
+    title, message = _ERRORS[status]
+    detail = str(exception) if exception is not None and status != 500 and str(exception) else ""
+    if status == 404 and (not detail or detail.startswith("{") or "resolver" in detail.lower()):
+        detail = ""  # Django's resolver404 carries a dict of tried patterns: never echo it
+    if request.path.startswith("/api/"):
+        text = detail or message
+        if status == 404 and not detail:
+            text = f"No API route matches {request.path[:200]!r}; see /api/v1/docs."
+        return JsonResponse({"detail": text}, status=status)
+    ctx = {"title": title, "message": detail or message}
+    return render(request, "core/error.html", ctx, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, exception)
+
+
+def permission_denied(request, exception=None):
+    return _error(request, 403, exception)
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, exception)
+
+
+def server_error(request):
+    return _error(request, 500)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.params import page_number
 from core.roles import user_can_view_sensitive
 from predictions import selectors, services
 from predictions.ebm import ArtifactError
@@ -38,10 +39,7 @@ def _choices() -> dict:
 
 
 def _page(request) -> int:
-    try:
-        return max(0, int(request.GET.get("page", 0)))
-    except ValueError:
-        return 0
+    return page_number(request, default=0, minimum=0)  # bounded: a bigint-sized page is a 400 page
 
 
 @login_required
@@ -65,11 +63,17 @@ def risk_dashboard(request):
 def candidates(request):
     f = _filters(request)
     page = _page(request)
-    ranking = selectors.candidate_ranking(
-        user=request.user, region=f["region"], district=f["district"], trade=f["trade"], limit=PAGE, offset=page * PAGE
-    )
+    error = None
+    try:
+        ranking = selectors.candidate_ranking(
+            user=request.user, region=f["region"], district=f["district"], trade=f["trade"], limit=PAGE,
+            offset=page * PAGE,
+        )  # fmt: skip
+    except ValueError as exc:  # unknown region/district code: say so, like the risk dashboard
+        error, ranking = str(exc), {"count": 0, "items": []}
     ctx = {"filters": f, "page": page, "ranking": ranking, "has_next": (page + 1) * PAGE < ranking["count"],
-           "model": selectors.active_model(model_type=ModelType.QUALITY_OF_HIRE), **_choices()}  # fmt: skip
+           "model": selectors.active_model(model_type=ModelType.QUALITY_OF_HIRE), "error": error,
+           **_choices()}  # fmt: skip
     template = "predictions/_candidate_table.html" if request.htmx else "predictions/candidates.html"
     return render(request, template, ctx)
 

@@ -15,6 +15,7 @@ from django.http import Http404
 
 from core.roles import user_can_view_sensitive
 from technicians.models import (
+    PROTECTED_FIELDS,
     Candidate,
     CandidateSource,
     CandidateStage,
@@ -29,8 +30,8 @@ from technicians.visibility import field_visible, is_sensitive_name, redact, vis
 TECHNICIAN_FIELDS = [
     "id", "employee_id", "first_name", "last_name", "email", "district", "region", "trade",
     "hire_date", "termination_date", "termination_type", "termination_reason", "schedule_type",
-    "commute_miles", "certifications", "pay_rate", "performance_rating", "tenure_years", "is_active",
-    "attributes",
+    "commute_miles", "certifications", "pay_rate", "performance_rating", "sex", "race_ethnicity", "tenure_years",
+    "is_active", "attributes",
 ]  # fmt: skip
 
 TECHNICIAN_ORDERINGS = {
@@ -157,6 +158,8 @@ def candidate_to_dict(*, user, candidate: Candidate) -> dict[str, Any]:
         "expected_start_date": c.expected_start_date,
         "offered_pay_rate": float(c.offered_pay_rate) if c.offered_pay_rate is not None else None,
         "hired_employee_id": c.hired_technician.employee_id if c.hired_technician_id else None,
+        "sex": c.sex,
+        "race_ethnicity": c.race_ethnicity,
         "attributes": c.attributes or {},
     }
     return redact(user, data)
@@ -205,7 +208,7 @@ TECHNICIAN_COLUMNS = (
     "id", "employee_id", "first_name", "last_name", "email", "district__code", "district__name",
     "district__region__code", "district__region__name", "trade", "hire_date", "termination_date",
     "termination_type", "termination_reason", "schedule_type", "commute_miles", "certifications", "pay_rate",
-    "performance_rating", "attributes",
+    "performance_rating", "sex", "race_ethnicity", "attributes",
 )  # fmt: skip
 _KEY_CHARS = re.compile(r"^[A-Za-z0-9_.\-]{1,60}$")
 
@@ -224,6 +227,14 @@ def _check_code(param: str, value: str, model) -> None:
     if not _is_key(value) or not model.objects.filter(code=value).exists():
         codes = list(model.objects.order_by("code").values_list("code", flat=True)[:50])
         raise SelectorError(f"unknown {param} {value!r}; valid codes: {', '.join(codes) or '(none)'}.")
+
+
+def places_validate(*, region: str | None = None, district: str | None = None) -> None:
+    """Raise SelectorError naming an unknown region/district code (every ranking and list uses the same rule)."""
+    if region:
+        _check_code("region", region, Region)
+    if district:
+        _check_code("district", district, District)
 
 
 def _filter_places(qs, *, region: str | None, district: str | None, prefix: str):
@@ -284,6 +295,9 @@ def _technician_row(row: dict[str, Any], as_of: date) -> dict[str, Any]:
         data["pay_rate"] = _as_float(row["pay_rate"])
     if "performance_rating" in row:
         data["performance_rating"] = _as_float(row["performance_rating"])
+    for name in PROTECTED_FIELDS:
+        if name in row:
+            data[name] = row[name]
     return data
 
 

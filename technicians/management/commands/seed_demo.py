@@ -10,7 +10,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
 
 from technicians.demo import demo_generate
-from technicians.demo_load import (
+from technicians.demo.load import (
     DEMO_PASSWORD,
     demo_data_load,
     demo_data_present,
