@@ -126,8 +126,6 @@ def questions(world, extras):
         return sum(1 for h, t in _techs(termination_date__year=LAST_YEAR).values_list("hire_date", "termination_date")
                    if (t - h).days < 365)  # fmt: skip
 
-    roi = None
-
     def roi_check(a):
         from predictions.services import program_roi
 
@@ -136,7 +134,7 @@ def questions(world, extras):
 
     return [
         (
-            "How many technicians left in {y}?".format(y=LAST_YEAR),
+            f"How many technicians left in {LAST_YEAR}?",
             "period_count",
             lambda a: a.startswith(f"{_techs(termination_date__year=LAST_YEAR).count()} technicians left"),
         ),
