@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.HealthCheckMiddleware",  # first: health must not depend on sessions/auth (the database)
     "django.middleware.security.SecurityMiddleware",
     # static files with cache headers, pre-compressed .gz copies written by collectstatic (`make run` runs it)
     "whitenoise.middleware.WhiteNoiseMiddleware",
