@@ -53,7 +53,6 @@ def test_history_restore_gets_the_full_page(recruiter_client, people):
         ({"status": "left"}, ["E101"]),
         ({"hire_year": "2021"}, ["E100", "E103"]),
         ({"q": "clark"}, ["E102"]),
-        ({"q": "cl\x00ark"}, ["E102"]),
     ],
 )
 def test_filters(recruiter_client, people, params, expected):
@@ -156,3 +155,9 @@ def test_tenure_is_shown(recruiter_client, db):
     TechnicianFactory(employee_id="E900", hire_date=date(date.today().year - 2, 1, 1))
     html = recruiter_client.get("/technicians/").content.decode()
     assert " y</td>" in html
+
+
+def test_nul_in_a_filter_is_a_400_page_not_a_traceback(recruiter_client, people):
+    # core.middleware.HostileInputMiddleware: one rule for every page's query values (issue 9)
+    r = recruiter_client.get("/technicians/", {"q": "cl\x00ark"})
+    assert r.status_code == 400 and b"NUL" in r.content and b"Traceback" not in r.content
