@@ -269,40 +269,34 @@ def forecast(*, user, args: ForecastArgs) -> dict:
 
 def hiring_plan(*, user, args: HiringPlanArgs) -> dict:
     fsel = _lazy("forecasts.selectors")
-    fn = _attr("forecasts.selectors", "hiring_plan")
+    fn = _attr("forecasts.selectors", "hiring_plan_report")
     weeks, note = args.weeks, ""
-    latest = getattr(fsel, "forecast_run_latest", None)
-    run = latest(metric="demand") if latest else None
+    published = getattr(fsel, "forecast_run_published", None)
+    run = published(metric="demand") if published else None
     horizon = getattr(run, "horizon", None)
     if horizon and weeks > horizon:
         note = (
             f"Asked for {weeks} weeks but the latest demand forecast covers {horizon}; figures are for {horizon} weeks"
         )
         weeks = horizon
-    rows = [dict(r) for r in fn(weeks=weeks, **_loc(args))]
+    report = fn(weeks=weeks, **_loc(args))
+    rows = [dict(r) for r in report["rows"]]
     keep = (
-        "district", "district_name", "region", "current_headcount", "expected_departures", "accepted_offers",
-        "required_technicians", "expected_headcount", "gap", "gap_low", "gap_high", "hires_needed",
+        "district", "district_name", "region", "trade", "current_headcount", "expected_exits", "accepted_offers",
+        "pipeline_expected", "required_technicians", "expected_headcount", "gap", "gap_low", "gap_high",
+        "hires_needed", "surplus", "open_requisition_by",
     )  # fmt: skip
     items = [{k: r.get(k) for k in (*keep, "trade_share")} if args.trade else {k: r.get(k) for k in keep} for r in rows]
-    total = {
-        k: _r(sum(float(r.get(k) or 0) for r in rows), 1)
-        for k in (
-            "required_technicians",
-            "expected_headcount",
-            "current_headcount",
-            "expected_departures",
-            "gap",
-            "gap_low",
-            "gap_high",
-            "hires_needed",
-        )
-    }
+    # hires needed and surplus are summed apart: a surplus in one district never cancels a shortage elsewhere
+    total = {k: _r(v, 1) for k, v in report["totals"].items()}
     notes = sorted({r.get("note") for r in rows if r.get("note")})
     if args.trade and any(r.get("trade_share") is not None for r in rows):
         # one note instead of one per district: the per-district share is in each row
         notes = [n for n in notes if "share of demand" not in n]
-        notes.append(f"{args.trade} share of each district's demand = its share of the district's current technicians")
+        notes.append(
+            f"{args.trade} share of each district's demand comes from its per-trade demand history (recent drift "
+            "extrapolated), or its share of the district's technicians where none is recorded"
+        )
     return {
         "weeks_requested": args.weeks,
         "weeks": weeks,
@@ -433,7 +427,7 @@ def overtime_cap_impact(*, user, args: OvertimeCapArgs) -> dict:
 
 
 def similar_technicians(*, user, args: SimilarArgs) -> dict:
-    from assistant import selectors
+    from assistant import selectors, services
 
     if not args.employee_id and not args.best_in_district:
         raise ToolInputError("Give employee_id or best_in_district.")
@@ -445,7 +439,7 @@ def similar_technicians(*, user, args: SimilarArgs) -> dict:
         if target is None:
             raise ToolInputError(f"No snapshot data for district {args.best_in_district!r}.")
         basis = "best performer (CSAT × first-time-fix rate, latest month)"
-    return selectors.similar_technicians(user=user, employee_id=target, limit=args.limit) | {"basis": basis}
+    return services.similar_technicians(user=user, employee_id=target, limit=args.limit) | {"basis": basis}
 
 
 def knowledge_search(*, user, args: KnowledgeArgs) -> dict:
@@ -483,6 +477,15 @@ TOOLS: dict[str, Tool] = {
         Tool("knowledge_search", "knowledge search", "Search HR policy / handbook documents; cite the document titles you use.", KnowledgeArgs, knowledge_search),
     ]
 }  # fmt: skip
+
+
+def _register_analytics_tools() -> None:
+    from assistant.tools_analytics import tools
+
+    TOOLS.update({t.name: t for t in tools()})
+
+
+_register_analytics_tools()
 
 
 def today() -> date:

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from core.pagination import PageParams, paginate
+from core.params import Code
 from forecasts import selectors, services
 from forecasts.models import ForecastRun
 from forecasts.schemas import (
@@ -23,6 +24,7 @@ from forecasts.schemas import (
     RunPage,
     RunStatusOut,
 )
+from technicians.models import Trade
 
 router = Router(tags=["forecasts"])
 
@@ -64,7 +66,7 @@ def run_status(request, run_id: UUID):
 
 
 @router.get("series", response=ForecastSeriesOut, summary="History, forecast and backtest of one series")
-def get_series(request, metric: Metric, level: Level = "company", key: str | None = None, run_id: UUID | None = None):
+def get_series(request, metric: Metric, level: Level = "company", key: Code | None = None, run_id: UUID | None = None):
     try:
         return selectors.forecast_series(metric=metric, level=level, key=key, run_id=run_id)
     except (selectors.ForecastInputError, selectors.NoForecastError) as exc:
@@ -92,15 +94,15 @@ def _plan(request, weeks, region, district, trade, sort, demand_pct, capacity_pc
 
 class PlanQuery(Schema):
     weeks: int = Field(12, ge=1, le=52, description="Weeks ahead (at most the published demand forecast's horizon).")
-    region: str | None = None
-    district: str | None = None
-    trade: str | None = None
-    sort: str | None = Field(None, description="Column to sort by, '-' prefix for descending (default -gap).")
+    region: Code | None = None
+    district: Code | None = None
+    trade: Trade | None = None
+    sort: Code | None = Field(None, description="Column to sort by, '-' prefix for descending (default -gap).")
     demand_pct: float = Field(0, ge=-100, le=100, description="Scenario: demand forecast changed by this percent.")
     capacity_pct: float = Field(0, ge=-90, le=100, description="Scenario: jobs per technician changed by this percent.")
     program: int | None = Field(None, description="Scenario: id of a retention program applied to the cohort.")
-    program_district: str | None = None
-    program_trade: str | None = None
+    program_district: Code | None = None
+    program_trade: Trade | None = None
 
 
 @router.get("hiring-plan", response=PlanOut, summary="Hiring plan per district × trade, with totals that never net")

@@ -57,6 +57,8 @@ class ForecastRun(TimeStamped):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    requeues = models.PositiveSmallIntegerField(default=0, help_text="Times the reaper re-queued it (worker lost).")
+    note = models.CharField(max_length=200, blank=True, help_text="What the run is waiting for, if anything.")
 
     class Meta:
         ordering = ["-created_at"]

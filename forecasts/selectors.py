@@ -374,3 +374,8 @@ def run_comparison(*, run: ForecastRun) -> dict:
             "is_published": bool(published and published.id == run.id), "series": series,
         })  # fmt: skip
     return {"run_id": str(run.id), "status": run.status, "metrics": metrics_out}
+
+
+def forecasts_in_preparation() -> dict:
+    """For the "still being prepared" notes: is any forecast published yet, and the run in progress."""
+    return {"has_forecast": forecast_run_has_completed(), "running": forecast_run_active()}

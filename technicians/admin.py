@@ -30,6 +30,7 @@ from technicians.exports import export_csv_response
 from technicians.importers import ImportFileError, csv_import, csv_parse, max_import_bytes, read_limited
 from technicians.models import (
     Candidate,
+    DemandTradeWeek,
     DemandWeek,
     District,
     Region,
@@ -411,6 +412,10 @@ class TechnicianAdmin(ImportExportMixin, admin.ModelAdmin):
             },
         ),  # fmt: skip
         ("HR only — pay and performance", {"fields": (("pay_rate", "performance_rating"),)}),
+        (
+            "HR only — self-reported protected characteristics (never model features)",
+            {"fields": (("sex", "race_ethnicity"),)},
+        ),
         ("Notes and extra source columns", {"fields": ("notes", "attributes")}),
         ("Record", {"classes": ("collapse",), "fields": (("created_at", "updated_at"),)}),
     )
@@ -524,6 +529,10 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
             },
         ),  # fmt: skip
         ("Offer and hire", {"fields": (("offer_date", "expected_start_date"), "offered_pay_rate", "hired_technician")}),
+        (
+            "HR only — self-reported protected characteristics (never model features)",
+            {"fields": (("sex", "race_ethnicity"),)},
+        ),
         ("Notes and extra source columns", {"fields": ("notes", "attributes")}),
         ("Record", {"classes": ("collapse",), "fields": (("created_at", "updated_at"),)}),
     )
@@ -550,3 +559,20 @@ class DemandWeekAdmin(ImportExportMixin, admin.ModelAdmin):
     @admin.display(description="region", ordering="district__region__name")
     def region(self, obj):
         return obj.district.region
+
+
+@admin.register(DemandTradeWeek)
+class DemandTradeWeekAdmin(ImportExportMixin, admin.ModelAdmin):
+    """Weekly demand per trade (the hiring plan's trade mix); imported like weekly demand."""
+
+    import_kind = "demand_trade"
+    list_display = ("district", "trade", "week_start", "jobs_requested")
+    list_filter = (RegionFilter, "trade", "district")
+    list_select_related = ("district__region",)
+    search_fields = ("district__code", "district__name")
+    autocomplete_fields = ("district",)
+    date_hierarchy = "week_start"
+    ordering = ("-week_start", "district__name", "trade")
+    list_per_page = 100
+    show_full_result_count = False
+    actions = ("export_selected",)

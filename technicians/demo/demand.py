@@ -11,7 +11,7 @@ import holidays as holidays_lib
 import numpy as np
 import pandas as pd
 
-from technicians.demo_company import JOBS_PER_TECH_WEEK
+from technicians.demo.company import JOBS_PER_TECH_WEEK
 
 
 def season_factor(climate: np.ndarray | str, day_of_year: np.ndarray | float) -> np.ndarray:
@@ -75,3 +75,46 @@ def _demand_frame(districts, window_start, as_of, target_headcount, rng) -> pd.D
             "jobs_requested": jobs.ravel().astype(np.int64),
         }
     )
+
+
+#: How each week's district demand splits across trades, and how the split drifts (documented in README):
+#: the starting mix is the district's staffing mix (hot climates: more HVAC); over the window HVAC gains
+#: ``HVAC_DRIFT`` of the mix (heat-pump conversions and AC replacements), taken from appliance repair;
+#: HVAC's share also rises with the climate's seasonal peak (a hot summer week is mostly AC calls).
+HVAC_DRIFT = {"hot": 0.10, "mild": 0.06, "cold": 0.04}
+HVAC_SEASON_TILT = 0.5  # share multiplier per unit of seasonal excess workload
+
+
+def trade_demand_frame(demand: pd.DataFrame, districts: pd.DataFrame, rng) -> pd.DataFrame:
+    """Split each district-week's ``jobs_requested`` into trades (multinomial, so trades sum to the total)."""
+    from technicians.demo.company import TRADE_PROB, TRADE_PROB_HOT, TRADES
+
+    hvac, appliance = list(TRADES).index("hvac"), list(TRADES).index("appliance")
+    climate = dict(zip(districts["code"], districts["climate"], strict=True))
+    out = []
+    for code, part in demand.groupby("district_code", sort=False):
+        part = part.sort_values("week_start")
+        weeks = part["week_start"].to_numpy()
+        n = len(part)
+        c = climate[code]
+        base = TRADE_PROB_HOT if c == "hot" else TRADE_PROB
+        t = np.linspace(0, 1, n)
+        doy = np.array([(w + timedelta(days=3)).timetuple().tm_yday for w in weeks])
+        excess = season_factor(c, doy) - 1
+        probs = np.tile(base, (n, 1))
+        shift = HVAC_DRIFT[c] * t
+        probs[:, hvac] = base[hvac] + shift
+        probs[:, appliance] = np.clip(base[appliance] - shift, 0.02, None)
+        probs[:, hvac] *= 1 + HVAC_SEASON_TILT * excess
+        probs /= probs.sum(axis=1, keepdims=True)
+        jobs = part["jobs_requested"].to_numpy()
+        split = np.array([rng.multinomial(int(j), p) for j, p in zip(jobs, probs, strict=True)])
+        for k, trade in enumerate(TRADES):
+            out.append(
+                pd.DataFrame(
+                    {"district_code": code, "trade": trade, "week_start": weeks, "jobs_requested": split[:, k]}
+                )
+            )
+    if not out:
+        return pd.DataFrame(columns=["district_code", "trade", "week_start", "jobs_requested"])
+    return pd.concat(out, ignore_index=True)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("forecasts", "0002_i11_method_portfolio_default"),
+        ("forecasts", "0003_merge_20261130_2057"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

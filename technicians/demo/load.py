@@ -26,8 +26,16 @@ from django.utils import timezone
 from core.models import ApiKey
 from core.roles import API_CONSUMER, HR_ADMIN, RECRUITER
 from core.services import api_key_create
-from technicians.demo import DemoData
-from technicians.models import Candidate, DemandWeek, District, Region, Technician, TechnicianSnapshot
+from technicians.demo.generator import DemoData
+from technicians.models import (
+    Candidate,
+    DemandTradeWeek,
+    DemandWeek,
+    District,
+    Region,
+    Technician,
+    TechnicianSnapshot,
+)
 
 DEMO_PASSWORD = "demo12345"
 DEMO_USERS = (
@@ -38,7 +46,7 @@ DEMO_USERS = (
 )
 
 # Children first: the order in which a reset deletes the technicians domain.
-DOMAIN_MODELS = (DemandWeek, TechnicianSnapshot, Candidate, Technician, District, Region)
+DOMAIN_MODELS = (DemandTradeWeek, DemandWeek, TechnicianSnapshot, Candidate, Technician, District, Region)
 
 SNAPSHOT_COLUMNS = (
     "technician_id",
@@ -150,6 +158,16 @@ def demo_data_load(
             DemandWeek.objects.bulk_create(_instances(DemandWeek, demand), batch_size=batch_size)
         counts["demand_weeks"] = len(demand)
         say(f"demand weeks: {len(demand)} rows in {time.perf_counter() - t0:.1f}s")
+        if data.trade_demand is not None and len(data.trade_demand):
+            t0 = time.perf_counter()
+            if method == "copy":
+                _copy_csv(DemandTradeWeek, data.trade_demand, district_id)
+            else:
+                DemandTradeWeek.objects.bulk_create(
+                    _instances(DemandTradeWeek, data.trade_demand, district_id), batch_size=batch_size
+                )
+            counts["trade_demand_weeks"] = len(data.trade_demand)
+            say(f"demand by trade: {len(data.trade_demand)} rows in {time.perf_counter() - t0:.1f}s")
     return counts
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("technicians", "0001_initial"),
+        ("technicians", "0002_i14_protected_characteristics"),
     ]
 
     operations = [
