@@ -35,8 +35,9 @@ PORTFOLIO = ("seasonal_naive", "naive", "drift", "ets", "theta", "prophet")
 ENSEMBLE = "ensemble"
 ENSEMBLE_SIZE = 3
 BENCHMARK = "seasonal_naive"
-#: With fewer folds than this, ``auto`` uses the ensemble of the best three rather than the single best
-#: (selection on one 12-period window is mostly noise; combinations are the robust choice, as in M4).
+#: With fewer folds than this, ``auto`` uses a fixed median combination (seasonal naive or naive, damped ETS,
+#: Theta) rather than the single best (selection on one 12-period window is mostly noise; combinations are
+#: the robust choice, as in M4).
 MIN_FOLDS_TO_SELECT = 3
 #: What ``auto`` evaluates (settings.FORECAST_METHODS can narrow it, e.g. to leave Prophet out).
 DEFAULT_CANDIDATES = (*PORTFOLIO, ENSEMBLE)
@@ -195,7 +196,15 @@ def fit_and_backtest(
     ranking = {m: _criterion(fold_scores(m), maes(m)) for m in singles} if fold_list else {}
     members: list[str] = []
     if ENSEMBLE in methods and fold_list:
-        members = sorted(singles, key=lambda m: (ranking[m], singles.index(m)))[:ENSEMBLE_SIZE]
+        if len(fold_list) >= MIN_FOLDS_TO_SELECT:
+            members = sorted(singles, key=lambda m: (ranking[m], singles.index(m)))[:ENSEMBLE_SIZE]
+        else:
+            # too few folds to rank methods: a fixed combination, as M4's benchmark "Comb" — the seasonal
+            # benchmark (or naive where the gate finds no season) with damped ETS and Theta
+            first = BENCHMARK if fold_list[-1]["seasonal"] else "naive"
+            members = [m for m in (first, "ets", "theta") if m in singles]
+            if len(members) < ENSEMBLE_SIZE:
+                members = sorted(singles, key=lambda m: (ranking[m], singles.index(m)))[:ENSEMBLE_SIZE]
         for f in fold_list:
             f[ENSEMBLE] = _median_of([f[m] for m in members])
         ranking[ENSEMBLE] = _criterion(fold_scores(ENSEMBLE), maes(ENSEMBLE))

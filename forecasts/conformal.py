@@ -6,7 +6,8 @@ Stankevičiūtė et al. 2021) turns these into intervals whose coverage holds wi
 assumptions, as long as future errors resemble past ones:
 
 * for step h, the calibration scores are |e[f, k]| for every fold f and the steps k within ``POOL``
-  of h (three folds alone are too few; neighbouring steps have nearly the same error distribution);
+  of h (three folds alone are too few; neighbouring steps have nearly the same error distribution),
+  widened with fewer folds so that each step has about ``TARGET_SCORES`` scores;
 * the half-width at step h is the ⌈(N+1)·w⌉-th smallest of those N scores — the finite-sample-valid
   quantile for nominal width w — made non-decreasing in h (uncertainty does not shrink further ahead);
 * interval: forecast ± half-width, clipped at 0 for counts.
@@ -24,6 +25,7 @@ import numpy as np
 
 MIN_SCORES = 4
 POOL = 2
+TARGET_SCORES = 10
 
 
 def calibrate(errors, *, width: float) -> dict | None:
@@ -32,9 +34,11 @@ def calibrate(errors, *, width: float) -> dict | None:
     if e.ndim != 2 or e.size == 0:
         return None
     horizon = e.shape[1]
+    # with few folds, pool more neighbouring steps so each step has at least ~10 scores
+    pool = max(POOL, math.ceil((TARGET_SCORES / max(1, e.shape[0]) - 1) / 2))
     half, counts = np.empty(horizon), []
     for h in range(horizon):
-        scores = np.abs(e[:, max(0, h - POOL) : h + POOL + 1])
+        scores = np.abs(e[:, max(0, h - pool) : h + pool + 1])
         scores = np.sort(scores[np.isfinite(scores)])
         n = len(scores)
         counts.append(n)

@@ -40,7 +40,8 @@ def one_error(kind, row, column):
 
 
 def test_every_kind_has_a_spec_with_key_and_required_columns():
-    assert set(ROWSPECS) == {"technicians", "snapshots", "candidates", "demand"}
+    assert set(ROWSPECS) == {"technicians", "snapshots", "candidates", "demand", "demand_trade"}
+    assert ROWSPECS["demand_trade"].key == ("district", "trade", "week_start")
     assert ROWSPECS["snapshots"].key == ("employee_id", "month")
     assert ROWSPECS["demand"].key == ("district", "week_start")
     assert "hire_date" in ROWSPECS["technicians"].required_columns
@@ -181,6 +182,17 @@ def test_week_start_must_be_a_monday():
         errs[0][2] == "2024-01-03 is a Wednesday; week_start must be a Monday (the Monday of that week is 2024-01-01)"
     )
     assert errs[1][2] == "must be at least 0 (got -4)"
+
+
+def test_demand_by_trade_rows_are_accepted_and_unknown_trades_refused():
+    rows = [
+        {"district": "phx", "trade": "hvac", "week_start": "2024-01-01", "jobs_requested": "40"},
+        {"district": "phx", "trade": "Plumbing", "week": "2024-01-01", "jobs": "12"},
+        {"district": "phx", "trade": "roofing", "week_start": "2024-01-01", "jobs_requested": "3"},
+    ]
+    res, errs = errors_of("demand_trade", rows)
+    assert len(res.valid) == 2 and len(errs) == 1
+    assert errs[0][1] == "trade" and "hvac" in errs[0][2]
 
 
 def test_candidate_choices_match_labels_and_list_valid_values():
