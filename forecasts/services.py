@@ -461,7 +461,7 @@ def forecast_run_publish(*, run_id, user, metric: str | None = None) -> list[For
         metrics = [metric] if metric else run.metrics
         if metric and metric not in run.metrics:
             raise PublishError(f"run {run.id} does not forecast {metric!r}; it covers {', '.join(run.metrics)}")
-        fitted = [m for m in metrics if (run.backtest.get(m) or {}).get("series")]
+        fitted = [m for m in metrics if run.series.filter(metric=m, status=SeriesStatus.DONE).exists()]
         if not fitted:
             raise PublishError("this run has no fitted series to publish")
         return [_publish(run=run, metric=m, user=user) for m in fitted]

@@ -78,3 +78,31 @@ def test_hiring_plan_csv_guards_spreadsheet_formulas(recruiter_client, db):
     make_completed_run(demand={"evil": [(5, 4, 6)] * 4})
     body = recruiter_client.get("/forecasts/hiring-plan.csv?weeks=4").content.decode()
     assert "'=HYPERLINK(1)" in body
+
+
+def test_export_csv_is_exactly_the_filtered_sorted_table(recruiter_client, one_district):
+    import csv
+    import io
+    import re
+
+    DistrictFactory(code="sjc", name="San Jose", region=one_district.region)
+    DistrictFactory(code="bos", name="Boston", region=RegionFactory(code="east", name="East"))
+    make_completed_run(demand={"oak": [(5, 4, 6)] * 4, "sjc": [(50, 40, 60)] * 4, "bos": [(20, 15, 25)] * 4})
+    query = "weeks=3&region=north&trade=hvac&sort=-forecast_demand&demand_pct=10"
+    page = recruiter_client.get(f"/forecasts/hiring-plan/?{query}", HTTP_HX_REQUEST="true").content.decode()
+    shown = re.findall(r'data-district="(\w+)" data-trade="(\w+)"', page)
+    link = re.search(r'id="plan-csv" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    exported = list(csv.DictReader(io.StringIO(recruiter_client.get(link).content.decode())))
+    assert shown == [("sjc", "hvac"), ("oak", "hvac")]  # north only, hvac only, most demand first
+    assert [(r["district"], r["trade"]) for r in exported] == shown
+    assert float(exported[0]["forecast_demand"]) == pytest.approx(50 * 3 * 1.1 / 5)  # 3 weeks, +10 %, 1/5 each
+    assert "weeks=3" in link and "demand_pct=10" in link and "sort=-forecast_demand" in link
+
+
+def test_a_scenario_changes_the_plan_on_the_page(recruiter_client, one_district):
+    make_completed_run(demand={"oak": [(50, 40, 60)] * 4})
+    base = recruiter_client.get("/forecasts/hiring-plan/?weeks=4&trade=hvac").context["rows"][0]
+    more = recruiter_client.get("/forecasts/hiring-plan/?weeks=4&trade=hvac&demand_pct=50").context["rows"][0]
+    assert more["forecast_demand"] == pytest.approx(base["forecast_demand"] * 1.5)
+    bad = recruiter_client.get("/forecasts/hiring-plan/?weeks=4&demand_pct=abc", HTTP_HX_REQUEST="true")
+    assert bad.status_code == 200 and b"Demand change % must be a number" in bad.content
