@@ -40,7 +40,7 @@ def forecasts(transactional_db):
             "seasonal_naive": {"mase": 0.7 if baseline_wins else 1.1, "smape": 7.0, "coverage": 0.8},
             "reconciled": {"mase": 0.88 if baseline_wins else 0.58, "smape": 7.9, "coverage": 0.72},
             "prophet_reconciled": {"mase": 0.88 if baseline_wins else 0.58},
-            "prophet_beats_baseline": not baseline_wins,
+            "prophet_beats_baseline": not baseline_wins, "chosen_beats_baseline": not baseline_wins,
         }  # fmt: skip
         s.reconciliation = "mint"
         s.save()
@@ -55,7 +55,7 @@ def test_switching_series_swaps_chart_and_accuracy_in_place(live_server, browser
     page.click("button[type=submit]")
     page.wait_for_selector("#forecast-chart[data-drawn]")
     assert "Dallas" in page.inner_text("#fc-title")
-    assert "Prophet beats the baseline" in page.inner_text("#accuracy-panel")
+    assert "prophet beats the baseline" in page.inner_text("#accuracy-panel")
     page.evaluate("window.__marker = 'same page'")  # survives only if there is no full reload
 
     page.select_option("#fc-where", "district:phx")
@@ -79,3 +79,55 @@ def test_switching_series_swaps_chart_and_accuracy_in_place(live_server, browser
     page.click("#plan-table th >> text=Forecast jobs")
     page.wait_for_selector("#plan-table th[aria-sort]")
     page.screenshot(path=str(ARTIFACTS / "hiring_plan.png"), full_page=True)
+
+
+def test_hiring_plan_scenario_and_export_follow_the_page(live_server, browser_page, forecasts, recruiter):
+    page = browser_page
+    page.goto(f"{live_server.url}/forecasts/hiring-plan/?weeks=12&trade=hvac")
+    page.fill("#id_username", "rec")
+    page.fill("#id_password", "pw-12345678")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#plan-table")
+    before = page.inner_text("#plan-table tbody tr:first-child td:nth-child(7)")
+    page.fill("#hp-demand", "50")
+    page.dispatch_event("#hp-demand", "change")
+    page.wait_for_function(
+        f"document.querySelector('#plan-table tbody tr:first-child td:nth-child(7)').innerText !== {before!r}"
+    )
+    page.select_option("#hp-region", "west")
+    page.wait_for_function("document.querySelector('#plan-csv').href.includes('region=west')")
+    href = page.get_attribute("#plan-csv", "href")
+    assert "demand_pct=50" in href and "trade=hvac" in href and "weeks=12" in href
+    shown = page.eval_on_selector_all(
+        "#plan-table tbody tr", "rows => rows.map(r => r.dataset.district + '/' + r.dataset.trade)"
+    )
+    body = page.evaluate("(u) => fetch(u).then(r => r.text())", href)
+    exported = [",".join(line.split(",")[:4:3]) for line in body.strip().splitlines()[1:]]
+    assert [s.replace("/", ",") for s in shown] == exported
+    page.fill("#hp-weeks", "13")  # beyond the published 12-week horizon: the reason shows in place
+    page.dispatch_event("#hp-weeks", "change")
+    page.wait_for_selector("#plan-error")
+    assert "between 1 and 12" in page.inner_text("#plan-error")
+    assert page.get_attribute("#hp-weeks", "max") == "12"
+
+
+def test_publishing_a_run_switches_the_dashboards(live_server, browser_page, forecasts, hr_admin):
+    from forecasts import services
+
+    services.forecast_run_publish(run_id=forecasts.id, user=None)
+    newer = make_completed_run(demand={"dal": [(999, 900, 1100)] * 12, "phx": [(5, 4, 6)] * 12}, horizon=12)
+    page = browser_page
+    page.goto(f"{live_server.url}/forecasts/hiring-plan/?weeks=12&district=dal&trade=hvac")
+    page.fill("#id_username", hr_admin.username)
+    page.fill("#id_password", "pw-12345678")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#plan-table")
+    assert "999" not in page.inner_text("#plan-table")
+    page.goto(f"{live_server.url}/forecasts/runs/{newer.id}/")
+    page.click("#publish-run")
+    page.wait_for_selector("[data-published='demand']")
+    page.goto(f"{live_server.url}/forecasts/?metric=demand&level=district&key=dal")
+    page.wait_for_selector("#forecast-chart[data-drawn]")
+    assert "999" in page.inner_text("body") or page.evaluate(
+        "Chart.getChart(document.getElementById('forecast-chart')).data.datasets.some(d => d.data.includes(999))"
+    )
