@@ -144,7 +144,7 @@ def _cases() -> dict[str, list]:
 
 def _demo_cases() -> list:
     """Weekly district demand shaped like the demo generator's, with planted breaks and short histories."""
-    from technicians.demo_demand import season_factor
+    from technicians.demo.demand import season_factor
 
     rng = np.random.default_rng(20261130)
     cases = []
