@@ -234,6 +234,19 @@ QOH_BAND_HIGH = env_float("QOH_BAND_HIGH", 0.85)
 QOH_BAND_MEDIUM = env_float("QOH_BAND_MEDIUM", 0.70)
 PREDICTIONS_MIN_TRAIN_ROWS = env_int("PREDICTIONS_MIN_TRAIN_ROWS", 50)
 PREDICTIONS_HOLDOUT_FRACTION = env_float("PREDICTIONS_HOLDOUT_FRACTION", 0.2)
+# Bias audits and the promotion gate (predictions.fairness / predictions.governance): an impact ratio below
+# BIAS_IMPACT_RATIO_MIN (the four-fifths rule) or an audit older than BIAS_AUDIT_MAX_AGE_DAYS means promoting
+# needs an HR admin's written justification (at least BIAS_JUSTIFICATION_MIN_CHARS characters).
+BIAS_IMPACT_RATIO_MIN = env_float("BIAS_IMPACT_RATIO_MIN", 0.8)
+BIAS_AUDIT_MAX_AGE_DAYS = env_int("BIAS_AUDIT_MAX_AGE_DAYS", 365)
+BIAS_AUDIT_MIN_SHARE = env_float("BIAS_AUDIT_MIN_SHARE", 0.02)
+BIAS_JUSTIFICATION_MIN_CHARS = env_int("BIAS_JUSTIFICATION_MIN_CHARS", 30)
+# The published audit summary page (LL144 requires posting it): visible without login when true.
+BIAS_AUDIT_SUMMARY_PUBLIC = env_bool("BIAS_AUDIT_SUMMARY_PUBLIC", False)
+# Drift monitoring (predictions.monitoring): PSI above this, or |realised − predicted| rate above the
+# calibration threshold, raises an alert and proposes a retrain (still promoted by a person).
+DRIFT_PSI_ALERT = env_float("DRIFT_PSI_ALERT", 0.2)
+DRIFT_CALIBRATION_ALERT = env_float("DRIFT_CALIBRATION_ALERT", 0.1)
 
 # --------------------------------------------------------------------------- forecasts
 FORECAST_HORIZON_WEEKS = env_int("FORECAST_HORIZON_WEEKS", 12)

@@ -14,6 +14,20 @@ class TrainIn(Schema):
     params: dict[str, Any] = Field(default_factory=dict, description="EBM/tree parameters overriding the defaults.")
 
 
+class PromoteIn(Schema):
+    justification: str = Field(
+        default="",
+        max_length=5000,
+        description="HR admin's written reason, required when the bias-audit gate is not clear.",
+    )
+
+
+class MitigateIn(Schema):
+    exclude_features: list[str] = Field(
+        min_length=1, max_length=100, description="Features to leave out of the retrain."
+    )
+
+
 class TrainOut(Schema):
     id: str
     run_id: str

@@ -259,3 +259,11 @@ def program_get(*, program_id) -> RetentionProgram:
     if p is None:
         raise Http404(f"No retention program with id {program_id!r}.")
     return p
+
+
+def drift_latest(*, model: TrainedModel) -> dict[str, Any] | None:
+    """The latest drift report of a version (predictions.monitoring), or None before its first scoring run."""
+    from predictions.models import DriftReport  # noqa: PLC0415 - keeps this module's imports flat
+
+    r = DriftReport.objects.filter(model=model).order_by("-created_at").first()
+    return None if r is None else r.as_dict()
