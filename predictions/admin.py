@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from predictions import services
-from predictions.models import ModelType, Prediction, RetentionProgram, TrainedModel
+from predictions import promotion, services
+from predictions.models import DriftReport, ModelType, Prediction, RetentionProgram, TrainedModel
 
 
 @admin.register(TrainedModel)
@@ -40,14 +42,33 @@ class TrainedModelAdmin(admin.ModelAdmin):
         v = (obj.metrics or {}).get("roc_auc")
         return f"{v:.3f}" if v is not None else "—"
 
-    @admin.action(description="Promote selected model to active (one per type)")
+    @admin.action(description="Promote selected model to active (review its bias audit first)")
     def promote(self, request, queryset):
-        for m in queryset:
+        """First shows each selected version's bias audit and gate; the confirmation (with a written
+        justification where the gate asks for one) promotes through predictions.promotion."""
+        chosen = list(queryset)
+        if request.POST.get("confirm") != "yes":
+            items = [{"m": m, "gate": promotion.promotion_gate(model=m)} for m in chosen]
+            ctx = {
+                **self.admin_site.each_context(request),
+                "title": "Review the bias audit before promoting",
+                "items": items,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "min_chars": settings.BIAS_JUSTIFICATION_MIN_CHARS,
+            }
+            return TemplateResponse(request, "admin/predictions/trainedmodel/promote_confirm.html", ctx)
+        for m in chosen:
             try:
-                services.model_promote(model=m)
+                promotion.model_promote_checked(
+                    model=m, user=request.user, justification=request.POST.get(f"justification_{m.pk}", ""), via="admin"
+                )
                 self.message_user(request, f"{m.label} is now active; rescoring queued.")
-            except services.ModelStateError as exc:
+            except promotion.PromotionBlocked as exc:
                 self.message_user(request, f"{m.label}: {exc}", messages.ERROR)
+            except (services.ModelStateError, PermissionError) as exc:
+                self.message_user(request, f"{m.label}: {exc}", messages.ERROR)
+        return None
 
     @admin.action(description="Archive selected models")
     def archive(self, request, queryset):
@@ -100,3 +121,19 @@ class PredictionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DriftReport)
+class DriftReportAdmin(admin.ModelAdmin):
+    """Drift alerts are admin-visible here (filter "alert: yes"); each proposes a retrain."""
+
+    list_display = ("model", "as_of", "rows", "score_psi", "alert", "alert_summary", "created_at")
+    list_filter = ("alert", "model__model_type")
+    readonly_fields = [f.name for f in DriftReport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="alerts")
+    def alert_summary(self, obj):
+        return "; ".join(f"{a['kind']} {a.get('feature', a.get('cohort', ''))}={a['value']:.3f}" for a in obj.alerts)
