@@ -136,4 +136,4 @@ class DriftReportAdmin(admin.ModelAdmin):
 
     @admin.display(description="alerts")
     def alert_summary(self, obj):
-        return "; ".join(f"{a['kind']} {a.get('feature', a.get('cohort', ''))}={a['value']:.3f}" for a in obj.alerts)
+        return "; ".join(f"{a['kind']} {a.get('subject', '')}={a['value']:.3f}" for a in obj.alerts)

@@ -122,13 +122,14 @@ def alerts(
     """Alert reasons: any feature or the score with PSI above the threshold; the latest closed cohort's
     realised rate off its predicted rate by more than the calibration threshold."""
     out = [
-        {"kind": "feature_psi", "feature": f, "value": v}
+        {"kind": "feature_psi", "feature": f, "subject": f, "value": v}
         for f, v in (report.get("feature_psi") or {}).items()
         if v > psi_threshold
     ]
     if report.get("score_psi") is not None and report["score_psi"] > psi_threshold:
-        out.append({"kind": "score_psi", "feature": "score", "value": report["score_psi"]})
+        out.append({"kind": "score_psi", "feature": "score", "subject": "score", "value": report["score_psi"]})
     closed = [c for c in report.get("calibration") or [] if c["rows"] >= min_rows]
     if closed and abs(closed[-1]["gap"]) > calibration_threshold:
-        out.append({"kind": "calibration", "cohort": closed[-1]["cohort"], "value": closed[-1]["gap"]})
+        c = closed[-1]
+        out.append({"kind": "calibration", "cohort": c["cohort"], "subject": f"cohort {c['cohort']}", "value": c["gap"]})
     return out
