@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from predictions import promotion, services
-from predictions.models import DriftReport, ModelType, Prediction, RetentionProgram, TrainedModel
+from predictions.models import CandidateNotice, DriftReport, ModelType, Prediction, RetentionProgram, TrainedModel
 
 
 @admin.register(TrainedModel)
@@ -137,3 +137,21 @@ class DriftReportAdmin(admin.ModelAdmin):
     @admin.display(description="alerts")
     def alert_summary(self, obj):
         return "; ".join(f"{a['kind']} {a.get('subject', '')}={a['value']:.3f}" for a in obj.alerts)
+
+
+@admin.register(CandidateNotice)
+class CandidateNoticeAdmin(admin.ModelAdmin):
+    """Edit the notice by adding a new version; earlier versions stay as the record of what candidates saw."""
+
+    list_display = ("__str__", "updated_by")
+    readonly_fields = ("updated_by", "created_at")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

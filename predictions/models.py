@@ -262,3 +262,29 @@ class DriftReport(TimeStamped):
             "max_feature_psi": max(self.feature_psi.values(), default=None), "calibration": self.calibration,
             "alerts": self.alerts, "alert": self.alert, "acknowledged_at": self.acknowledged_at,
         }  # fmt: skip
+
+
+DEFAULT_CANDIDATE_NOTICE = (
+    "We use an automated tool to help assess applications for field technician roles. It estimates how likely "
+    "a candidate is to still be working with us 90 days after being hired, from the information in the "
+    "application: experience, certifications, assessment and interview scores, source of the application, "
+    "the district and trade applied for, commute distance and the offered pay. It does not use sex, race, "
+    "ethnicity or any other protected characteristic, and a recruiter makes every decision. We keep application "
+    "data for two years after the process ends. You may ask for an alternative selection process or a reasonable "
+    "accommodation by writing to the recruiting team; this will not count against you. The tool's most recent "
+    "bias audit summary is published on our careers site."
+)
+
+
+class CandidateNotice(TimeStamped):
+    """The notice shown to candidates about the automated tool (LL144 § 20-871(b)). Admin-editable; the
+    newest row is current, older rows are the history of what candidates were told."""
+
+    text = models.TextField(default=DEFAULT_CANDIDATE_NOTICE)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Candidate notice of {self.created_at:%Y-%m-%d %H:%M}" if self.created_at else "Candidate notice"

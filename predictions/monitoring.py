@@ -131,5 +131,7 @@ def alerts(
     closed = [c for c in report.get("calibration") or [] if c["rows"] >= min_rows]
     if closed and abs(closed[-1]["gap"]) > calibration_threshold:
         c = closed[-1]
-        out.append({"kind": "calibration", "cohort": c["cohort"], "subject": f"cohort {c['cohort']}", "value": c["gap"]})
+        out.append(
+            {"kind": "calibration", "cohort": c["cohort"], "subject": f"cohort {c['cohort']}", "value": c["gap"]}
+        )
     return out

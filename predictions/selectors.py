@@ -267,3 +267,11 @@ def drift_latest(*, model: TrainedModel) -> dict[str, Any] | None:
 
     r = DriftReport.objects.filter(model=model).order_by("-created_at").first()
     return None if r is None else r.as_dict()
+
+
+def candidate_notice() -> dict[str, Any]:
+    """The current candidate notice (newest admin-edited row, else the default text)."""
+    from predictions.models import DEFAULT_CANDIDATE_NOTICE, CandidateNotice  # noqa: PLC0415
+
+    n = CandidateNotice.objects.order_by("-created_at").first()
+    return {"text": n.text if n else DEFAULT_CANDIDATE_NOTICE, "updated_at": n.created_at if n else None}

@@ -154,3 +154,21 @@ def monitoring_page(request):
         "can_act": user_can_view_sensitive(request.user),
     }
     return render(request, "predictions/monitoring.html", ctx)
+
+
+@role_view
+def candidate_notice_export(request, candidate_id: str):
+    """The candidate-facing sheet (HTML download): the notice about the automated tool, and what it
+    assessed for this candidate, as the requesting user may see it (no pay terms for recruiters)."""
+    from technicians.selectors import candidate_get_for_user
+
+    if "\x00" in candidate_id:
+        raise Http404("No such candidate.")
+    cand = candidate_get_for_user(user=request.user, candidate_id=candidate_id)
+    ctx = {"cand": cand, "notice": selectors.candidate_notice(), "base_template": "predictions/standalone.html"}
+    try:
+        ctx["q"] = selectors.candidate_quality(user=request.user, candidate_id=candidate_id)
+    except selectors.NoModelError as exc:
+        ctx["no_model"] = exc.message
+    response = render(request, "predictions/candidate_notice.html", ctx)
+    return _download(response, f"candidate-{cand.candidate_id}-assessment.html")

@@ -26,7 +26,7 @@ def _train(model_type: str, settings):
 
 
 def test_audit_of_the_demo_quality_of_hire_model_finds_the_planted_proxy(model_store, settings, hr_admin, client):
-    demo_data_load(data=demo_generate(technicians=1500, months=36, seed=42, as_of=AS_OF))
+    demo_data_load(data=demo_generate(technicians=1000, months=36, seed=42, as_of=AS_OF))
     m = _train("quality_of_hire", settings)
     holdout = m.bias_audit["holdout"]
     race = {r["category"]: r for r in holdout["dimensions"]["race_ethnicity"]["categories"]}
@@ -34,6 +34,8 @@ def test_audit_of_the_demo_quality_of_hire_model_finds_the_planted_proxy(model_s
     assert proxy["count"] >= 40 and not proxy["small"]
     # the group that commutes farther is rated less favourably although membership has no effect
     assert min(proxy["selection_impact_ratio"], proxy["scoring_impact_ratio"]) < 0.8, proxy
+    # and not merely against a small lucky reference group: below four-fifths of the majority group too
+    assert proxy["selection_rate"] < 0.8 * race["white"]["selection_rate"], race
     assert any(f["category"] == PROXY_GROUP for f in m.bias_audit["holdout"]["flags"])
     assert (
         race["native_hawaiian_pacific"]["small"] and race["native_hawaiian_pacific"]["selection_impact_ratio"] is None
