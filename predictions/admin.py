@@ -63,7 +63,7 @@ class TrainedModelAdmin(admin.ModelAdmin):
                 promotion.model_promote_checked(
                     model=m, user=request.user, justification=request.POST.get(f"justification_{m.pk}", ""), via="admin"
                 )
-                self.message_user(request, f"{m.label} is now active; rescoring queued.")
+                self.message_user(request, f"{m.label} is being scored; it becomes active when its scores are written.")
             except promotion.PromotionBlocked as exc:
                 self.message_user(request, f"{m.label}: {exc}", messages.ERROR)
             except (services.ModelStateError, PermissionError) as exc:

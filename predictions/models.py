@@ -84,6 +84,7 @@ class TrainedModel(TimeStamped):
     promotion_overrides = models.JSONField(
         default=list, blank=True, help_text="HR admins' written justifications for promoting past the audit gate."
     )
+    requeues = models.PositiveSmallIntegerField(default=0, help_text="Times the reaper re-queued it (worker lost).")
 
     class Meta:
         ordering = ["model_type", "-version"]
@@ -106,6 +107,13 @@ class TrainedModel(TimeStamped):
     @property
     def is_running(self) -> bool:
         return self.status in (ModelStatus.QUEUED, ModelStatus.TRAINING)
+
+    @property
+    def activation_pending(self) -> bool:
+        """Trained (or promoted) and being scored before it becomes active; see services.model_activate."""
+        return self.status in (ModelStatus.READY, ModelStatus.ARCHIVED) and self.stage.startswith(
+            "scoring before activation"
+        )
 
     @property
     def artifact_file(self) -> Path:

@@ -94,7 +94,7 @@ def _record_elsewhere(*, user, model: TrainedModel, detail: dict, via: str) -> N
 
 
 def model_promote_checked(
-    *, model: TrainedModel, user, justification: str = "", via: str = "", rescore: bool = True
+    *, model: TrainedModel, user, justification: str = "", via: str = "", enqueue: bool = True
 ) -> TrainedModel:
     """Promote through the gate. Raises PromotionBlocked (nothing changes) when a justification is needed
     and missing or too short, PermissionError if ``user`` is not an HR admin."""
@@ -126,7 +126,7 @@ def model_promote_checked(
             _record_elsewhere(user=user, model=model, detail={"gate_override": record}, via=via)
         else:
             _record_elsewhere(user=user, model=model, detail={"gate": "passed", **gate.as_dict()}, via=via)
-        return services.model_promote(model=model, rescore=rescore)
+        return services.model_promote(model=model, enqueue=enqueue)
 
 
 def model_audit_refresh(*, model: TrainedModel) -> TrainedModel:

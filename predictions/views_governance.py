@@ -65,7 +65,7 @@ def model_promote_view(request, model_id):
         promotion.model_promote_checked(
             model=m, user=request.user, justification=request.POST.get("justification", ""), via="page"
         )
-        messages.success(request, f"{m.label} is now active; scores are being refreshed.")
+        messages.success(request, f"{m.label} is being scored; it becomes active when its scores are written.")
     except promotion.PromotionBlocked as exc:
         messages.error(request, str(exc))
         return redirect(audit_url)

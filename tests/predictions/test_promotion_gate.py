@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from predictions.fairness import bias_audit
 from predictions.models import ModelStatus, TrainedModel
+from predictions.services import STAGE_ACTIVATE
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ def test_low_impact_ratio_blocks_promotion_without_justification(client, hr_admi
     assert r.status_code == 409
     ready.refresh_from_db()
     active.refresh_from_db()
-    assert ready.status == ModelStatus.READY and active.status == ModelStatus.ACTIVE and ready.promotion_overrides == []
+    assert ready.stage != STAGE_ACTIVATE and active.status == ModelStatus.ACTIVE and ready.promotion_overrides == []
 
 
 def test_written_justification_promotes_and_is_recorded_with_the_numbers(client, hr_admin, api_key_for):
@@ -63,7 +64,8 @@ def test_written_justification_promotes_and_is_recorded_with_the_numbers(client,
     assert r.status_code == 200, r.content
     ready.refresh_from_db()
     active.refresh_from_db()
-    assert ready.status == ModelStatus.ACTIVE and active.status == ModelStatus.ARCHIVED
+    # accepted: the version is scored first and then switched active (predictions.services.model_promote)
+    assert ready.stage == STAGE_ACTIVATE and active.status == ModelStatus.ACTIVE
     (rec,) = ready.promotion_overrides
     assert rec["justification"] == why and rec["by"] == hr_admin.username and rec["via"] == "api"
     assert rec["min_impact_ratio"] == pytest.approx(0.6)
@@ -75,7 +77,7 @@ def test_clean_current_audit_promotes_without_justification(client, hr_admin, ap
     _, ready = _versions(female_selected=5)  # ratio 1.0
     assert _promote(client, api_key_for(hr_admin), ready).status_code == 200
     ready.refresh_from_db()
-    assert ready.status == ModelStatus.ACTIVE and ready.promotion_overrides == []
+    assert ready.stage == STAGE_ACTIVATE and ready.promotion_overrides == []
 
 
 def test_stale_or_missing_audit_needs_justification(client, hr_admin, api_key_for, settings):
@@ -97,7 +99,7 @@ def test_recruiter_cannot_promote_and_page_shows_the_audit(client, recruiter, hr
     r = client.post(f"/predictions/models/{ready.pk}/promote", {"justification": ""})
     assert r.status_code == 302 and r["Location"].endswith(f"/models/{ready.pk}/audit/")
     ready.refresh_from_db()
-    assert ready.status == ModelStatus.READY
+    assert ready.status == ModelStatus.READY and ready.stage != STAGE_ACTIVATE
 
 
 def test_admin_action_shows_gate_then_promotes_with_justification(client, hr_admin):
@@ -109,11 +111,11 @@ def test_admin_action_shows_gate_then_promotes_with_justification(client, hr_adm
     page = client.post(url, {"action": "promote", "_selected_action": [str(ready.pk)]}).content.decode()
     assert "Review the bias audit" in page and "0.600" in page
     ready.refresh_from_db()
-    assert ready.status == ModelStatus.READY
+    assert ready.stage != STAGE_ACTIVATE
     why = "Accepted after review by HR and legal; proxy feature under investigation."
     client.post(
         url,
         {"action": "promote", "_selected_action": [str(ready.pk)], "confirm": "yes", f"justification_{ready.pk}": why},
     )
     ready.refresh_from_db()
-    assert ready.status == ModelStatus.ACTIVE and ready.promotion_overrides[0]["via"] == "admin"
+    assert ready.stage == STAGE_ACTIVATE and ready.promotion_overrides[0]["via"] == "admin"
