@@ -141,12 +141,18 @@ def monitoring_page(request):
         rs = by_type.get(value, [])
         latest = rs[0] if rs else None
         chart = {
-            "labels": [str(r.as_of) for r in reversed(rs)],
+            "labels": [f"{r.as_of} {r.created_at:%H:%M}" for r in reversed(rs)],
             "score_psi": [r.score_psi for r in reversed(rs)],
             "max_feature_psi": [max(r.feature_psi.values(), default=None) for r in reversed(rs)],
-            "calibration": latest.calibration if latest else [],
+            "threshold": settings.DRIFT_PSI_ALERT,
         }
-        panels.append({"type": value, "label": label, "latest": latest, "reports": rs[:10], "chart": chart})
+        calibration = [
+            {"predicted": c["predicted"], "observed": c["realised"]} for c in (latest.calibration if latest else [])
+        ]
+        panels.append({
+            "type": value, "label": label, "latest": latest, "reports": rs[:10], "chart": chart,
+            "calibration": calibration, "chart_id": f"drift-{value}", "calib_id": f"calib-{value}",
+        })  # fmt: skip
     ctx = {
         "panels": panels,
         "psi_alert": settings.DRIFT_PSI_ALERT,
