@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.HealthCheckMiddleware",  # first: health must not depend on sessions/auth (the database)
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.RequestLogMiddleware",
     "core.middleware.BrokerUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # request latency by view (core/metrics.py)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -175,6 +177,18 @@ RUN_HEARTBEAT_SECONDS = env_int("RUN_HEARTBEAT_SECONDS", 10)
 RUN_STALE_SECONDS = env_int("RUN_STALE_SECONDS", 60)
 RUN_MAX_REQUEUES = env_int("RUN_MAX_REQUEUES", 3)
 RUN_REAPER_INTERVAL_SECONDS = env_int("RUN_REAPER_INTERVAL_SECONDS", 60)
+# Prometheus /metrics (core/metrics.py): bearer token, or a client inside one of these networks.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    n.strip() for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n.strip()
+]
+METRICS_SOURCES = [
+    "core.metrics.queue_metrics",
+    "predictions.selectors.operational_metrics",
+    "forecasts.selectors.operational_metrics",
+    "ingest.selectors.operational_metrics",
+    "assistant.selectors.operational_metrics",
+]
 RUN_REAPERS = [
     "predictions.services.models_reap",
     "forecasts.services.forecast_runs_reap",

@@ -339,3 +339,22 @@ HIRING_PLAN_COLUMNS = [
     "accepted_offers", "forecast_demand", "forecast_demand_low", "forecast_demand_high", "jobs_per_tech_per_week",
     "required_technicians", "expected_headcount", "gap", "gap_low", "gap_high", "hires_needed", "note",
 ]  # fmt: skip
+
+
+def operational_metrics() -> list:
+    """Prometheus (core/metrics.py): forecast runs, and the age of the newest published (completed) run."""
+    from django.utils import timezone
+
+    from core.metrics import Metric, run_metrics
+
+    out = run_metrics("forecast", ForecastRun, done=[RunStatus.COMPLETED], failed=RunStatus.FAILED)
+    age = Metric("ta_forecast_age_seconds", "Age of the newest completed (published) forecast run.")
+    newest = (
+        ForecastRun.objects.filter(status=RunStatus.COMPLETED, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    if newest is not None:
+        age.samples[()] = (timezone.now() - newest).total_seconds()
+    return [*out, age]
