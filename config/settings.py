@@ -101,6 +101,8 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
     DATABASES = {"default": embedded.postgres_settings(VAR_DIR)}
+    if os.environ.get("DATABASE_NAME"):  # another database on the embedded server (benchmarks' workers)
+        DATABASES["default"]["NAME"] = os.environ["DATABASE_NAME"]
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_technician_analytics")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
