@@ -122,3 +122,10 @@ def operational_metrics() -> list:
     errors = Metric("ta_llm_errors", "LLM requests that ended in an error.", kind="counter")
     errors.samples[()] = float(LLMCall.objects.exclude(error="").count())
     return [turns, errors]
+
+
+def knowledge_document_get(*, document_id) -> KnowledgeDocument:
+    """A knowledge document cited in an answer (policies are readable by every role), or Http404."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(KnowledgeDocument, pk=document_id)

@@ -485,5 +485,14 @@ TOOLS: dict[str, Tool] = {
 }  # fmt: skip
 
 
+def _register_analytics_tools() -> None:
+    from assistant.tools_analytics import tools
+
+    TOOLS.update({t.name: t for t in tools()})
+
+
+_register_analytics_tools()
+
+
 def today() -> date:
     return date.today()

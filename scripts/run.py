@@ -23,6 +23,41 @@ HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
 
 
+class FirstResults:
+    """Prints one line when the first retention model, quality-of-hire model and forecasts are ready."""
+
+    WORDS = {"retention": "Retention risk model", "quality_of_hire": "Quality-of-hire model", "forecasts": "Forecasts"}
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.next_check = 0.0
+        self.pending: set[str] | None = None
+
+    def poll(self) -> None:
+        if self.pending == set() or time.monotonic() < self.next_check:
+            return
+        self.next_check = time.monotonic() + 5
+        try:
+            from django.db import close_old_connections
+
+            from core.status import preparation_status
+
+            close_old_connections()
+            status = preparation_status()
+        except Exception:  # noqa: BLE001 - the database may be restarting; try again later
+            return
+        if self.pending is None:  # first look: only what is not ready yet is worth a line
+            self.pending = set(self.WORDS) - status.ready
+            if self.pending:
+                waiting = ", ".join(self.WORDS[k].lower() for k in sorted(self.pending))
+                print(f"  Preparing {waiting} in the background; the pages say so until ready.", flush=True)
+            return
+        for key in sorted(self.pending & status.ready):
+            took = time.monotonic() - self.started
+            print(f"✓ {self.WORDS[key]} ready ({took // 60:.0f} min {took % 60:02.0f} s after start)", flush=True)
+            self.pending.discard(key)
+
+
 def main() -> int:
     # Importing settings starts the embedded services when the URLs are unset.
     import django
@@ -52,8 +87,11 @@ def main() -> int:
             except Exception as exc:  # noqa: BLE001 - the app still runs; the admin can retry
                 print(f"!! {cmd} --if-missing failed: {exc}", file=sys.stderr)
 
+    # Static files with pre-compressed .gz copies, served by WhiteNoise from STATIC_ROOT.
+    call_command("collectstatic", interactive=False, verbosity=0)
+
     # Children find the same embedded services through var/ (already running, so they start nothing).
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "WHITENOISE_USE_FINDERS": "0"}
     beat_schedule = Path(settings.VAR_DIR) / "celerybeat-schedule"
     celery = [str(BIN / "celery"), "-A", "config", "-q"]
     procs = {
@@ -89,7 +127,9 @@ def main() -> int:
         flush=True,
     )
     code = 0
+    watch = FirstResults()
     while not stopping:
+        watch.poll()
         for name, p in children.items():
             if p.poll() is not None:
                 print(f"!! {name} exited with code {p.returncode}; stopping.", file=sys.stderr)
