@@ -59,7 +59,7 @@ def run() -> list[tuple[str, float, str]]:
         from predictions.models import Prediction
         from predictions.services import model_run, model_train, predictions_score
         from technicians.demo import demo_generate
-        from technicians.demo_load import demo_data_load
+        from technicians.demo.load import demo_data_load
 
         demo_data_load(data=demo_generate(technicians=TECHNICIANS, months=24, seed=5, as_of=date(2026, 6, 30)))
         fast = {"outer_bags": 2, "interactions": 0, "max_rounds": 400}
