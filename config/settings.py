@@ -172,6 +172,8 @@ CELERY_TASK_ROUTES = {
     "forecasts.tasks.*": {"queue": "heavy"},
     "ingest.tasks.*": {"queue": "heavy"},
     "technicians.tasks.*": {"queue": "heavy"},
+    # rebuilding every technician's similarity vector after a scoring run: nobody waits on it
+    "assistant.tasks.refresh_technician_embeddings": {"queue": "heavy"},
     "predictions.tasks.activate_model_task": {"queue": "interactive"},
     "assistant.tasks.*": {"queue": "interactive"},
     "core.tasks.*": {"queue": "interactive"},
