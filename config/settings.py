@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.HealthCheckMiddleware",  # first: health must not depend on sessions/auth (the database)
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # static files with cache headers, pre-compressed .gz copies written by collectstatic (`make run` runs it)
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -77,6 +78,7 @@ MIDDLEWARE = [
     "core.middleware.HostileInputMiddleware",
     "core.middleware.RequestLogMiddleware",
     "core.middleware.BrokerUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # request latency by view (core/metrics.py)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,6 +107,8 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
     DATABASES = {"default": embedded.postgres_settings(VAR_DIR)}
+    if os.environ.get("DATABASE_NAME"):  # another database on the embedded server (benchmarks' workers)
+        DATABASES["default"]["NAME"] = os.environ["DATABASE_NAME"]
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_technician_analytics")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -168,6 +172,8 @@ CELERY_TASK_ROUTES = {
     "forecasts.tasks.*": {"queue": "heavy"},
     "ingest.tasks.*": {"queue": "heavy"},
     "technicians.tasks.*": {"queue": "heavy"},
+    # rebuilding every technician's similarity vector after a scoring run: nobody waits on it
+    "assistant.tasks.refresh_technician_embeddings": {"queue": "heavy"},
     "predictions.tasks.activate_model_task": {"queue": "interactive"},
     "assistant.tasks.*": {"queue": "interactive"},
     "core.tasks.*": {"queue": "interactive"},
@@ -181,6 +187,18 @@ RUN_HEARTBEAT_SECONDS = env_int("RUN_HEARTBEAT_SECONDS", 10)
 RUN_STALE_SECONDS = env_int("RUN_STALE_SECONDS", 60)
 RUN_MAX_REQUEUES = env_int("RUN_MAX_REQUEUES", 3)
 RUN_REAPER_INTERVAL_SECONDS = env_int("RUN_REAPER_INTERVAL_SECONDS", 60)
+# Prometheus /metrics (core/metrics.py): bearer token, or a client inside one of these networks.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    n.strip() for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n.strip()
+]
+METRICS_SOURCES = [
+    "core.metrics.queue_metrics",
+    "predictions.selectors.operational_metrics",
+    "forecasts.selectors.operational_metrics",
+    "ingest.selectors.operational_metrics",
+    "assistant.selectors.operational_metrics",
+]
 RUN_REAPERS = [
     "predictions.services.models_reap",
     "forecasts.services.forecast_runs_reap",

@@ -6,6 +6,7 @@ from django.urls import include, path
 from analytics import views as analytics_views
 from config.api import api
 from core import views as core_views
+from core.metrics import metrics_view
 
 admin.site.site_header = "Technician Analytics — HR admin"
 admin.site.site_title = "Technician Analytics"
@@ -13,6 +14,7 @@ admin.site.index_title = "Curate technicians, candidates, models and knowledge"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

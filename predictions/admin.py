@@ -44,8 +44,13 @@ class TrainedModelAdmin(admin.ModelAdmin):
     def promote(self, request, queryset):
         for m in queryset:
             try:
-                services.model_promote(model=m)
-                self.message_user(request, f"{m.label} is now active; rescoring queued.")
+                m = services.model_promote(model=m)
+                self.message_user(
+                    request,
+                    f"{m.label} is active."
+                    if m.status == "active"
+                    else f"{m.label} is being scored; it becomes active once every technician has its score.",
+                )
             except services.ModelStateError as exc:
                 self.message_user(request, f"{m.label}: {exc}", messages.ERROR)
 

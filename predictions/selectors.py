@@ -263,6 +263,38 @@ def program_get(*, program_id) -> RetentionProgram:
     return p
 
 
+def operational_metrics() -> list:
+    """Prometheus (core/metrics.py): training runs, and the age of the active model's newest scores."""
+    from django.utils import timezone
+
+    from core.metrics import Metric, run_metrics
+
+    out = run_metrics(
+        "training",
+        TrainedModel,
+        done=[ModelStatus.READY, ModelStatus.ACTIVE, ModelStatus.ARCHIVED],
+        failed=ModelStatus.FAILED,
+    )
+    age = Metric(
+        "ta_scores_age_seconds", "Age of the newest stored scores of the active model.", labels=("model_type",)
+    )
+    now = timezone.now()
+    for model_type in ModelType.values:
+        model = active_model(model_type=model_type)
+        if model is None:
+            continue
+        subject = {"technician__isnull": False} if model_type == ModelType.RETENTION else {"candidate__isnull": False}
+        newest = (
+            Prediction.objects.filter(model=model, **subject)
+            .order_by("-as_of")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if newest is not None:
+            age.samples[(model_type,)] = (now - newest).total_seconds()
+    return [*out, age]
+
+
 def models_in_preparation() -> dict[str, Any]:
     """For the "still being prepared" notes: model types with an active model, and runs in progress."""
     active = set(TrainedModel.objects.filter(status=ModelStatus.ACTIVE).values_list("model_type", flat=True))
