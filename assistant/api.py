@@ -25,6 +25,7 @@ from assistant.schemas import (
     ErrorOut,
 )
 from core.pagination import paginate
+from core.params import Limit, Offset
 
 router = Router(tags=["assistant"])
 ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -38,9 +39,7 @@ def _conversation(request, conversation_id):
 
 
 @router.get("conversations", response={200: ConversationPage, **ERRORS}, summary="Your conversations, newest first")
-def conversations_list(request, limit: int = 50, offset: int = 0):
-    if limit < 1 or offset < 0:
-        raise HttpError(422, "limit must be ≥ 1 and offset ≥ 0.")
+def conversations_list(request, limit: Limit = 50, offset: Offset = 0):
     page = paginate(selectors.conversation_list(user=request.user), limit=limit, offset=offset)
     return {"count": page["count"], "items": page["items"]}
 

@@ -275,7 +275,6 @@ def knowledge_document_embed(*, document_id: int) -> KnowledgeDocument:
 
 
 def knowledge_document_enqueue(*, document_id: int) -> None:
-    from assistant.tasks import embed_document
     from core.queueing import enqueue_on_commit
 
     def failed(reason: str) -> None:
@@ -283,7 +282,7 @@ def knowledge_document_enqueue(*, document_id: int) -> None:
             status=KnowledgeDocument.Status.FAILED, error=reason[:500]
         )
 
-    enqueue_on_commit(embed_document, document_id, on_failure=failed)
+    enqueue_on_commit("assistant.tasks.embed_document", document_id, on_failure=failed)
 
 
 # --------------------------------------------------------------------------- technician embeddings
@@ -388,3 +387,59 @@ def technician_embeddings_refresh(*, employee_ids: list[str] | None = None, batc
         )
         written += len(objs)
     return written
+
+
+def similar_technicians(*, user, employee_id: str, limit: int = 5) -> dict[str, Any]:
+    from assistant.selectors import _search
+    from technicians.selectors import redact, technician_get_for_user, technician_to_dict
+
+    target = technician_get_for_user(user=user, employee_id=employee_id)
+    from technicians.models import Technician
+
+    missing = list(
+        Technician.objects.active().filter(embedding__isnull=True).values_list("employee_id", flat=True)[:5001]
+    )
+    if employee_id not in missing and not TechnicianEmbedding.objects.filter(technician=target).exists():
+        missing.append(employee_id)
+    if missing:
+        # Normally kept fresh by assistant.tasks.refresh_technician_embeddings after scoring. Fill gaps inline
+        # when small; otherwise queue the full refresh and search the target's own district meanwhile.
+        if len(missing) > 5000:
+            from core import queueing
+
+            try:
+                queueing.send("assistant.tasks.refresh_technician_embeddings")
+            except queueing.BrokerUnavailable:
+                log.warning("could not queue the full embedding refresh; filling the target's district only")
+            missing = [employee_id, *Technician.objects.active().filter(district_id=target.district_id)
+                       .filter(embedding__isnull=True).values_list("employee_id", flat=True)]  # fmt: skip
+        technician_embeddings_refresh(employee_ids=missing)
+    emb = TechnicianEmbedding.objects.filter(technician=target).first()
+    qs = (
+        TechnicianEmbedding.objects.exclude(technician=target)
+        .filter(technician__termination_date__isnull=True)
+        .select_related("technician__district__region")
+    )
+    rows = _search(qs, "embedding", emb.embedding, limit)
+    keep = (
+        "employee_id",
+        "first_name",
+        "last_name",
+        "district_name",
+        "region",
+        "trade",
+        "tenure_years",
+        "schedule_type",
+    )
+    t = technician_to_dict(user=user, technician=target)
+    return redact(
+        user,
+        {
+            "target": {k: t.get(k) for k in keep},
+            "similar": [
+                {k: d.get(k) for k in keep} | {"similarity": round(1.0 - float(r.distance), 3)}
+                for r, d in ((r, technician_to_dict(user=user, technician=r.technician)) for r in rows)
+            ],
+            "method": "cosine over standardised profile + latest-month metrics (no pay/performance fields)",
+        },
+    )

@@ -15,10 +15,11 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 
 from core.pagination import PageParams, paginate
+from core.params import Code
 from ingest import selectors, services
+from ingest import snowflake as sf
 from ingest.models import SourceMapping, SyncRun, SyncStatus, SyncTrigger
 from ingest.schemas import RejectedPage, RunOut, RunPage, StatusOut, SyncIn
-from technicians import snowflake as sf
 from technicians.visibility import redact
 
 router = Router(tags=["ingest"])
@@ -72,7 +73,7 @@ def sync_source(request, name: str, payload: SyncIn | None = None):
 
 
 @router.get("/runs", response=RunPage, summary="Sync runs, newest first")
-def runs(request, source: str | None = None, status: SyncStatus | None = None, page: Query[PageParams] = None):
+def runs(request, source: Code | None = None, status: SyncStatus | None = None, page: Query[PageParams] = None):
     _require(request, "ingest.view_syncrun")
     page = page or PageParams()
     data = paginate(selectors.run_list(mapping_name=source, status=status), limit=page.limit, offset=page.offset)

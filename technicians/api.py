@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 
 from core.auth import permissions_prime
 from core.pagination import PageParams, clamp_limit
+from core.params import Code
 from core.roles import user_can_view_sensitive, user_role
 from technicians import selectors
 from technicians.schemas import (
@@ -172,7 +173,7 @@ def regions_list(request):
     response={200: DistrictPage, **ERRORS},
     summary="List districts (optionally of one region)",
 )
-def districts_list(request, page: Query[PageParams], region: str | None = None):
+def districts_list(request, page: Query[PageParams], region: Code | None = None):
     _require(request, "district")
     limit = clamp_limit(page.limit)
     qs = _selected(selectors.district_list, region=region)
