@@ -37,6 +37,7 @@ class MessageOut(Schema):
     role: str
     content: str
     status: str
+    reason: str = Field("", description="How the turn ended: blank (normally), timeout, truncated, limit, …")
     error: str
     model: str
     prompt_tokens: int
