@@ -107,3 +107,10 @@ def embedding_coverage() -> dict[str, int]:
     from technicians.models import Technician
 
     return {"technicians": Technician.objects.count(), "embedded": TechnicianEmbedding.objects.count()}
+
+
+def knowledge_document_get(*, document_id) -> KnowledgeDocument:
+    """A knowledge document cited in an answer (policies are readable by every role), or Http404."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(KnowledgeDocument, pk=document_id)

@@ -62,7 +62,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.HealthCheckMiddleware",  # first: health must not depend on sessions/auth (the database)
     "django.middleware.security.SecurityMiddleware",
+    # static files with cache headers, pre-compressed .gz copies written by collectstatic (`make run` runs it)
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",  # HTML and JSON responses
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -90,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.roles",
+                "core.context_processors.preparing",
             ],
         },
     }
@@ -222,6 +227,21 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
+try:  # WhiteNoise looks here first (collectstatic fills it)
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from static/ unless collectstatic ran (then STATIC_ROOT has the pre-compressed copies):
+# `make run` collects and sets WHITENOISE_USE_FINDERS=0 for its web process.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+WHITENOISE_AUTOREFRESH = env_bool("WHITENOISE_AUTOREFRESH", DEBUG)
+WHITENOISE_MAX_AGE = env_int("WHITENOISE_MAX_AGE", 3600)
+# vendored files carry their version in the name (htmx-2.0.11.min.js): cache them for a year
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+/vendor/.+-\d+\.\d+\.\d+[^/]*$"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 50 * 1024 * 1024)
@@ -239,10 +259,13 @@ LOGGING = {
         "json": {"()": "core.logging.JsonFormatter"},
         "console": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
-    "handlers": {"default": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "filters": {"quiet_4xx": {"()": "core.logging.QuietClientErrors"}},
+    "handlers": {"default": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["quiet_4xx"]}},
     "root": {"handlers": ["default"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # 4xx are in the one request line (core.middleware.RequestLogMiddleware); 5xx still log here
+        "django.request": {"level": "ERROR"},
         "cmdstanpy": {"level": "WARNING"},
         "prophet": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
@@ -280,7 +303,11 @@ PREDICTIONS_HOLDOUT_FRACTION = env_float("PREDICTIONS_HOLDOUT_FRACTION", 0.2)
 # --------------------------------------------------------------------------- forecasts
 FORECAST_HORIZON_WEEKS = env_int("FORECAST_HORIZON_WEEKS", 12)
 FORECAST_INTERVAL_WIDTH = env_float("FORECAST_INTERVAL_WIDTH", 0.8)
-FORECAST_HISTORY_WEEKS = env_int("FORECAST_HISTORY_WEEKS", 156)  # history window fitted (3 years)
+# History fitted: all there is, capped at this many periods of the series' own frequency (10 years).
+FORECAST_HISTORY_MAX_WEEKS = env_int("FORECAST_HISTORY_MAX_WEEKS", 520)
+FORECAST_HISTORY_MAX_MONTHS = env_int("FORECAST_HISTORY_MAX_MONTHS", 120)
+# Methods "auto" chooses among (forecasts.backtest.DEFAULT_CANDIDATES); empty = all of them.
+FORECAST_METHODS = [m for m in os.environ.get("FORECAST_METHODS", "").split(",") if m.strip()]
 FORECAST_BACKTEST_FOLDS = env_int("FORECAST_BACKTEST_FOLDS", 3)  # rolling-origin folds per series
 FORECAST_CHUNK_SIZE = env_int("FORECAST_CHUNK_SIZE", 8)  # series per Celery task (spread over worker processes)
 FORECAST_MAX_HORIZON = 52

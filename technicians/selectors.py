@@ -10,7 +10,8 @@ import re
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Least
 from django.http import Http404
 
 from core.roles import user_can_view_sensitive
@@ -41,6 +42,7 @@ TECHNICIAN_ORDERINGS = {
     "trade": ("trade", "last_name"),
     "hire_date": ("hire_date",),
     "pay_rate": ("pay_rate",),
+    "tenure": ("tenure_span",),  # annotated in technician_list: hire date → leaving date (or as_of)
 }
 
 
@@ -84,6 +86,9 @@ def technician_list(
         if key not in allowed:
             raise SelectorError(f"ordering must be one of {', '.join(allowed)} (optionally prefixed by '-').")
         fields = TECHNICIAN_ORDERINGS[key]
+        if key == "tenure":
+            end = Least(Coalesce(F("termination_date"), Value(as_of)), Value(as_of))
+            qs = qs.annotate(tenure_span=ExpressionWrapper(end - F("hire_date"), output_field=DurationField()))
         qs = qs.order_by(*[("-" if desc else "") + f for f in fields], "employee_id")
     else:
         qs = qs.order_by("last_name", "first_name", "employee_id")
@@ -417,3 +422,15 @@ def district_to_dict(*, district: District, as_of: date | None = None) -> dict[s
         "climate": district.climate,
         "active_technicians": active,
     }
+
+
+def place_names() -> dict[str, str]:
+    """District and region codes → names, for showing codes in words (cached briefly)."""
+    from django.core.cache import cache
+
+    names = cache.get("place_names")
+    if names is None:
+        names = dict(Region.objects.values_list("code", "name"))
+        names.update(District.objects.values_list("code", "name"))
+        cache.set("place_names", names, 300)
+    return names

@@ -39,7 +39,7 @@ COLUMNS = [
     ("district", "District", False),
     ("trade", "Trade", False),
     ("hire_date", "Hired", False),
-    (None, "Tenure", True),
+    ("tenure", "Tenure", True),
     (None, "Status", False),
     ("pay_rate", "Pay / h", True),
 ]
