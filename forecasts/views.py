@@ -65,6 +65,8 @@ def _chart_data(series: dict, keep: int = 104) -> dict:
         "lower": [*pad[:-1], last, *[p["yhat_lower"] for p in fc]] if hist else [p["yhat_lower"] for p in fc],
         "upper": [*pad[:-1], last, *[p["yhat_upper"] for p in fc]] if hist else [p["yhat_upper"] for p in fc],
         "title": f"{series['name']} — {dict(selectors.metric_choices())[series['metric']]}",
+        "metric": series["metric"],
+        "history_weeks": len(hist),
     }
 
 
