@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 
 from analytics.population import add_months
-
 from tests.predictions.conftest import FAST_EBM, make_world
 
 
