@@ -105,7 +105,8 @@ def hiring_plan(request):
     sort = sort if sort.lstrip("-") in SORTABLE else "gap"
     latest = selectors.forecast_run_latest(metric="demand", frequency="weekly")
     max_weeks = latest.horizon if latest else settings.FORECAST_MAX_HORIZON
-    ctx = {"params": params, "sort": sort, "sortable": SORTABLE, "max_weeks": max_weeks, **_where_options()}
+    ctx = {"params": params, "sort": sort, "sortable": SORTABLE, "max_weeks": max_weeks, **_where_options(),
+           "weeks_input": request.GET.get("weeks", "12")[:10]}  # fmt: skip  # the box keeps what was typed
     try:
         if params["weeks"] is None or not 1 <= params["weeks"] <= max_weeks:
             raise selectors.ForecastInputError(

@@ -36,3 +36,13 @@ def test_sort_is_part_of_the_form_so_a_region_change_keeps_it(recruiter_client, 
     assert '<input type="hidden" name="sort" value="-gap" form="plan-form">' in part
     page = recruiter_client.get("/forecasts/hiring-plan/?weeks=4&region=north&sort=-gap").content.decode()
     assert 'id="plan-form"' in page and 'value="-gap" form="plan-form"' in page
+
+
+def test_page_without_parameters_uses_twelve_weeks(recruiter_client, db):
+    DistrictFactory(code="oak", name="Oakland", region=RegionFactory(code="north", name="North"))
+    make_completed_run(demand={"oak": [(5, 4, 6)] * 12}, horizon=12)
+    r = recruiter_client.get("/forecasts/hiring-plan/")
+    assert (
+        r.status_code == 200
+        and 'name="weeks" min="1" max="12" step="1" data-default="12" value="12"' in r.content.decode()
+    )
