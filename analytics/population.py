@@ -46,6 +46,9 @@ class Filters:
     schedule: str | None = None
 
     def validate(self) -> Filters:
+        for name, value in self.__dict__.items():
+            if value and ("\x00" in value or len(value) > 60):
+                raise AnalyticsInputError(f"{name}: not a valid code")
         if self.region and not Region.objects.filter(code=self.region).exists():
             raise AnalyticsInputError(f"unknown region {self.region!r}")
         if self.district and not District.objects.filter(code=self.district).exists():

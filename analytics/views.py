@@ -53,14 +53,19 @@ def _choices() -> dict:
     }
 
 
+def _text(value: str | None) -> str | None:
+    """A code from the query string, or None when empty or unusable (NUL bytes, absurd length)."""
+    return value if value and "\x00" not in value and len(value) <= 60 else None
+
+
 def _clean(value: str | None, valid) -> str | None:
     return value if value in valid else None
 
 
 def _place(g, prefix: str = "") -> Filters:
     """Filters from the query string; unknown values are dropped (the page says so) rather than failing."""
-    region = g.get(prefix + "region") or None
-    district = g.get(prefix + "district") or None
+    region = _text(g.get(prefix + "region"))
+    district = _text(g.get(prefix + "district"))
     return Filters(
         region=region if region and Region.objects.filter(code=region).exists() else None,
         district=district if district and District.objects.filter(code=district).exists() else None,

@@ -32,6 +32,7 @@ import logging
 import re
 import time
 import weakref
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from datetime import date
@@ -120,7 +121,7 @@ class _Turn:
         self.sent_chars = 0
         self.received_chars = 0
         self.limit: str = ""  # why tools stopped (first limit reached)
-        self.left_out: list[str] = []  # what the user should know was not looked up
+        self.left_out: dict[str, str] = {}  # calls asked for but not run (key → label), until a later round runs them
 
     def add(self, text: str) -> dict:
         if self.first_token_ms is None:
@@ -256,20 +257,27 @@ def _size(messages: list[dict], tools: list[dict] | None) -> int:
     )
 
 
-def _skipped_label(name: str, arguments: str) -> str:
+def _call_key(name: str, arguments: str) -> tuple[str, str]:
+    """(identity, label) of a requested call: the same tool with the same arguments is the same call."""
     try:
         args = json.loads(arguments) if arguments.strip() else {}
     except (ValueError, AttributeError):
-        args = {}
-    return tool_label(name, args if isinstance(args, dict) else {}).removeprefix("looked up: ")
+        args = None
+    if isinstance(args, dict):
+        key = name + json.dumps(args, sort_keys=True, default=str)
+    else:
+        key, args = name + arguments, {}
+    return key, tool_label(name, args).removeprefix("looked up: ")
 
 
 def _left_out_line(turn: _Turn) -> str:
     parts = [f"Stopped looking things up: {turn.limit}."]
     if turn.left_out:
-        shown = turn.left_out[:6]
-        more = f" and {len(turn.left_out) - len(shown)} more" if len(turn.left_out) > len(shown) else ""
-        parts.append("Not looked up: " + "; ".join(shown) + more + ".")
+        counts = Counter(turn.left_out.values())
+        shown = [f"{label} ×{n}" if n > 1 else label for label, n in counts.most_common(6)]
+        more = f" and {len(counts) - len(shown)} more" if len(counts) > len(shown) else ""
+        n = len(turn.left_out)
+        parts.append(f"Not looked up ({n} call{'s' if n != 1 else ''}): " + "; ".join(shown) + more + ".")
     return "\n\n(" + " ".join(parts) + ")"
 
 
@@ -400,10 +408,12 @@ async def _llm_loop(user, llm: ChatLLM, history, text, message_id, turn: _Turn) 
                     yield turn.add(piece)
             return
         if final or not result.tool_calls:
-            if final:  # a server that ignores "no tools" gets no more tool runs
-                if not result.text.strip():
-                    for piece in _summary_pieces(turn):
-                        yield turn.add(piece)
+            if final and not result.text.strip():  # (a server that ignores "no tools" gets no more tool runs)
+                for piece in _summary_pieces(turn):
+                    yield turn.add(piece)
+            if turn.left_out:
+                turn.reach(f"the limit of {per_reply} tool calls per reply")
+            if turn.limit:
                 yield turn.add(_left_out_line(turn))
             return
         calls = result.tool_calls
@@ -420,6 +430,7 @@ async def _llm_loop(user, llm: ChatLLM, history, text, message_id, turn: _Turn) 
             }
         )
         for tc in run:
+            turn.left_out.pop(_call_key(tc.name, tc.arguments)[0], None)
             event, outcome = await _tool(user, tc.name, tc.arguments, tc.id, message_id, turn)
             turn.calls_run += 1
             yield event
@@ -430,8 +441,7 @@ async def _llm_loop(user, llm: ChatLLM, history, text, message_id, turn: _Turn) 
                 if len(run) == per_reply
                 else f"the limit of {per_turn} tool calls per question"
             )
-            turn.reach(f"{why} (the model asked for {len(calls)} at once)")
-            turn.left_out += [_skipped_label(tc.name, tc.arguments) for tc in skipped]
+            turn.left_out.update(_call_key(tc.name, tc.arguments) for tc in skipped)
             messages.append(
                 {
                     "role": "system",

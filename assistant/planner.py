@@ -122,7 +122,8 @@ def extract(text: str) -> Slots:
             if name and name.lower() in low:
                 s.program = name
                 break
-        if s.program is None:  # "the overtime relief program" for "Overtime relief (cap 8 h)": all its key words
+        if s.program is None and re.search(r"\b(program\w*|roi|return on)\b", low):
+            # "the overtime relief program" for "Overtime relief (cap 8 h)": all its key words
             best = 0
             for name in names:
                 words = [
@@ -743,9 +744,9 @@ def analytics_plan(s: Slots, text: str) -> Plan | None:
     band = _band(text)
     if band and re.search(r"\b(how many|count|number of)\b", low):
         return _cohort_plan(s, band, year)
-    if year and re.search(r"\b(left|leave|quit|departures?|terminat\w*|resign\w*|fired|hired|hires|joined)\b", low):
+    if year and re.search(r"\b(left|leave|quit|departures?|terminat\w*|resign\w*|fired|hired?|hires|joined)\b", low):
         return _period_count_plan(s, text, year)
-    if s.program:
+    if s.program and not s.employee_id and re.search(r"\b(program\w*|roi|return on|worth|pay off|save|savings)\b", low):
         return _roi_plan(s)
     return None
 

@@ -165,6 +165,7 @@ def run_tool(*, user, name: str, arguments: str | dict | None) -> ToolOutcome:
             {"error": "Arguments contain a non-finite number (NaN or Infinity); use ordinary numbers."},
             "non-finite number in arguments",
         )
+    raw = parsed = json_safe(raw)  # lone surrogates / NUL from the wire would fail validation or the database
     try:
         args = tool.args_model.model_validate(raw)
     except ValidationError as exc:

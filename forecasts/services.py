@@ -53,7 +53,7 @@ def forecast_run_start(
     level: str = "district",
     horizon: int | None = None,
     frequency: str = "weekly",
-    method: str = "prophet",
+    method: str = "auto",
     reconciliation: str = "mint",
     requested_by=None,
     enqueue: bool = True,
@@ -197,6 +197,7 @@ def forecast_series_fit(*, series_id: int) -> str:
             interval_width=run.interval_width,
             method=run.method,
             folds=settings.FORECAST_BACKTEST_FOLDS,
+            candidates=tuple(settings.FORECAST_METHODS) or None,
         )
         fields = {
             "status": SeriesStatus.DONE,
@@ -344,7 +345,7 @@ def forecast_run_finalise(*, run_id) -> None:
             used = [r.method_used for r in rows]
             recon, info = _reconcile_mix(rows, used, s, how, lambda r, m: r.fit["methods"][m])
             effect = _fold_effect(rows, used, s, how, season)
-            has_prophet = all("prophet" in r.fit["methods"] for r in rows)
+            has_prophet = all(r.fit.get("folds") and all("prophet" in f for f in r.fit["folds"]) for r in rows)
             prophet_effect = (
                 _fold_effect(rows, ["prophet"] * len(rows), s, how, season) if has_prophet else [{} for _ in rows]
             )
@@ -363,7 +364,9 @@ def forecast_run_finalise(*, run_id) -> None:
                 bt["prophet_reconciled"] = prophet_effect[i]
                 pm, bm = prophet_effect[i].get("mase"), bt.get("seasonal_naive", {}).get("mase")
                 bt["prophet_beats_baseline"] = bool(pm is not None and bm is not None and pm < bm)
-                beats += bt["prophet_beats_baseline"]
+                cm = effect[i].get("mase")
+                bt["chosen_beats_baseline"] = bool(cm is not None and bm is not None and cm < bm)
+                beats += bt["chosen_beats_baseline"]
                 r.backtest, r.reconciliation = bt, info["method"]
                 r.save(update_fields=["backtest", "reconciliation", "updated_at"])
             ForecastPoint.objects.bulk_create(points)
@@ -372,8 +375,9 @@ def forecast_run_finalise(*, run_id) -> None:
                 "reconciliation": info["method"],
                 "shrinkage_lambda": info.get("shrinkage_lambda"),
                 "note": note,
-                "prophet_beats_baseline": beats,
-                "share_prophet_beats_baseline": round(beats / len(rows), 3),
+                "chosen_beats_baseline": beats,
+                "share_chosen_beats_baseline": round(beats / len(rows), 3),
+                "methods_used": {m: used.count(m) for m in sorted(set(used))},
                 "mean_mase_base": fm.mean_or_none([r.backtest.get(r.method_used, {}).get("mase") for r in rows]),
                 "mean_mase_reconciled": fm.mean_or_none([e.get("mase") for e in effect]),
                 "mean_mase_baseline": fm.mean_or_none([r.backtest.get("seasonal_naive", {}).get("mase") for r in rows]),

@@ -270,12 +270,13 @@ def _sync(run: SyncRun) -> None:
             batch_size=mapping.batch_size,
         )
         offset = 0
+        seen: dict = {}  # business key → first row position in this run: a key in two batches is rejected
         for index, batch in enumerate(batches):
-            _apply_batch(run=run, mapping=mapping, batch=batch, index=index, offset=offset)
+            _apply_batch(run=run, mapping=mapping, batch=batch, index=index, offset=offset, seen=seen)
             offset += len(batch.rows)
 
 
-def _apply_batch(*, run: SyncRun, mapping: SourceMapping, batch: sf.Batch, index: int, offset: int) -> None:
+def _apply_batch(*, run: SyncRun, mapping: SourceMapping, batch: sf.Batch, index: int, offset: int, seen: dict) -> None:
     rows = []
     for i, source_row in enumerate(batch.rows):
         row = apply_mapping(mapping.column_map, source_row)
@@ -284,7 +285,12 @@ def _apply_batch(*, run: SyncRun, mapping: SourceMapping, batch: sf.Batch, index
     with transaction.atomic():
         SourceMapping.objects.select_for_update().filter(pk=mapping.pk).first()  # one writer per mapping
         result = technician_services.records_upsert(
-            kind=mapping.target, rows=rows, policy="skip_invalid", batch_size=max(len(rows), 1)
+            kind=mapping.target,
+            rows=rows,
+            policy="skip_invalid",
+            batch_size=max(len(rows), 1),
+            seen=seen,
+            source="this sync run",
         )
         errors_by_row: dict[Any, list] = {}
         for err in result.rejected:

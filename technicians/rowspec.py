@@ -399,17 +399,21 @@ def validate_rows(
     resolver: Resolver | Mapping[str, Mapping[str, Any]],
     start_row: int = 2,
     ignore_columns: Iterable[str] = (),
+    seen: dict[tuple, Any] | None = None,
+    source: str = "this file",
 ) -> ValidationResult:
     """Clean and check ``rows`` of ``kind``. Pure: no queries (FKs through ``resolver``).
 
     Row numbers: ``row[ROW_NUMBER_KEY]`` if present, else ``start_row + index`` (2 = first CSV data row).
     ``ignore_columns`` are dropped (e.g. a warehouse watermark column that must not become an attribute).
+    ``seen`` (business key → first row number) carries duplicate detection across calls — the batches of
+    one warehouse sync — and ``source`` names where the duplicate was found ("this file", "this sync run").
     """
     spec = get_spec(kind)
     resolver = Resolver.coerce(resolver)
     result = ValidationResult(kind=kind)
     ignored_set = {spec.canonical(c) for c in ignore_columns} | set(spec.ignore) | {ROW_NUMBER_KEY, ROW_ERROR_KEY}
-    seen: dict[tuple, int] = {}
+    seen = {} if seen is None else seen
     ignored_extra: dict[str, None] = {}
     header_cache: dict[tuple, dict[str, str]] = {}
     known = set(spec.column_names)
@@ -496,7 +500,7 @@ def validate_rows(
             first = seen.get(key_tuple)
             if first is not None:
                 label = " + ".join(spec.key)
-                errors.append((None, f"duplicate {label} {key_str!r} in this file; first seen on row {first}"))
+                errors.append((None, f"duplicate {label} {key_str!r} in {source}; first seen on row {first}"))
             else:
                 seen[key_tuple] = rn
 
