@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('forecasts', '0002_i10a_requeues_note'),
-        ('forecasts', '0002_i11_method_portfolio_default'),
+        ("forecasts", "0002_i10a_requeues_note"),
+        ("forecasts", "0002_i11_method_portfolio_default"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -62,3 +62,14 @@ def test_empty_state_reloads_the_page_when_the_model_is_ready(recruiter_client, 
 def test_a_user_without_a_role_sees_nothing(client, training):
     client.force_login(make_user("nobody", None))
     assert client.get("/status/?need=retention").content == b""
+
+
+def test_models_page_progress_box_says_why_it_waits_and_reloads_when_done(hr_client, db):
+    m = TrainedModel.objects.create(model_type="retention", version=1, status="queued")
+    box = hr_client.get(f"/predictions/models/{m.pk}/status", HTTP_HX_REQUEST="true")
+    assert box.status_code == 200 and "waiting for the background worker" in box.content.decode()
+    m.status, m.progress = "ready", 100
+    m.save()
+    done = hr_client.get(f"/predictions/models/{m.pk}/status", HTTP_HX_REQUEST="true")
+    # the page reloads on that version, so the versions table shows it with its Promote button
+    assert done.status_code == 204 and done["HX-Redirect"] == f"/predictions/models/?id={m.pk}"
