@@ -6,9 +6,18 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from core.api_parser import SafeJsonParser
 from core.auth import ApiKeyAuth, SessionAuthForApi
+from core.openapi import document_errors
 from core.queueing import BrokerUnavailable
 
-api = NinjaAPI(
+
+class Api(NinjaAPI):
+    """NinjaAPI whose OpenAPI schema also documents the shared error statuses (core.openapi)."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        return document_errors(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = Api(
     title="Technician Analytics API",
     version="1.0.0",
     description=(
