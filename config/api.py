@@ -8,6 +8,7 @@ from core.api_parser import SafeJsonParser
 from core.auth import ApiKeyAuth, SessionAuthForApi
 from core.openapi import document_errors
 from core.queueing import BrokerUnavailable
+from core.throttle import Throttled
 
 
 class Api(NinjaAPI):
@@ -46,6 +47,13 @@ def _auth_error(request, exc):
     return api.create_response(
         request, {"detail": "Authentication required: send a valid API key (Authorization: Bearer <key>)."}, status=401
     )
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc: Throttled):
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(BrokerUnavailable)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "ninja",
     "django_htmx",
     "channels",
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "core.middleware.HostileInputMiddleware",
     "core.middleware.RequestLogMiddleware",
     "core.middleware.BrokerUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -170,6 +173,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Login lockout (django-axes): /accounts/login/ and /admin/login/ both authenticate through these backends.
+# AXES_FAILURE_LIMIT failures per client IP, and per username, lock further attempts for AXES_COOLOFF_MINUTES
+# (429 + the lockout page). Lockouts are rows in the admin ("Axes › Access attempts"): delete one to clear it,
+# or `manage.py axes_reset`. A successful login resets the user's count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/lockout.html"
+AXES_ENABLE_ADMIN = True
+AXES_VERBOSE = False
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -212,6 +230,10 @@ LOGGING = {
 # --------------------------------------------------------------------------- API
 API_MAX_LIMIT = env_int("API_MAX_LIMIT", 500)
 API_DEFAULT_LIMIT = env_int("API_DEFAULT_LIMIT", 50)
+# failed API-key attempts (core.throttle): per client IP and per key prefix, in a fixed window (Redis)
+API_KEY_FAILURES_PER_IP = env_int("API_KEY_FAILURES_PER_IP", 20)
+API_KEY_FAILURES_PER_PREFIX = env_int("API_KEY_FAILURES_PER_PREFIX", 10)
+API_KEY_FAILURE_WINDOW = env_int("API_KEY_FAILURE_WINDOW", 300)  # seconds
 
 # --------------------------------------------------------------------------- personal data
 # A field, feature or attribute key is HR-only when its name contains one of these words
