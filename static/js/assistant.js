@@ -118,3 +118,9 @@
   connect();
   scroll();
 })();
+
+// Confirm before destructive form posts (data-confirm="question"): no inline handlers under the CSP.
+document.addEventListener("submit", function (e) {
+  var q = e.target && e.target.getAttribute && e.target.getAttribute("data-confirm");
+  if (q && !window.confirm(q)) e.preventDefault();
+});
