@@ -22,6 +22,7 @@ from assistant.models import (
     TechnicianEmbedding,
     ToolCall,
 )
+from core.params import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,9 @@ def message_validate(text: Any) -> str:
     """Return the cleaned message or raise AssistantInputError with the reason."""
     if not isinstance(text, str):
         raise AssistantInputError("The message must be text.")
-    text = text.replace("\x00", "").strip()
+    # NUL dropped, lone surrogates → U+FFFD (core.params.clean_text): the same rule for the websocket and the
+    # SSE API, so neither the database write nor the event stream can break on them mid-answer
+    text = clean_text(text).strip()
     if not text:
         raise AssistantInputError("The message is empty — type a question.")
     limit = settings.ASSISTANT_MAX_MESSAGE_CHARS
