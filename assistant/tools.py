@@ -433,7 +433,7 @@ def overtime_cap_impact(*, user, args: OvertimeCapArgs) -> dict:
 
 
 def similar_technicians(*, user, args: SimilarArgs) -> dict:
-    from assistant import selectors
+    from assistant import selectors, services
 
     if not args.employee_id and not args.best_in_district:
         raise ToolInputError("Give employee_id or best_in_district.")
@@ -445,7 +445,7 @@ def similar_technicians(*, user, args: SimilarArgs) -> dict:
         if target is None:
             raise ToolInputError(f"No snapshot data for district {args.best_in_district!r}.")
         basis = "best performer (CSAT × first-time-fix rate, latest month)"
-    return selectors.similar_technicians(user=user, employee_id=target, limit=args.limit) | {"basis": basis}
+    return services.similar_technicians(user=user, employee_id=target, limit=args.limit) | {"basis": basis}
 
 
 def knowledge_search(*, user, args: KnowledgeArgs) -> dict:
@@ -483,6 +483,15 @@ TOOLS: dict[str, Tool] = {
         Tool("knowledge_search", "knowledge search", "Search HR policy / handbook documents; cite the document titles you use.", KnowledgeArgs, knowledge_search),
     ]
 }  # fmt: skip
+
+
+def _register_analytics_tools() -> None:
+    from assistant.tools_analytics import tools
+
+    TOOLS.update({t.name: t for t in tools()})
+
+
+_register_analytics_tools()
 
 
 def today() -> date:

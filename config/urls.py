@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from analytics import views as analytics_views
 from config.api import api
 from core import views as core_views
 
@@ -17,7 +18,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
     path("api/docs", core_views.api_docs_redirect, name="api-docs"),
+    path("", analytics_views.overview, name="home"),  # the overview is the home page after login
     path("", include("core.urls")),
+    path("analytics/", include("analytics.urls")),
     path("technicians/", include("technicians.urls")),
     path("predictions/", include("predictions.urls")),
     path("forecasts/", include("forecasts.urls")),

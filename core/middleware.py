@@ -4,6 +4,25 @@ import time
 log = logging.getLogger("request")
 
 
+class HealthCheckMiddleware:
+    """Answers /healthz and /api/v1/health first, before sessions/auth hit a database that may be down."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from core.health import HEALTH_PATHS
+
+        if request.path in HEALTH_PATHS and request.method in ("GET", "HEAD"):
+            from django.http import JsonResponse
+
+            from core.health import health_report
+
+            body, status = health_report()
+            return JsonResponse(body, status=status)
+        return self.get_response(request)
+
+
 class RequestLogMiddleware:
     """One structured log line per request: method, path, status, duration, user id."""
 
@@ -15,13 +34,18 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         if not request.path.startswith("/static/"):
             user = getattr(request, "user", None)
+            ms = round((time.perf_counter() - start) * 1000, 1)
             log.info(
-                "request",
+                "%s %s %s %.0fms",
+                request.method,
+                request.get_full_path()[:300],
+                response.status_code,
+                ms,
                 extra={
                     "method": request.method,
                     "path": request.path,
                     "status": response.status_code,
-                    "ms": round((time.perf_counter() - start) * 1000, 1),
+                    "ms": ms,
                     "user_id": getattr(user, "pk", None),
                 },
             )

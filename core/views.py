@@ -1,15 +1,16 @@
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
-from core.health import check_database, check_redis
+from core.health import health_report
 
 
 def healthz(request):
-    """200 when PostgreSQL and Redis answer, 503 (with the failing part named) otherwise."""
-    db, rd = check_database(), check_redis()
-    ok = db["ok"] and rd["ok"]
-    return JsonResponse({"status": "ok" if ok else "degraded", "database": db, "redis": rd}, status=200 if ok else 503)
+    """200 when PostgreSQL and Redis answer, 503 (with the failing part named) otherwise.
+
+    Normally answered by core.middleware.HealthCheckMiddleware before any other middleware runs."""
+    body, status = health_report()
+    return JsonResponse(body, status=status)
 
 
 def api_docs_redirect(request):
@@ -20,6 +21,40 @@ def api_docs_redirect(request):
 def home(request):
     return render(request, "core/home.html")
 
+
+READY_WORDS = {
+    "retention": "retention risk model",
+    "quality_of_hire": "quality-of-hire model",
+    "forecasts": "forecasts",
+}
+
+
+@login_required
+def preparing_status(request):
+    """Polled by the "still being prepared" note (``was=``) and by empty states (``need=``).
+
+    ``need=<key>&refresh=1``: the progress of that one thing; once it is done the page reloads itself
+    (HX-Refresh) so the empty state is replaced by the result.
+    """
+    from core.roles import user_role
+    from core.status import preparation_status
+
+    if user_role(request.user) in ("anonymous", "user"):
+        return HttpResponse("")  # a user without a role sees nothing
+    status = preparation_status()
+    need = request.GET.get("need")
+    if need:
+        waiting = status.waiting_for(need)
+        if waiting is None:
+            response = HttpResponse("")
+            if request.GET.get("refresh"):
+                response["HX-Refresh"] = "true"
+            return response
+        return render(request, "core/_progress.html", {"p": waiting, "refresh": request.GET.get("refresh")})
+    was = [k for k in request.GET.get("was", "").split(",") if k in READY_WORDS]
+    still = {p.key for p in status.preparing}
+    just_ready = [READY_WORDS[k] for k in was if k not in still and k in status.ready]
+    return render(request, "core/_preparing.html", {"preparing": status.preparing, "just_ready": just_ready})
 
 # --------------------------------------------------------------------------- error pages (config/urls.py handlers)
 _ERRORS = {

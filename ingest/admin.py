@@ -14,9 +14,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from ingest import selectors, services
+from ingest import snowflake as sf
 from ingest.mapping import validate_mapping
 from ingest.models import SourceMapping, SyncRun, SyncTrigger
-from technicians import snowflake as sf
 
 PREVIEW_ROWS = 200
 

@@ -17,9 +17,9 @@ from ninja.errors import HttpError
 from core.pagination import PageParams, paginate
 from core.params import Code
 from ingest import selectors, services
+from ingest import snowflake as sf
 from ingest.models import SourceMapping, SyncRun, SyncStatus, SyncTrigger
 from ingest.schemas import RejectedPage, StatusOut, SyncIn, SyncRunOut, SyncRunPage
-from technicians import snowflake as sf
 from technicians.visibility import redact
 
 router = Router(tags=["ingest"])

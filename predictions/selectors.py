@@ -261,3 +261,12 @@ def program_get(*, program_id) -> RetentionProgram:
     if p is None:
         raise Http404(f"No retention program with id {program_id!r}.")
     return p
+
+
+def models_in_preparation() -> dict[str, Any]:
+    """For the "still being prepared" notes: model types with an active model, and runs in progress."""
+    active = set(TrainedModel.objects.filter(status=ModelStatus.ACTIVE).values_list("model_type", flat=True))
+    running = list(
+        TrainedModel.objects.filter(status__in=(ModelStatus.QUEUED, ModelStatus.TRAINING)).order_by("created_at")
+    )
+    return {"active_types": active, "running": running}

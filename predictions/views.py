@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from predictions import selectors, services
 from predictions.ebm import ArtifactError
 from predictions.features import ACTIONABLE, SCHEDULES, label_for
 from predictions.models import ModelType
+from predictions.templatetags.predictions_format import value_text
 from technicians.models import District, Region, Trade
 from technicians.visibility import field_visible
 
@@ -172,6 +173,11 @@ def technician_what_if(request, employee_id: str):
         else:
             result = services.what_if(user=request.user, employee_id=employee_id, changes=changes)
             ctx["result"] = result
+            # the change in words ("Overtime: 17.1 h/week → 6 h/week"), so the result reads as an answer
+            ctx["changed"] = [
+                {"label": label_for(k), "from": value_text(k, current.get(k)), "to": value_text(k, v)}
+                for k, v in result["changes"].items()
+            ]
             ctx["chart"] = _contrib_chart(result["after"]["contributions"])
     except services.WhatIfError as exc:
         ctx["error"] = str(exc)
@@ -238,7 +244,13 @@ def model_train_view(request):
 
 @login_required
 def model_status(request, model_id):
+    """The progress box, polled while a model trains. When it finishes, the Models page reloads on that
+    version so the versions table shows it (and its Promote button) without a manual reload."""
     m = selectors.model_get(model_id=model_id)
+    if request.htmx and not m.is_running:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = f"{reverse('predictions:models')}?id={m.id}"
+        return response
     return render(request, "predictions/_train_progress.html", {"m": m})
 
 

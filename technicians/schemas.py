@@ -83,6 +83,10 @@ class TechnicianOut(Out):
     attributes: dict[str, Any] = Field(description="Extra source columns (HR-only keys removed for non-HR users).")
     pay_rate: float | None = Field(default=None, description=f"Hourly pay. {HR_ONLY}")
     performance_rating: float | None = Field(default=None, description=f"Last review 1–5. {HR_ONLY}")
+    sex: str | None = Field(default=None, description=f"Self-reported sex (EEO-1; 'not_disclosed'). {HR_ONLY}")
+    race_ethnicity: str | None = Field(
+        default=None, description=f"Self-reported race/ethnicity (EEO-1 categories; 'not_disclosed'). {HR_ONLY}"
+    )
 
 
 class Page(Out):
@@ -135,6 +139,10 @@ class CandidateOut(Out):
     hired_employee_id: str | None
     attributes: dict[str, Any]
     offered_pay_rate: float | None = Field(default=None, description=f"Hourly pay offered. {HR_ONLY}")
+    sex: str | None = Field(default=None, description=f"Self-reported sex (EEO-1; 'not_disclosed'). {HR_ONLY}")
+    race_ethnicity: str | None = Field(
+        default=None, description=f"Self-reported race/ethnicity (EEO-1 categories; 'not_disclosed'). {HR_ONLY}"
+    )
 
 
 class CandidatePage(Page):
