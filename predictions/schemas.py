@@ -104,7 +104,7 @@ class CandidateItem(Schema):
     top_contributions: list[Contribution]
 
 
-class CandidatePage(Schema):
+class CandidateRankingPage(Schema):
     count: int
     items: list[CandidateItem]
 
