@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("forecasts", "0003_merge_20261130_2057"),
+        ("forecasts", "0003_i10a_requeues_note"),
     ]
 
     operations = [
