@@ -62,10 +62,15 @@ def model_promote_view(request, model_id):
     m = selectors.model_get(model_id=model_id)
     audit_url = reverse("predictions:model_audit", args=[m.id])
     try:
-        promotion.model_promote_checked(
+        m = promotion.model_promote_checked(
             model=m, user=request.user, justification=request.POST.get("justification", ""), via="page"
         )
-        messages.success(request, f"{m.label} is being scored; it becomes active when its scores are written.")
+        if m.status == "active":
+            messages.success(request, f"{m.label} is active.")
+        else:
+            messages.success(
+                request, f"{m.label} is being scored; it becomes active once every technician has its score."
+            )
     except promotion.PromotionBlocked as exc:
         messages.error(request, str(exc))
         return redirect(audit_url)
