@@ -133,8 +133,18 @@ def _ping(port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
+def _free_port(var_dir: Path | None = None) -> int:
+    """A free port *below* the kernel's ephemeral range (32768+), starting from one derived from ``var_dir``.
+
+    Why not ``bind(0)``: that hands out an ephemeral port, and while the embedded Redis is down for a
+    restart any other process's outgoing connection or ``bind(0)`` may take it — clients holding the
+    remembered URL would then talk to a stranger (seen: an HTTP server answering Redis commands)."""
+    start = 20000 + (zlib.crc32(str(var_dir).encode()) % 10000 if var_dir else 0)
+    for offset in range(10000):
+        port = 20000 + (start - 20000 + offset) % 10000
+        if _port_free(port) and not _ping(port):
+            return port
+    with socket.socket() as s:  # pragma: no cover - 10,000 busy ports
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
@@ -152,30 +162,6 @@ def _port_free(port: int) -> bool:
             return False
 
 
-def _ephemeral_range() -> tuple[int, int]:
-    try:
-        lo, hi = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
-        return int(lo), int(hi)
-    except (OSError, ValueError):
-        return 32768, 60999
-
-
-def _ephemeral(port: int) -> bool:
-    lo, hi = _ephemeral_range()
-    return lo <= port <= hi
-
-
-def _choose_port(var_dir: Path) -> int:
-    """The first port for this checkout's Redis, *outside* the OS's ephemeral range: while Redis is down
-    for a restart, no other process binding port 0 (test servers, clients) can be handed its port. Derived
-    from the var/ path so each checkout has its own; remembered in var/redis/port and reused after that."""
-    base = 20000 + zlib.crc32(str(var_dir.resolve()).encode()) % 9000
-    for port in range(base, base + 200):
-        if not _ephemeral(port) and _port_free(port) and not _ping(port):
-            return port
-    return _free_port()
-
-
 def redis_url(var_dir: Path) -> str:
     """Start (if needed) a local redis-server on 127.0.0.1 with its port remembered in var/redis/port."""
     rdir = var_dir / "redis"
@@ -186,7 +172,7 @@ def redis_url(var_dir: Path) -> str:
         if port and _ping(port):
             return f"redis://127.0.0.1:{port}/0"
         if not port or not _port_free(port):
-            port = _choose_port(var_dir)
+            port = _free_port(rdir)
         subprocess.run(
             [
                 redis_binary(),

@@ -141,8 +141,6 @@ class HostileInputMiddleware:
             "multipart/form-data",
         ):
             sources.append(request.POST)
-        if "\x00" in request.path:
-            raise BadRequest("The address contains a NUL character.")
         for data in sources:
             for key, values in data.lists():
                 for value in [key, *values]:
