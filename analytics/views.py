@@ -172,6 +172,5 @@ def risk_history(request, employee_id: str):
         raise Http404("No such technician.")
     points = selectors.risk_history(user=request.user, employee_id=employee_id)
     chart = {"labels": [str(p["as_of"]) for p in points], "values": [round(p["score"] * 100, 1) for p in points]}
-    return render(
-        request, "analytics/_risk_history.html", {"points": points, "chart": chart, "employee_id": employee_id}
-    )
+    ctx = {"points": points, "chart": chart, "employee_id": employee_id}
+    return render(request, _template(request, "analytics/_risk_history.html", "analytics/risk_history.html"), ctx)

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.errors import HttpError
 
+from core.openapi import ErrorOut
 from core.pagination import PageParams, paginate
 from core.params import Code
 from forecasts import selectors, services
@@ -29,9 +30,13 @@ router = Router(tags=["forecasts"])
 
 
 def _input_error(exc: Exception):
+    """Bad values (unknown code, weeks beyond the horizon) → 422 like every endpoint; nothing forecast yet → 404."""
     if isinstance(exc, selectors.ForecastInputError):
-        raise HttpError(400, str(exc))
+        raise HttpError(422, str(exc))
     raise HttpError(404, str(exc))
+
+
+NO_FORECAST = {404: ErrorOut}
 
 
 @router.get("runs", response=RunPage, summary="List forecast runs (newest first)")
@@ -62,7 +67,9 @@ def run_status(request, run_id: UUID):
     return get_object_or_404(ForecastRun, pk=run_id)
 
 
-@router.get("series", response=ForecastSeriesOut, summary="History, forecast and backtest of one series")
+@router.get(
+    "series", response={200: ForecastSeriesOut, **NO_FORECAST}, summary="History, forecast and backtest of one series"
+)
 def get_series(request, metric: Metric, level: Level = "company", key: Code | None = None, run_id: UUID | None = None):
     try:
         return selectors.forecast_series(metric=metric, level=level, key=key, run_id=run_id)
@@ -77,7 +84,7 @@ def _plan(weeks, region, district, trade):
         _input_error(exc)
 
 
-@router.get("hiring-plan", response=list[PlanRowOut], summary="Hiring plan per district")
+@router.get("hiring-plan", response={200: list[PlanRowOut], **NO_FORECAST}, summary="Hiring plan per district")
 def hiring_plan(
     request,
     weeks: int = Query(12, ge=1, le=52),
@@ -88,7 +95,10 @@ def hiring_plan(
     return _plan(weeks, region, district, trade)
 
 
-@router.get("hiring-plan.csv", summary="Hiring plan per district as CSV")
+CSV_200 = {"responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}}}
+
+
+@router.get("hiring-plan.csv", response=NO_FORECAST, openapi_extra=CSV_200, summary="Hiring plan per district as CSV")
 def hiring_plan_csv(
     request,
     weeks: int = Query(12, ge=1, le=52),

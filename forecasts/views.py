@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -64,6 +65,8 @@ def _chart_data(series: dict, keep: int = 104) -> dict:
         "lower": [*pad[:-1], last, *[p["yhat_lower"] for p in fc]] if hist else [p["yhat_lower"] for p in fc],
         "upper": [*pad[:-1], last, *[p["yhat_upper"] for p in fc]] if hist else [p["yhat_upper"] for p in fc],
         "title": f"{series['name']} — {dict(selectors.metric_choices())[series['metric']]}",
+        "metric": series["metric"],
+        "history_weeks": len(hist),
     }
 
 
@@ -100,10 +103,16 @@ def hiring_plan(request):
     params = _plan_params(request)
     sort = request.GET.get("sort", "gap")
     sort = sort if sort.lstrip("-") in SORTABLE else "gap"
-    ctx = {"params": params, "sort": sort, "sortable": SORTABLE, **_where_options()}
+    latest = selectors.forecast_run_latest(metric="demand", frequency="weekly")
+    max_weeks = latest.horizon if latest else settings.FORECAST_MAX_HORIZON
+    ctx = {"params": params, "sort": sort, "sortable": SORTABLE, "max_weeks": max_weeks, **_where_options(),
+           "weeks_input": request.GET.get("weeks", "12")[:10]}  # fmt: skip  # the box keeps what was typed
     try:
-        if params["weeks"] is None:
-            raise selectors.ForecastInputError("weeks must be a whole number between 1 and 52")
+        if params["weeks"] is None or not 1 <= params["weeks"] <= max_weeks:
+            raise selectors.ForecastInputError(
+                f"Weeks ahead must be a whole number from 1 to {max_weeks}"
+                + (f" (the latest demand forecast covers {max_weeks} weeks)." if latest else ".")
+            )
         rows = selectors.hiring_plan(**params)
         field = sort.lstrip("-")
         missing = [r for r in rows if r[field] is None]
@@ -127,8 +136,14 @@ def hiring_plan(request):
         ctx["error"] = str(exc)
     except selectors.NoForecastError as exc:
         ctx["missing"] = str(exc)
-    template = "forecasts/_hiring_plan_table.html" if request.htmx else "forecasts/hiring_plan.html"
-    return render(request, template, ctx, status=400 if "error" in ctx else 200)
+    if request.htmx:
+        # htmx swaps only 2xx: an input error comes back as 200 so it shows in place of the table, and the
+        # address bar keeps the last good URL (the box keeps the value the user typed, next to the message)
+        response = render(request, "forecasts/_hiring_plan_table.html", ctx)
+        if "error" in ctx:
+            response["HX-Push-Url"] = "false"
+        return response
+    return render(request, "forecasts/hiring_plan.html", ctx, status=400 if "error" in ctx else 200)
 
 
 @login_required

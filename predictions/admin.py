@@ -5,10 +5,32 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from predictions import services
 from predictions.models import ModelType, Prediction, RetentionProgram, TrainedModel
+
+
+def _kv_table(data, skip=()):
+    """A dict as a two-column table: numbers rounded, nested values shown compactly."""
+    from core.presentation import code_label, number
+
+    if not data:
+        return "—"
+    rows = []
+    for k, v in data.items():
+        if k in skip:
+            continue
+        if isinstance(v, float):
+            v = number(v, 4 if abs(v) < 10 else 1)
+        elif isinstance(v, int) and not isinstance(v, bool):
+            v = number(v, 0)
+        elif isinstance(v, dict | list):
+            v = ", ".join(f"{a}: {b}" for a, b in v.items()) if isinstance(v, dict) else ", ".join(map(str, v))
+        rows.append((code_label(k), v))
+    return format_html(
+        '<table class="kv-table">{}</table>', format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+    )
 
 
 @admin.register(TrainedModel)
@@ -24,12 +46,37 @@ class TrainedModelAdmin(admin.ModelAdmin):
         "finished_at",
     )
     list_filter = ("model_type", "status", "algorithm")
-    readonly_fields = [f.name for f in TrainedModel._meta.fields]
+    readonly_fields = [f.name for f in TrainedModel._meta.fields] + ["metrics_table", "params_table", "artifact"]
+    # the change page: readable metrics, parameters and artifact checksum instead of raw JSON dumps
+    fieldsets = (
+        (None, {"fields": (("model_type", "version", "algorithm"), ("status", "stage", "progress"), "error")}),
+        ("Training", {"fields": (("window_start", "window_end"), ("requested_by", "started_at", "finished_at"),
+                                 "activated_at", "requeues")}),
+        ("Holdout metrics", {"fields": ("metrics_table",)}),
+        ("Parameters", {"fields": ("params_table",)}),
+        ("Artifact", {"fields": ("artifact",)}),
+        ("Raw data (features, terms, importances, shapes)", {"classes": ("collapse",),
+                                                              "fields": ("features", "terms", "importances", "shapes")}),
+    )  # fmt: skip
     actions = ["promote", "archive"]
     change_list_template = "admin/predictions/trainedmodel/change_list.html"
 
     def has_add_permission(self, request):
         return False  # runs are created by "Train now", never typed in
+
+    @admin.display(description="metrics")
+    def metrics_table(self, obj):
+        return _kv_table(obj.metrics, skip=("calibration",))
+
+    @admin.display(description="parameters")
+    def params_table(self, obj):
+        return _kv_table(obj.params)
+
+    @admin.display(description="artifact")
+    def artifact(self, obj):
+        if not obj.artifact_path:
+            return "—"
+        return format_html("{}<br>SHA-256 <code>{}</code>", obj.artifact_path, obj.artifact_sha256 or "—")
 
     @admin.display(description="progress")
     def progress_display(self, obj):
@@ -44,8 +91,13 @@ class TrainedModelAdmin(admin.ModelAdmin):
     def promote(self, request, queryset):
         for m in queryset:
             try:
-                services.model_promote(model=m)
-                self.message_user(request, f"{m.label} is now active; rescoring queued.")
+                m = services.model_promote(model=m)
+                self.message_user(
+                    request,
+                    f"{m.label} is active."
+                    if m.status == "active"
+                    else f"{m.label} is being scored; it becomes active once every technician has its score.",
+                )
             except services.ModelStateError as exc:
                 self.message_user(request, f"{m.label}: {exc}", messages.ERROR)
 

@@ -17,8 +17,8 @@ from predictions import selectors, services
 from predictions.ebm import ArtifactError
 from predictions.schemas import (
     Band,
-    CandidatePage,
     CandidateQualityOut,
+    CandidateRankingPage,
     ModelTypeName,
     RiskPage,
     ScoreIn,
@@ -130,7 +130,7 @@ def what_if(request, employee_id: str, payload: WhatIfIn):
     return services.what_if(user=request.user, employee_id=employee_id, changes=payload.changes)
 
 
-@router.get("candidates", response=CandidatePage, summary="Open candidates ranked by quality of hire")
+@router.get("candidates", response=CandidateRankingPage, summary="Open candidates ranked by quality of hire")
 @_errors
 def candidates(request, region: Code | None = None, district: Code | None = None, trade: Trade | None = None,
                limit: Limit | None = None, offset: Offset = 0):  # fmt: skip

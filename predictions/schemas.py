@@ -48,6 +48,11 @@ class Contribution(Schema):
     label: str
     value: Any = None
     contribution: float
+    points: float | None = Field(
+        None,
+        description="Percentage points of probability: the exact change in this score if this factor alone were "
+        "at its population-average contribution.",
+    )
 
 
 class RiskItem(Schema):
@@ -99,7 +104,7 @@ class CandidateItem(Schema):
     top_contributions: list[Contribution]
 
 
-class CandidatePage(Schema):
+class CandidateRankingPage(Schema):
     count: int
     items: list[CandidateItem]
 

@@ -261,8 +261,13 @@ def model_promote_view(request, model_id):
         return HttpResponseForbidden("Only HR admins can promote models.")
     m = selectors.model_get(model_id=model_id)
     try:
-        services.model_promote(model=m)
-        messages.success(request, f"{m.label} is now active; scores are being refreshed.")
+        m = services.model_promote(model=m)
+        if m.status == "active":
+            messages.success(request, f"{m.label} is active.")
+        else:
+            messages.success(
+                request, f"{m.label} is being scored; it becomes active once every technician has its score."
+            )
     except services.ModelStateError as exc:
         messages.error(request, str(exc))
     return redirect(f"{reverse('predictions:models')}?id={m.id}")

@@ -64,7 +64,7 @@ def test_series_endpoint_validates_district(client, auth, db):
 
     DistrictFactory(code="oak")
     r = client.get(f"{API}/series?metric=demand&level=district&key=nowhere", **auth)
-    assert r.status_code == 400 and "valid district codes: oak" in r.json()["detail"]
+    assert r.status_code == 422 and "valid district codes: oak" in r.json()["detail"]
     assert client.get(f"{API}/series?metric=demand&level=district&key=oak", **auth).status_code == 404
     make_completed_run(demand={"oak": [(5, 4, 6)] * 4})
     r = client.get(f"{API}/series?metric=demand&level=district&key=oak", **auth)
@@ -78,7 +78,7 @@ def test_hiring_plan_endpoint_and_csv(client, auth, db):
     make_completed_run(demand={"oak": [(5, 4, 6)] * 4})
     assert client.get(f"{API}/hiring-plan?weeks=53", **auth).status_code == 422
     r = client.get(f"{API}/hiring-plan?weeks=4&region=atlantis", **auth)
-    assert r.status_code == 400 and "valid region codes" in r.json()["detail"]
+    assert r.status_code == 422 and "valid region codes" in r.json()["detail"]
     rows = client.get(f"{API}/hiring-plan?weeks=4", **auth).json()
     assert rows[0]["district"] == "oak" and rows[0]["forecast_demand"] == 20
     csv = client.get(f"{API}/hiring-plan.csv?weeks=4", **auth)
