@@ -291,3 +291,18 @@ def test_cancel_before_any_text_reports_the_status_that_is_stored(fake_openai, w
     assert done["type"] == "done" and done["cancelled"]
     assert (done["status"], done["reason"]) == (reply.status, reply.reason) == ("partial", "cancelled")
     assert fake_openai.client_closed.wait(timeout=3)
+
+
+def test_a_bug_mid_turn_ends_with_one_status_everywhere(fake_openai, world, recruiter, monkeypatch):
+    from assistant import services
+
+    def broken(**kwargs):
+        raise RuntimeError("audit table on fire")
+
+    monkeypatch.setattr(services, "llm_call_record", broken)
+    conv = conversation_create(user=recruiter)
+    fake_openai.reply_text(["Dallas has ", "three."])
+    events, _ = ask(recruiter, conv, "How many in Dallas?")
+    reply, [error], text = outcome(conv, events)
+    assert (reply.status, reply.reason, text) == ("partial", "internal", "Dallas has three.")
+    assert "went wrong" in error["message"] and "fire" not in error["message"]
