@@ -16,6 +16,7 @@ from django.shortcuts import render
 from analytics import selectors
 from analytics.population import SPLITS, AnalyticsInputError, Filters
 from analytics.segments import Segment
+from core.params import is_code
 from technicians.models import District, Region, ScheduleType, Trade
 
 VIEW_PERMISSION = "technicians.view_technician"
@@ -55,7 +56,7 @@ def _choices() -> dict:
 
 def _text(value: str | None) -> str | None:
     """A code from the query string, or None when empty or unusable (NUL bytes, absurd length)."""
-    return value if value and "\x00" not in value and len(value) <= 60 else None
+    return value if is_code(value) else None
 
 
 def _clean(value: str | None, valid) -> str | None:
