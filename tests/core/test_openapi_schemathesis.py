@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 5
 
 
 @pytest.fixture
@@ -82,7 +82,8 @@ schema = _load_schema()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_every_operation_answers_what_the_schema_says(case, keys):
     for key in keys.values():
-        case.call_and_validate(headers={"Authorization": f"Bearer {key}"})
+        # identity: the in-process WSGI transport does not undo GZipMiddleware's compression
+        case.call_and_validate(headers={"Authorization": f"Bearer {key}", "Accept-Encoding": "identity"})
 
 
 def test_schema_names_each_error_status_and_the_limits():
