@@ -26,8 +26,8 @@ browser:  ## headless Chromium for the browser tests (Debian package)
 test: install browser  ## the whole suite against real PostgreSQL+pgvector and Redis
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: install  ## skip browser tests
-	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+test-fast: install  ## skip browser tests and the slowest crash/training cases (CI runs everything)
+	$(BIN)/python -m pytest -m "not e2e and not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -72,6 +72,13 @@ class Filters:
                 params.append(value)
         return (" AND ".join(parts) or "TRUE"), params
 
+    def joins(self, split: str | None = None, t: str = "t") -> str:
+        """Only the joins the filters and split need (a district/region join costs as much as the scan)."""
+        need_r = bool(self.region) or split == "region"
+        need_d = need_r or bool(self.district) or split == "district"
+        sql = f" JOIN technicians_district d ON d.id = {t}.district_id" if need_d else ""
+        return sql + (" JOIN technicians_region r ON r.id = d.region_id" if need_r else "")
+
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v}
 
@@ -102,39 +109,71 @@ class Population:
     voluntary: np.ndarray  # bool
     involuntary: np.ndarray  # bool
     key: np.ndarray | None  # object array of split keys (None without a split)
+    codes: np.ndarray | None = None  # the same keys as integer codes into ``labels`` (fast grouping)
+    labels: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.hire)
 
 
 def population(*, filters: Filters, split: str | None = None) -> Population:
-    """One row per technician matching ``filters`` (ever employed), read with one SQL query."""
+    """One record per technician matching ``filters`` (ever employed): PostgreSQL packs them into one bytea of
+    fixed-width integers that numpy reads in place (no per-row Python objects)."""
     if split is not None and split not in SPLITS:
         raise AnalyticsInputError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
     where, params = filters.where()
-    key_sql = _SPLIT_SQL.get(split or "", "NULL")
+    keys: list[str] = []
+    key_sql = "0"
+    if split in _SPLIT_SQL and split != "tenure_band":
+        keys = _split_keys(split)
+        # the split value as its 1-based position in ``keys`` (0 = not in the list)
+        key_sql = f"COALESCE(array_position(%s::text[], ({_SPLIT_SQL[split]})::text), 0)"
+        params = [keys, *params]
     join = "LEFT JOIN technicians_candidate c ON c.hired_technician_id = t.id" if split == "source" else ""
     sql = (
-        "SELECT t.hire_date - DATE '1970-01-01', COALESCE(t.termination_date - DATE '1970-01-01', %s), "  # noqa: S608
-        f"t.termination_type, {key_sql} FROM technicians_technician t "
-        "JOIN technicians_district d ON d.id = t.district_id JOIN technicians_region r ON r.id = d.region_id "
-        f"{join} WHERE {where}"
+        # one row, one bytea of fixed-width big-endian integers per technician: no per-row Python at all
+        "SELECT string_agg(int4send((t.hire_date - DATE '1970-01-01')::int4) || "  # noqa: S608
+        f"int4send(COALESCE(t.termination_date - DATE '1970-01-01', {_NEVER32})::int4) || "
+        "int2send((CASE t.termination_type WHEN 'voluntary' THEN 1 WHEN 'involuntary' THEN 2 ELSE 0 END)::int2) || "
+        f"int4send(({key_sql})::int4), ''::bytea) FROM technicians_technician t"
+        f"{filters.joins(split)} {join} WHERE {where}"
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [int(NEVER), *params])
-        rows = cur.fetchall()
-    if not rows:
-        empty = np.zeros(0, dtype=np.int64)
-        return Population(empty, empty, empty.astype(bool), empty.astype(bool), None if split is None else empty)
-    cols = list(zip(*rows, strict=True))
-    ttype = np.asarray(cols[2], dtype=object)
+        cur.execute(sql, params)
+        raw = cur.fetchone()[0]
+    rows = np.frombuffer(bytes(raw or b""), dtype=_ROW)
+    ttype = rows["type"].astype(np.int8)
+    term = rows["term"].astype(np.int64)
+    term[term == _NEVER32] = NEVER
+    key = codes = labels = None
+    if split is not None and split != "tenure_band":
+        labels = np.asarray(["(none)", *keys], dtype=object)
+        codes = rows["key"].astype(np.int64)
+        key = labels[codes]
+    elif split == "tenure_band":
+        key = np.zeros(len(rows), dtype=object)
     return Population(
-        hire=np.asarray(cols[0], dtype=np.int64),
-        term=np.asarray(cols[1], dtype=np.int64),
-        voluntary=ttype == "voluntary",
-        involuntary=ttype == "involuntary",
-        key=None if split is None else np.asarray(cols[3], dtype=object),
-    )
+        hire=rows["hire"].astype(np.int64), term=term, voluntary=ttype == 1, involuntary=ttype == 2, key=key,
+        codes=codes, labels=labels,
+    )  # fmt: skip
+
+
+_NEVER32 = 2**31 - 1
+_ROW = np.dtype([("hire", ">i4"), ("term", ">i4"), ("type", ">i2"), ("key", ">i4")])  # big-endian, as *send() writes
+
+
+def _split_keys(split: str) -> list[str]:
+    from technicians.models import CandidateSource
+
+    if split == "region":
+        return list(Region.objects.order_by("code").values_list("code", flat=True))
+    if split == "district":
+        return list(District.objects.order_by("code").values_list("code", flat=True))
+    if split == "trade":
+        return list(Trade.values)
+    if split == "schedule":
+        return list(ScheduleType.values)
+    return [*CandidateSource.values, "unknown"]
 
 
 _BAND_EDGES = np.asarray([b for b, _ in TENURE_BANDS[1:]], dtype=np.int64)
@@ -154,18 +193,16 @@ def monthly(pop: Population, *, months: list[date], split: str | None = None) ->
     n_m = len(months)
     starts = np.asarray([days(m) for m in months], dtype=np.int64)
     ends = np.asarray([days(add_months(m, 1)) - 1 for m in months], dtype=np.int64)  # last day of each month
+    g_static = None
     if split == "tenure_band":
         keys = [label for _, label in TENURE_BANDS]
-    elif pop.key is not None:
-        keys = sorted({str(k) for k in pop.key})
+    elif pop.codes is not None:
+        present = np.unique(pop.codes)
+        keys = [str(k) for k in pop.labels[present]]
+        g_static = np.searchsorted(present, pop.codes)
     else:
         keys = []
     index = {k: i for i, k in enumerate(keys)}
-    g_static = (
-        np.asarray([index[str(k)] for k in pop.key], dtype=np.int64)
-        if pop.key is not None and split != "tenure_band"
-        else None
-    )
     n_g = max(len(keys), 1)
     names = (
         "headcount",

@@ -8,6 +8,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from core.params import Code
+
 Trade = Literal["appliance", "hvac", "refrigeration", "plumbing", "electrical"]
 Schedule = Literal["standard", "4x10", "rotating"]
 Band = Literal["low", "medium", "high"]
@@ -18,8 +20,8 @@ class ErrorOut(Schema):
 
 
 class PlaceFilters(Schema):
-    region: str | None = Field(None, max_length=30, description="Region code, e.g. 'west'.")
-    district: str | None = Field(None, max_length=30, description="District code, e.g. 'dal'.")
+    region: Code | None = Field(None, description="Region code, e.g. 'west'.")
+    district: Code | None = Field(None, description="District code, e.g. 'dal'.")
     trade: Trade | None = None
 
 
@@ -35,20 +37,20 @@ class SurvivalFilters(PlaceFilters):
     schedule: Schedule | None = None
     by: Literal["cohort", "region", "district", "trade", "source", "schedule"] = "trade"
     event: Literal["voluntary", "any"] = "voluntary"
-    group_a: str | None = Field(None, max_length=40, description="Group key for the log-rank test.")
-    group_b: str | None = Field(None, max_length=40)
+    group_a: Code | None = Field(None, description="Group key for the log-rank test.")
+    group_b: Code | None = None
     max_months: int = Field(60, ge=6, le=240)
 
 
 class CompareFilters(Schema):
-    a_region: str | None = Field(None, max_length=30)
-    a_district: str | None = Field(None, max_length=30)
+    a_region: Code | None = None
+    a_district: Code | None = None
     a_trade: Trade | None = None
     a_schedule: Schedule | None = None
     a_band: Band | None = None
     a_as_of: date | None = Field(None, description="Use the scoring on or before this date (default: latest).")
-    b_region: str | None = Field(None, max_length=30)
-    b_district: str | None = Field(None, max_length=30)
+    b_region: Code | None = None
+    b_district: Code | None = None
     b_trade: Trade | None = None
     b_schedule: Schedule | None = None
     b_band: Band | None = None

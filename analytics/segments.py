@@ -133,8 +133,7 @@ def segment_matrix(*, model, segment: Segment) -> dict:
         params.append(segment.band)
     sql = (
         "SELECT p.score, p.logit, p.contributions, p.feature_values FROM predictions_prediction p "  # noqa: S608
-        "JOIN technicians_technician t ON t.id = p.technician_id JOIN technicians_district d ON d.id = t.district_id "
-        "JOIN technicians_region r ON r.id = d.region_id "
+        f"JOIN technicians_technician t ON t.id = p.technician_id{segment.filters.joins()} "
         f"WHERE p.model_id = %s AND p.as_of = %s AND p.technician_id IS NOT NULL AND {where}"
     )
     with connection.cursor() as cur:

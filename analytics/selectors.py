@@ -41,18 +41,20 @@ def _today() -> date:
     return date.today()
 
 
-def split_label(split: str | None, key: str) -> str:
+def split_labels(split: str | None) -> dict[str, str]:
+    """Display names of a split's keys (one query, not one per group)."""
+    from technicians.models import CandidateSource, ScheduleType
+
     if split == "district":
-        return _district_names().get(key, key)
+        return dict(District.objects.values_list("code", "name"))
     if split == "region":
-        return dict(Region.objects.values_list("code", "name")).get(key, key)
-    if split == "trade":
-        return dict(Trade.choices).get(key, key)
-    return str(key)
+        return dict(Region.objects.values_list("code", "name"))
+    return {"trade": dict(Trade.choices), "source": dict(CandidateSource.choices),
+            "schedule": dict(ScheduleType.choices)}.get(split or "", {})  # fmt: skip
 
 
-def _district_names() -> dict[str, str]:
-    return dict(District.objects.values_list("code", "name"))
+def split_label(split: str | None, key: str) -> str:
+    return split_labels(split).get(key, str(key))
 
 
 # --------------------------------------------------------------------------- risk scorings
@@ -93,9 +95,10 @@ def high_risk_count(*, filters: Filters, model=None, as_of: date | None = None) 
 
 def _band_counts(model, dates: list[date], filters: Filters, band: str = "high") -> dict[date, int]:
     where, params = filters.where()
+    # the whole company needs no join; a place or trade joins only as far as it needs
+    joins = f"JOIN technicians_technician t ON t.id = p.technician_id{filters.joins()} " if params else ""
     sql = (
-        "SELECT p.as_of, count(*) FROM predictions_prediction p JOIN technicians_technician t ON t.id = p.technician_id "  # noqa: S608
-        "JOIN technicians_district d ON d.id = t.district_id JOIN technicians_region r ON r.id = d.region_id "
+        f"SELECT p.as_of, count(*) FROM predictions_prediction p {joins}"  # noqa: S608
         f"WHERE p.model_id = %s AND p.as_of = ANY(%s) AND p.technician_id IS NOT NULL AND p.band = %s AND {where} "
         "GROUP BY p.as_of"
     )
@@ -247,13 +250,14 @@ def trends(*, filters: Filters, split: str | None = None, months: int = 24, as_o
         by["total"] if not filters.as_dict() else monthly(population(filters=Filters()), months=month_list)["total"]
     )
     groups = sorted(by["groups"].items(), key=lambda kv: -kv[1]["headcount"][-1])
+    names = split_labels(split)
     return {
         "months": by["months"],
         "split": split,
         "filters": filters.as_dict(),
         "total": by["total"],
         "company": company,
-        "groups": [{"key": k, "label": split_label(split, k), **v} for k, v in groups[:MAX_GROUPS]],
+        "groups": [{"key": k, "label": names.get(k, k), **v} for k, v in groups[:MAX_GROUPS]],
         "definitions": {
             "voluntary_rate": "voluntary departures in the month ÷ average of start and end headcount, percent",
             "first_year_rate": "departures within 365 days of hire ÷ average first-year headcount, percent",
@@ -296,10 +300,11 @@ def survival_curves(
     if by == "cohort":
         order.sort(key=lambda kv: kv[0])
     groups = []
+    names = split_labels(by)
     for key, _ in order:
         m = keys == key
         km = survival.kaplan_meier(durations[m], events[m], grid=grid)
-        groups.append({"key": key, "label": split_label(by, key), **km})
+        groups.append({"key": key, "label": names.get(key, key), **km})
     overall = survival.kaplan_meier(durations, events, grid=grid)
     test = None
     known = [g["key"] for g in groups]
@@ -400,8 +405,7 @@ def risk_cohort(*, filters: Filters, band: str | None = None, hire_year: int | N
         params.append(int(hire_year))
     sql = (
         "SELECT p.band, count(*), avg(p.score) FROM predictions_prediction p "  # noqa: S608
-        "JOIN technicians_technician t ON t.id = p.technician_id JOIN technicians_district d ON d.id = t.district_id "
-        "JOIN technicians_region r ON r.id = d.region_id "
+        f"JOIN technicians_technician t ON t.id = p.technician_id{filters.joins()} "
         f"WHERE p.model_id = %s AND p.as_of = %s AND p.technician_id IS NOT NULL AND {where} GROUP BY p.band"
     )
     with connection.cursor() as cur:

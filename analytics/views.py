@@ -16,6 +16,7 @@ from django.shortcuts import render
 from analytics import selectors
 from analytics.population import SPLITS, AnalyticsInputError, Filters
 from analytics.segments import Segment
+from core.params import is_code
 from technicians.models import District, Region, ScheduleType, Trade
 
 VIEW_PERMISSION = "technicians.view_technician"
@@ -55,7 +56,7 @@ def _choices() -> dict:
 
 def _text(value: str | None) -> str | None:
     """A code from the query string, or None when empty or unusable (NUL bytes, absurd length)."""
-    return value if value and "\x00" not in value and len(value) <= 60 else None
+    return value if is_code(value) else None
 
 
 def _clean(value: str | None, valid) -> str | None:
@@ -172,6 +173,5 @@ def risk_history(request, employee_id: str):
         raise Http404("No such technician.")
     points = selectors.risk_history(user=request.user, employee_id=employee_id)
     chart = {"labels": [str(p["as_of"]) for p in points], "values": [round(p["score"] * 100, 1) for p in points]}
-    return render(
-        request, "analytics/_risk_history.html", {"points": points, "chart": chart, "employee_id": employee_id}
-    )
+    ctx = {"points": points, "chart": chart, "employee_id": employee_id}
+    return render(request, _template(request, "analytics/_risk_history.html", "analytics/risk_history.html"), ctx)

@@ -87,6 +87,7 @@ class MessageInline(admin.TabularInline):
         "created_at",
         "role",
         "status",
+        "reason",
         "content",
         "model",
         "prompt_tokens",
@@ -132,6 +133,9 @@ class LLMCallInline(ToolCallInline):
         "completion_tokens",
         "latency_ms",
         "finish_reason",
+        "reason",
+        "attempts",
+        "request_chars",
         "error",
     ]
     readonly_fields = fields
@@ -144,12 +148,13 @@ class MessageAdmin(ReadOnlyAdmin):
         "conversation",
         "role",
         "status",
+        "reason",
         "model",
         "prompt_tokens",
         "completion_tokens",
         "latency_ms",
     ]
-    list_filter = ["role", "status", "model"]
+    list_filter = ["role", "status", "reason", "model"]
     search_fields = ["content", "conversation__user__username"]
     inlines = [LLMCallInline, ToolCallInline]
 

@@ -177,8 +177,8 @@ async def run_turn(*, user, conversation, text: str, llm: ChatLLM | None = None)
             async for event in events:
                 yield event
         reason = turn.reason
-    except LLMError as exc:
-        reason = exc.reason
+    except LLMError as exc:  # ``reason`` is set after the yields: a cancel while sending them stays "cancelled"
+        failure = exc.reason
         turn.error = _error_message(exc, turn)
         if not turn.text and turn.outcomes:  # the tools did answer: say what they returned
             for piece in _summary_pieces(turn):
@@ -189,19 +189,20 @@ async def run_turn(*, user, conversation, text: str, llm: ChatLLM | None = None)
         yield {
             "type": "error",
             "message": turn.error + note,
-            "status": status_for(reason, has_text=bool(turn.text)),
-            "reason": reason,
+            "status": status_for(failure, has_text=bool(turn.text)),
+            "reason": failure,
         }
+        reason = failure
     except Exception:  # noqa: BLE001 - a bug must still end the turn with one consistent status
         log.exception("assistant turn failed")
-        reason = Reason.INTERNAL
         turn.error = "Something went wrong answering that question."
         yield {
             "type": "error",
             "message": turn.error,
-            "status": status_for(reason, has_text=bool(turn.text)),
-            "reason": reason,
+            "status": status_for(Reason.INTERNAL, has_text=bool(turn.text)),
+            "reason": Reason.INTERNAL,
         }
+        reason = Reason.INTERNAL
     finally:
         if reason is None:  # cancelled: the client went away mid-answer
             reason = Reason.CANCELLED

@@ -22,6 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import Http404
 
 from assistant import agent, selectors
+from assistant.outcomes import Reason, status_for
 from assistant.services import AssistantInputError
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,11 @@ class AssistantConsumer(AsyncWebsocketConsumer):
         if kind == "cancel":
             running = self.task is not None and not self.task.done()
             await self._cancel(wait=2.0)
-            if running:
-                await self.send_json({"type": "done", "status": "partial", "cancelled": True})
+            if running:  # the same (status, reason) the turn stores for a cancel (assistant.outcomes)
+                reason = Reason.CANCELLED
+                await self.send_json(
+                    {"type": "done", "status": status_for(reason, has_text=False), "reason": reason, "cancelled": True}
+                )
             return
         if kind != "ask":
             await self.send_json({"type": "error", "message": f"Unknown message type {kind!r}."})

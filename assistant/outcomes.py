@@ -58,6 +58,8 @@ def status_for(reason: Reason | str, *, has_text: bool) -> Status:
     """The one mapping from how a turn ended to the stored/sent status."""
     if reason == Reason.NONE:
         return Status.COMPLETE
+    if reason == Reason.CANCELLED:  # the consumer reports a cancel before the turn's own bookkeeping ends
+        return Status.PARTIAL
     return Status.PARTIAL if has_text else Status.ERROR
 
 

@@ -167,6 +167,18 @@ def _num(x, nd=1) -> str:
     return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 or nd == 0 else f"{v:,.{nd}f}"
 
 
+def plain_excerpt(text: str, limit: int) -> str:
+    """Document text as one plain sentence run: markdown markers removed, cut at a word boundary (never mid-word)."""
+    t = re.sub(r"^\s{0,3}(#{1,6}\s+|[-*+]\s+|\d+\.\s+|>\s?)", "", text, flags=re.M)
+    t = re.sub(r"(\*\*|__|\*|_|`)(\S(?:.*?\S)?)\1", r"\2", t)
+    t = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", t)
+    t = " ".join(t.split())
+    if len(t) <= limit:
+        return t
+    cut = t[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
 def _reason(c: dict) -> str:
     label = c.get("label") or c.get("feature") or "factor"
     val = c.get("value")
@@ -387,7 +399,7 @@ def _policy_plan(text: str) -> Plan:
             return "I found nothing about that in the knowledge documents. An HR admin can upload policies in Admin → Knowledge documents."
         lines = ["Here is what the knowledge documents say (most relevant first):"]
         for h in hits[:3]:
-            excerpt = " ".join(h["text"].split())[:400]
+            excerpt = plain_excerpt(h["text"], 400)
             lines.append(f"- From [{h['document']}]: {excerpt}")
         lines.append(
             "Offline mode quotes the documents rather than summarising them; check the cited document for details."

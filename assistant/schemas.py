@@ -5,11 +5,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from core.openapi import ErrorOut  # noqa: F401 - re-exported: one error schema for the whole API
 from core.params import Text
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class ConversationIn(Schema):
@@ -37,6 +34,7 @@ class MessageOut(Schema):
     role: str
     content: str
     status: str
+    reason: str = Field("", description="How the turn ended: blank (normally), timeout, truncated, limit, …")
     error: str
     model: str
     prompt_tokens: int

@@ -109,6 +109,21 @@ def embedding_coverage() -> dict[str, int]:
     return {"technicians": Technician.objects.count(), "embedded": TechnicianEmbedding.objects.count()}
 
 
+def operational_metrics() -> list:
+    """Prometheus (core/metrics.py): assistant turns by how they ended, and LLM requests that failed."""
+    from django.db.models import Count
+
+    from assistant.models import LLMCall
+    from core.metrics import Metric
+
+    turns = Metric("ta_assistant_turns", "Assistant turns by final status.", kind="counter", labels=("status",))
+    for row in Message.objects.filter(role=Message.Role.ASSISTANT).values("status").annotate(n=Count("pk")):
+        turns.samples[(row["status"],)] = float(row["n"])
+    errors = Metric("ta_llm_errors", "LLM requests that ended in an error.", kind="counter")
+    errors.samples[()] = float(LLMCall.objects.exclude(error="").count())
+    return [turns, errors]
+
+
 def knowledge_document_get(*, document_id) -> KnowledgeDocument:
     """A knowledge document cited in an answer (policies are readable by every role), or Http404."""
     from django.shortcuts import get_object_or_404

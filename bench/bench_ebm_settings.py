@@ -13,7 +13,7 @@ def run() -> list[tuple[str, float, str]]:
         import numpy as np
         import pandas as pd
         from interpret.glassbox import ExplainableBoostingClassifier
-        from sklearn.metrics import roc_auc_score
+        from sklearn.metrics import brier_score_loss, roc_auc_score
 
         from predictions import ebm
         from predictions.features import retention_training_frame
@@ -39,7 +39,9 @@ def run() -> list[tuple[str, float, str]]:
     t = time.perf_counter()
     default = ExplainableBoostingClassifier(feature_types=types).fit(prepared, y_train)  # interpret defaults
     t_default = time.perf_counter() - t
-    auc_default = roc_auc_score(y_test, default.predict_proba(ours.prepare(X_test))[:, 1])
+    p_default = default.predict_proba(ours.prepare(X_test))[:, 1]
+    auc_default = roc_auc_score(y_test, p_default)
+    p_ours = ours.predict_proba(X_test)
 
     rows = f"{len(X_train)} train / {len(X_test)} holdout rows, {X_train.shape[1]} features"
     return [
@@ -53,4 +55,22 @@ def run() -> list[tuple[str, float, str]]:
         ("holdout ROC AUC defaults", auc_default, ""),
         ("holdout ROC AUC ours", auc_ours, ""),
         ("ROC AUC difference ours - defaults (target >= -0.005)", auc_ours - auc_default, ""),
+        ("holdout Brier defaults", brier_score_loss(y_test, p_default), ""),
+        ("holdout Brier ours (target <= defaults)", brier_score_loss(y_test, p_ours), ""),
+        (
+            "calibration slope defaults",
+            calibration_slope(y_test, p_default),
+            "logistic fit of y on logit(p); 1 = calibrated",
+        ),
+        ("calibration slope ours (target 0.9-1.1)", calibration_slope(y_test, p_ours), ""),
     ]
+
+
+def calibration_slope(y, p) -> float:
+    """Slope of a logistic regression of the outcome on the predicted log-odds (1 = well calibrated)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+    z = np.log(p / (1 - p)).reshape(-1, 1)
+    return float(LogisticRegression(C=1e6, max_iter=1000).fit(z, np.asarray(y, dtype=int)).coef_[0, 0])

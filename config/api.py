@@ -6,9 +6,19 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from core.api_parser import SafeJsonParser
 from core.auth import ApiKeyAuth, SessionAuthForApi
+from core.openapi import document_errors
 from core.queueing import BrokerUnavailable
+from core.throttle import Throttled
 
-api = NinjaAPI(
+
+class Api(NinjaAPI):
+    """NinjaAPI whose OpenAPI schema also documents the shared error statuses (core.openapi)."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        return document_errors(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = Api(
     title="Technician Analytics API",
     version="1.0.0",
     description=(
@@ -37,6 +47,13 @@ def _auth_error(request, exc):
     return api.create_response(
         request, {"detail": "Authentication required: send a valid API key (Authorization: Bearer <key>)."}, status=401
     )
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc: Throttled):
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(BrokerUnavailable)

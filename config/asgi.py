@@ -1,10 +1,14 @@
 """ASGI entry point: HTTP through Django, websockets through Channels (authenticated sessions)."""
 
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# WhiteNoise's file responses are synchronous iterators; Django reads them in a thread under ASGI and
+# warns once per process. Static files are small and cached by browsers, so that is fine: keep the console quiet.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 # Vendored static files are served by WhiteNoise (a middleware: compressed copies, cache headers; no CDN).
 django_asgi_app = get_asgi_application()
 

@@ -21,6 +21,7 @@ import socket
 import subprocess
 import time
 import warnings
+import zlib
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -132,8 +133,18 @@ def _ping(port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
+def _free_port(var_dir: Path | None = None) -> int:
+    """A free port *below* the kernel's ephemeral range (32768+), starting from one derived from ``var_dir``.
+
+    Why not ``bind(0)``: that hands out an ephemeral port, and while the embedded Redis is down for a
+    restart any other process's outgoing connection or ``bind(0)`` may take it — clients holding the
+    remembered URL would then talk to a stranger (seen: an HTTP server answering Redis commands)."""
+    start = 20000 + (zlib.crc32(str(var_dir).encode()) % 10000 if var_dir else 0)
+    for offset in range(10000):
+        port = 20000 + (start - 20000 + offset) % 10000
+        if _port_free(port) and not _ping(port):
+            return port
+    with socket.socket() as s:  # pragma: no cover - 10,000 busy ports
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
@@ -161,7 +172,7 @@ def redis_url(var_dir: Path) -> str:
         if port and _ping(port):
             return f"redis://127.0.0.1:{port}/0"
         if not port or not _port_free(port):
-            port = _free_port()
+            port = _free_port(rdir)
         subprocess.run(
             [
                 redis_binary(),

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 from config import embedded
 
@@ -49,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "ninja",
     "django_htmx",
     "channels",
@@ -63,7 +67,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.HealthCheckMiddleware",  # first: health must not depend on sessions/auth (the database)
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # static files with cache headers, pre-compressed .gz copies written by collectstatic (`make run` runs it)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",  # HTML and JSON responses
@@ -77,6 +83,8 @@ MIDDLEWARE = [
     "core.middleware.HostileInputMiddleware",
     "core.middleware.RequestLogMiddleware",
     "core.middleware.BrokerUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a lockout into the lockout page
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # request latency by view (core/metrics.py)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,6 +113,8 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
     DATABASES = {"default": embedded.postgres_settings(VAR_DIR)}
+    if os.environ.get("DATABASE_NAME"):  # another database on the embedded server (benchmarks' workers)
+        DATABASES["default"]["NAME"] = os.environ["DATABASE_NAME"]
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_technician_analytics")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -168,6 +178,8 @@ CELERY_TASK_ROUTES = {
     "forecasts.tasks.*": {"queue": "heavy"},
     "ingest.tasks.*": {"queue": "heavy"},
     "technicians.tasks.*": {"queue": "heavy"},
+    # rebuilding every technician's similarity vector after a scoring run: nobody waits on it
+    "assistant.tasks.refresh_technician_embeddings": {"queue": "heavy"},
     "predictions.tasks.activate_model_task": {"queue": "interactive"},
     "assistant.tasks.*": {"queue": "interactive"},
     "core.tasks.*": {"queue": "interactive"},
@@ -181,6 +193,18 @@ RUN_HEARTBEAT_SECONDS = env_int("RUN_HEARTBEAT_SECONDS", 10)
 RUN_STALE_SECONDS = env_int("RUN_STALE_SECONDS", 60)
 RUN_MAX_REQUEUES = env_int("RUN_MAX_REQUEUES", 3)
 RUN_REAPER_INTERVAL_SECONDS = env_int("RUN_REAPER_INTERVAL_SECONDS", 60)
+# Prometheus /metrics (core/metrics.py): bearer token, or a client inside one of these networks.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    n.strip() for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n.strip()
+]
+METRICS_SOURCES = [
+    "core.metrics.queue_metrics",
+    "predictions.selectors.operational_metrics",
+    "forecasts.selectors.operational_metrics",
+    "ingest.selectors.operational_metrics",
+    "assistant.selectors.operational_metrics",
+]
 RUN_REAPERS = [
     "predictions.services.models_reap",
     "forecasts.services.forecast_runs_reap",
@@ -216,6 +240,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Login lockout (django-axes): /accounts/login/ and /admin/login/ both authenticate through these backends.
+# AXES_FAILURE_LIMIT failures per client IP, and per username, lock further attempts for AXES_COOLOFF_MINUTES
+# (429 + the lockout page). Lockouts are rows in the admin ("Axes › Access attempts"): delete one to clear it,
+# or `manage.py axes_reset`. A successful login resets the user's count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/lockout.html"
+AXES_ENABLE_ADMIN = True
+AXES_VERBOSE = False
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -249,6 +288,40 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# --------------------------------------------------------------------------- production security (README › Production)
+# HTTPS=1 turns on every HTTPS-only setting below at once; each can still be set on its own.
+HTTPS = env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+# behind a TLS-terminating proxy that sets X-Forwarded-Proto (only enable when the proxy strips client copies)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER", False) else None
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's plain-HTTP health probe
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # one working day
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts and styles from our own origin only (vendored files), no
+# 'unsafe-inline'; a per-request nonce ({{ request.csp_nonce }}) is available for an inline <script> that
+# cannot be a file. Websockets (assistant, live progress) connect to the same origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],  # CSP3: same-origin ws:/wss: included
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # --------------------------------------------------------------------------- logging
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")  # json | console
@@ -276,6 +349,10 @@ LOGGING = {
 # --------------------------------------------------------------------------- API
 API_MAX_LIMIT = env_int("API_MAX_LIMIT", 500)
 API_DEFAULT_LIMIT = env_int("API_DEFAULT_LIMIT", 50)
+# failed API-key attempts (core.throttle): per client IP and per key prefix, in a fixed window (Redis)
+API_KEY_FAILURES_PER_IP = env_int("API_KEY_FAILURES_PER_IP", 20)
+API_KEY_FAILURES_PER_PREFIX = env_int("API_KEY_FAILURES_PER_PREFIX", 10)
+API_KEY_FAILURE_WINDOW = env_int("API_KEY_FAILURE_WINDOW", 300)  # seconds
 
 # --------------------------------------------------------------------------- personal data
 # A field, feature or attribute key is HR-only when its name contains one of these words
@@ -299,6 +376,19 @@ QOH_BAND_HIGH = env_float("QOH_BAND_HIGH", 0.85)
 QOH_BAND_MEDIUM = env_float("QOH_BAND_MEDIUM", 0.70)
 PREDICTIONS_MIN_TRAIN_ROWS = env_int("PREDICTIONS_MIN_TRAIN_ROWS", 50)
 PREDICTIONS_HOLDOUT_FRACTION = env_float("PREDICTIONS_HOLDOUT_FRACTION", 0.2)
+# Bias audits and the promotion gate (predictions.fairness / predictions.governance): an impact ratio below
+# BIAS_IMPACT_RATIO_MIN (the four-fifths rule) or an audit older than BIAS_AUDIT_MAX_AGE_DAYS means promoting
+# needs an HR admin's written justification (at least BIAS_JUSTIFICATION_MIN_CHARS characters).
+BIAS_IMPACT_RATIO_MIN = env_float("BIAS_IMPACT_RATIO_MIN", 0.8)
+BIAS_AUDIT_MAX_AGE_DAYS = env_int("BIAS_AUDIT_MAX_AGE_DAYS", 365)
+BIAS_AUDIT_MIN_SHARE = env_float("BIAS_AUDIT_MIN_SHARE", 0.02)
+BIAS_JUSTIFICATION_MIN_CHARS = env_int("BIAS_JUSTIFICATION_MIN_CHARS", 30)
+# The published audit summary page (LL144 requires posting it): visible without login when true.
+BIAS_AUDIT_SUMMARY_PUBLIC = env_bool("BIAS_AUDIT_SUMMARY_PUBLIC", False)
+# Drift monitoring (predictions.monitoring): PSI above this, or |realised − predicted| rate above the
+# calibration threshold, raises an alert and proposes a retrain (still promoted by a person).
+DRIFT_PSI_ALERT = env_float("DRIFT_PSI_ALERT", 0.2)
+DRIFT_CALIBRATION_ALERT = env_float("DRIFT_CALIBRATION_ALERT", 0.1)
 
 # --------------------------------------------------------------------------- forecasts
 FORECAST_HORIZON_WEEKS = env_int("FORECAST_HORIZON_WEEKS", 12)

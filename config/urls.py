@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from analytics import views as analytics_views
 from config.api import api
 from core import views as core_views
+from core.metrics import metrics_view
 
 admin.site.site_header = "Technician Analytics — HR admin"
 admin.site.site_title = "Technician Analytics"
@@ -13,6 +16,9 @@ admin.site.index_title = "Curate technicians, candidates, models and knowledge"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
+    # pages link the SVG icon; this answers browsers and tools that ask for /favicon.ico anyway (no 404s)
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,13 +1,22 @@
 """django-ninja authentication: API keys (Bearer or X-API-Key) and, for the browser, the session."""
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security.session import SessionAuth
 
-from core.selectors import api_key_authenticate
+from core import throttle
+from core.selectors import api_key_authenticate, api_key_prefix
+
+
+def _presents_key(request) -> bool:
+    return bool(request.headers.get("X-API-Key") or request.headers.get("Authorization"))
 
 
 class ApiKeyAuth(HttpBearer):
+    """``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. Failed keys are throttled per IP and per
+    key prefix (core.throttle: 429 + Retry-After once over the limit, checked before the key is)."""
+
     openapi_scheme = "bearer"
 
     def __call__(self, request):
@@ -17,9 +26,14 @@ class ApiKeyAuth(HttpBearer):
         return super().__call__(request)
 
     def authenticate(self, request, token):
-        user = api_key_authenticate(raw_key=token.strip())
-        if user is not None:
-            request.user = user
+        token = token.strip()
+        ip, prefix = throttle.client_ip(request), api_key_prefix(token)
+        throttle.check(ip=ip, prefix=prefix)  # raises Throttled → 429 (config/api.py)
+        user = api_key_authenticate(raw_key=token)
+        if user is None:
+            throttle.record_failure(ip=ip, prefix=prefix)
+            return None
+        request.user = user
         return user
 
 
@@ -33,7 +47,17 @@ class XApiKeyAuth(APIKeyHeader):
 
 
 class SessionAuthForApi(SessionAuth):
-    """Logged-in dashboard users can call the API from the browser (CSRF enforced by ninja)."""
+    """Logged-in dashboard users can call the API from the browser (CSRF enforced by ninja).
+
+    Only for requests that carry a session cookie and no API key: a request that presents a key (valid or
+    not) is judged by the key alone, so a revoked/expired key gets 401, not 403 "CSRF check failed"; and
+    CSRF protects cookie-authenticated requests only, so a cookie-less request has nothing to check.
+    """
+
+    def __call__(self, request):
+        if _presents_key(request) or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super().__call__(request)
 
 
 def permissions_prime(user) -> None:

@@ -2,6 +2,7 @@ import logging
 import time
 
 log = logging.getLogger("request")
+QUIET_PATHS = {"/status/"}
 
 
 class HealthCheckMiddleware:
@@ -35,7 +36,10 @@ class RequestLogMiddleware:
         if not request.path.startswith("/static/"):
             user = getattr(request, "user", None)
             ms = round((time.perf_counter() - start) * 1000, 1)
-            log.info(
+            # the "still being prepared" polls (every few seconds per open page) would drown the console
+            quiet = request.path in QUIET_PATHS and response.status_code < 400
+            log.log(
+                logging.DEBUG if quiet else logging.INFO,
                 "%s %s %s %.0fms",
                 request.method,
                 request.get_full_path()[:300],

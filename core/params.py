@@ -54,7 +54,10 @@ Text = Annotated[
     str,
     StringConstraints(max_length=MAX_TEXT),
     AfterValidator(_no_nul_or_surrogate),
-    Field(description=f"Free text (at most {MAX_TEXT} characters, no NUL)."),
+    # the pattern documents the rule; the validator enforces it with a message that names NUL
+    Field(
+        description=f"Free text (at most {MAX_TEXT} characters, no NUL).", json_schema_extra={"pattern": "^[^\u0000]*$"}
+    ),
 ]
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET, description=f"Rows to skip (0..{MAX_OFFSET}).")]
 Limit = Annotated[

@@ -56,6 +56,7 @@ def preparing_status(request):
     just_ready = [READY_WORDS[k] for k in was if k not in still and k in status.ready]
     return render(request, "core/_preparing.html", {"preparing": status.preparing, "just_ready": just_ready})
 
+
 # --------------------------------------------------------------------------- error pages (config/urls.py handlers)
 _ERRORS = {
     400: ("Bad request", "The request had a value this page cannot use."),

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from core.openapi import ErrorOut
 from core.pagination import PageParams, paginate
 from core.params import Code
 from forecasts import selectors, services
@@ -30,9 +31,13 @@ router = Router(tags=["forecasts"])
 
 
 def _input_error(exc: Exception):
+    """Bad values (unknown code, weeks beyond the horizon) → 422 like every endpoint; nothing forecast yet → 404."""
     if isinstance(exc, selectors.ForecastInputError):
-        raise HttpError(400, str(exc))
+        raise HttpError(422, str(exc))
     raise HttpError(404, str(exc))
+
+
+NO_FORECAST = {404: ErrorOut}
 
 
 @router.get("runs", response=RunPage, summary="List forecast runs (newest first)")
@@ -65,7 +70,9 @@ def run_status(request, run_id: UUID):
     return get_object_or_404(ForecastRun, pk=run_id)
 
 
-@router.get("series", response=ForecastSeriesOut, summary="History, forecast and backtest of one series")
+@router.get(
+    "series", response={200: ForecastSeriesOut, **NO_FORECAST}, summary="History, forecast and backtest of one series"
+)
 def get_series(request, metric: Metric, level: Level = "company", key: Code | None = None, run_id: UUID | None = None):
     try:
         return selectors.forecast_series(metric=metric, level=level, key=key, run_id=run_id)
@@ -105,19 +112,33 @@ class PlanQuery(Schema):
     program_trade: Trade | None = None
 
 
-@router.get("hiring-plan", response=PlanOut, summary="Hiring plan per district × trade, with totals that never net")
+@router.get(
+    "hiring-plan",
+    response={200: PlanOut, **NO_FORECAST},
+    summary="Hiring plan per district × trade, with totals that never net",
+)
 def hiring_plan(request, q: Query[PlanQuery]):
     return _plan(request, **q.dict())
 
 
-@router.get("hiring-plan.csv", summary="The hiring plan as CSV (same rows, filters and order as the JSON)")
+CSV_200 = {"responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}}}
+
+
+@router.get(
+    "hiring-plan.csv", response=NO_FORECAST, openapi_extra=CSV_200,
+    summary="The hiring plan as CSV (same rows, filters and order as the JSON)",
+)  # fmt: skip
 def hiring_plan_csv(request, q: Query[PlanQuery]):
     from forecasts.views import plan_csv_response
 
     return plan_csv_response(_plan(request, **q.dict())["rows"])
 
 
-@router.post("runs/{run_id}/publish", response=list[PublicationOut], summary="Publish a completed run (HR admins)")
+@router.post(
+    "runs/{run_id}/publish",
+    response={200: list[PublicationOut], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Publish a completed run (HR admins)",
+)
 def publish_run(request, run_id: UUID, metric: Metric | None = None):
     if not request.user.has_perm("forecasts.publish_forecastrun"):
         raise HttpError(403, "publishing a forecast needs the HR admin role")

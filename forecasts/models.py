@@ -102,6 +102,7 @@ class ForecastSeries(TimeStamped):
     seconds = models.FloatField(default=0)
 
     class Meta:
+        verbose_name_plural = "forecast series"  # not "seriess"
         ordering = ["metric", "level", "key"]
         constraints = [
             models.UniqueConstraint(fields=["run", "metric", "level", "key"], name="forecast_series_unique"),

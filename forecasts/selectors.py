@@ -376,6 +376,25 @@ def run_comparison(*, run: ForecastRun) -> dict:
     return {"run_id": str(run.id), "status": run.status, "metrics": metrics_out}
 
 
+def operational_metrics() -> list:
+    """Prometheus (core/metrics.py): forecast runs, and the age of the newest published (completed) run."""
+    from django.utils import timezone
+
+    from core.metrics import Metric, run_metrics
+
+    out = run_metrics("forecast", ForecastRun, done=[RunStatus.COMPLETED], failed=RunStatus.FAILED)
+    age = Metric("ta_forecast_age_seconds", "Age of the newest completed (published) forecast run.")
+    newest = (
+        ForecastRun.objects.filter(status=RunStatus.COMPLETED, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    if newest is not None:
+        age.samples[()] = (timezone.now() - newest).total_seconds()
+    return [*out, age]
+
+
 def forecasts_in_preparation() -> dict:
     """For the "still being prepared" notes: is any forecast published yet, and the run in progress."""
     return {"has_forecast": forecast_run_has_completed(), "running": forecast_run_active()}

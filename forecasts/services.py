@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -252,7 +252,7 @@ def forecast_run_maybe_finalise(*, run_id) -> bool:
         try:
             with heartbeat(ForecastRun, run_id):
                 forecast_run_finalise(run_id=run_id)
-        except DatabaseError:
+        except (OperationalError, InterfaceError):
             raise  # the database went away: the reaper re-queues the run once it is back
         except Exception as exc:  # noqa: BLE001 - record it on the run
             log.exception("finalising forecast run %s failed", run_id)

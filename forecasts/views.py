@@ -64,6 +64,8 @@ def _chart_data(series: dict, keep: int = 104) -> dict:
         "lower": [*pad[:-1], last, *[p["yhat_lower"] for p in fc]] if hist else [p["yhat_lower"] for p in fc],
         "upper": [*pad[:-1], last, *[p["yhat_upper"] for p in fc]] if hist else [p["yhat_upper"] for p in fc],
         "title": f"{series['name']} — {dict(selectors.metric_choices())[series['metric']]}",
+        "metric": series["metric"],
+        "history_weeks": len(hist),
     }
 
 
@@ -79,15 +81,18 @@ def _plan_inputs(request) -> tuple[dict, list[str]]:
         try:
             value = kind(raw)
         except (TypeError, ValueError):
-            errors.append(f"{label or name} must be a {'whole ' if kind is int else ''}number between {lo} and {hi}")
+            errors.append(f"{label or name} must be a {'whole ' if kind is int else ''}number from {lo} to {hi}")
             return default
         if not lo <= value <= hi:
-            errors.append(f"{label or name} must be between {lo} and {hi} (got {raw})")
+            errors.append(
+                f"{label or name} must be {'a whole number ' if kind is int else ''}from {lo} to {hi} (got {raw})"
+            )
             return default
         return value
 
     params = {
         "weeks": number("weeks", min(12, max_weeks), 1, max_weeks, int, "Weeks ahead"),
+        "weeks_max": max_weeks,
         "region": request.GET.get("region") or None,
         "district": request.GET.get("district") or None,
         "trade": request.GET.get("trade") or None,
@@ -102,6 +107,7 @@ def _plan_inputs(request) -> tuple[dict, list[str]]:
 
 
 def _plan_report(params: dict) -> dict:
+    params = {k: v for k, v in params.items() if k != "weeks_max"}
     from forecasts.hiring_plan import Scenario
 
     scenario = Scenario(
@@ -117,7 +123,7 @@ def _plan_report(params: dict) -> dict:
 def _query(params: dict) -> str:
     from urllib.parse import urlencode
 
-    return urlencode({k: v for k, v in params.items() if v not in (None, "", 0, 0.0)})
+    return urlencode({k: v for k, v in params.items() if v not in (None, "", 0, 0.0) and k != "weeks_max"})
 
 
 @login_required
@@ -129,8 +135,11 @@ def hiring_plan(request):
         **_where_options(),
     }  # fmt: skip
     ctx["programs"] = _programs()
+    ctx["weeks_input"] = request.GET.get("weeks", str(params["weeks"]))[:10]  # the box keeps what was typed
     try:
         if errors:
+            if any(e.startswith("Weeks ahead") for e in errors):
+                errors.append(f"the published demand forecast covers {params['weeks_max']} weeks")
             raise selectors.ForecastInputError("; ".join(errors))
         report = _plan_report(params)
         ctx.update(rows=report["rows"], totals=report["totals"], source=report["exits_source"], report=report)
@@ -140,9 +149,14 @@ def hiring_plan(request):
         ctx["missing"] = str(exc)
     except LookupError as exc:
         ctx["error"] = str(exc)
-    template = "forecasts/_hiring_plan_table.html" if request.htmx else "forecasts/hiring_plan.html"
-    # htmx does not swap 4xx responses: the partial carries the reason with 200 so it shows in place
-    return render(request, template, ctx, status=400 if "error" in ctx and not request.htmx else 200)
+    if request.htmx:
+        # htmx swaps only 2xx: an input error comes back as 200 so it shows in place of the table, and the
+        # address bar keeps the last good URL (the box keeps the value the user typed, next to the message)
+        response = render(request, "forecasts/_hiring_plan_table.html", ctx)
+        if "error" in ctx:
+            response["HX-Push-Url"] = "false"
+        return response
+    return render(request, "forecasts/hiring_plan.html", ctx, status=400 if "error" in ctx else 200)
 
 
 def _programs() -> list:

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Body, Query, Router
 from ninja.errors import HttpError
 
 from core.pagination import PageParams, paginate
@@ -19,10 +19,11 @@ from core.params import Code
 from ingest import selectors, services
 from ingest import snowflake as sf
 from ingest.models import SourceMapping, SyncRun, SyncStatus, SyncTrigger
-from ingest.schemas import RejectedPage, RunOut, RunPage, StatusOut, SyncIn
+from ingest.schemas import RejectedPage, StatusOut, SyncIn, SyncRunOut, SyncRunPage
 from technicians.visibility import redact
 
 router = Router(tags=["ingest"])
+_OPTIONAL_BODY = Body(None)  # an optional JSON object body (documented as an object, never `null`)
 
 
 def _require(request, perm: str) -> None:
@@ -56,8 +57,8 @@ def status(request, refresh: bool = False):
     return data
 
 
-@router.post("/sources/{name}/sync", response={202: RunOut, 409: dict}, summary="Queue a sync of one source")
-def sync_source(request, name: str, payload: SyncIn | None = None):
+@router.post("/sources/{name}/sync", response={202: SyncRunOut, 409: dict}, summary="Queue a sync of one source")
+def sync_source(request, name: str, payload: SyncIn = _OPTIONAL_BODY):
     _require(request, "ingest.add_syncrun")
     mapping = get_object_or_404(SourceMapping, name=name)
     if not selectors.snowflake_config().is_configured:
@@ -72,7 +73,7 @@ def sync_source(request, name: str, payload: SyncIn | None = None):
     return 202, selectors.run_to_dict(run)
 
 
-@router.get("/runs", response=RunPage, summary="Sync runs, newest first")
+@router.get("/runs", response=SyncRunPage, summary="Sync runs, newest first")
 def runs(request, source: Code | None = None, status: SyncStatus | None = None, page: Query[PageParams] = None):
     _require(request, "ingest.view_syncrun")
     page = page or PageParams()
@@ -81,7 +82,7 @@ def runs(request, source: Code | None = None, status: SyncStatus | None = None, 
     return data
 
 
-@router.get("/runs/{run_id}", response=RunOut, summary="One sync run")
+@router.get("/runs/{run_id}", response=SyncRunOut, summary="One sync run")
 def run_detail(request, run_id: UUID):
     _require(request, "ingest.view_syncrun")
     return selectors.run_to_dict(get_object_or_404(SyncRun.objects.select_related("mapping"), pk=run_id))

@@ -36,7 +36,7 @@ class SyncIn(Schema):
     full: bool = Field(default=False, description="Ignore the watermark and read the whole table.")
 
 
-class RunOut(Schema):
+class SyncRunOut(Schema):
     id: UUID
     source: str
     status: str
@@ -58,11 +58,11 @@ class RunOut(Schema):
     error: str
 
 
-class RunPage(Schema):
+class SyncRunPage(Schema):
     count: int
     limit: int
     offset: int
-    items: list[RunOut]
+    items: list[SyncRunOut]
 
 
 class RejectedRowOut(Schema):

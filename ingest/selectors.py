@@ -156,3 +156,11 @@ def warehouse_table_count(*, table: str, ttl: int | None = None) -> int:
     source = ".".join(sf.quote_identifier(x) for x in (config.database, config.schema, table))
     result = warehouse_query(sql=f"SELECT COUNT(*) FROM {source}", ttl=ttl)  # noqa: S608 - identifiers are checked
     return int(result["rows"][0][0])
+
+
+def operational_metrics() -> list:
+    """Prometheus (core/metrics.py): warehouse sync runs."""
+    from core.metrics import run_metrics
+    from ingest.models import SyncStatus
+
+    return run_metrics("sync", SyncRun, done=[SyncStatus.SUCCEEDED], failed=SyncStatus.FAILED)

@@ -13,13 +13,15 @@ from ninja.errors import HttpError
 from core.pagination import clamp_limit
 from core.params import Code, Limit, Offset
 from core.roles import user_can_view_sensitive
-from predictions import selectors, services
+from predictions import promotion, selectors, services
 from predictions.ebm import ArtifactError
 from predictions.schemas import (
     Band,
-    CandidatePage,
     CandidateQualityOut,
+    CandidateRankingPage,
+    MitigateIn,
     ModelTypeName,
+    PromoteIn,
     RiskPage,
     ScoreIn,
     TechnicianRiskOut,
@@ -80,11 +82,52 @@ def get_model(request, model_id: str):
     return selectors.model_to_dict(user=request.user, model=selectors.model_get(model_id=model_id), detail=True)
 
 
-@router.post("models/{model_id}/promote", response=TrainOut, summary="Make this version the active one (HR)")
+@router.post(
+    "models/{model_id}/promote",
+    response={200: TrainOut, 409: dict},
+    summary="Make this version the active one (HR), through the bias-audit gate",
+    description="If any impact ratio is below 0.8 or the audit is missing/stale, send a written "
+    "`justification`; without one the answer is 409 with the gate's reasons and the numbers.",
+)
 @_errors
-def promote_model(request, model_id: str):
+def promote_model(request, model_id: str, payload: PromoteIn | None = None):
     _require_hr(request)
-    return _train_out(services.model_promote(model=selectors.model_get(model_id=model_id)))
+    model = selectors.model_get(model_id=model_id)
+    try:
+        promoted = promotion.model_promote_checked(
+            model=model, user=request.user, justification=payload.justification if payload else "", via="api"
+        )
+    except promotion.PromotionBlocked as exc:
+        return 409, {"detail": str(exc), "gate": exc.gate.as_dict()}
+    return 200, _train_out(promoted)
+
+
+@router.get("models/{model_id}/audit", summary="The version's bias audit (holdout + current population) and gate")
+@_errors
+def model_audit(request, model_id: str):
+    model = selectors.model_get(model_id=model_id)
+    return {
+        "model": model.label,
+        "audit": model.bias_audit or {},
+        "gate": promotion.promotion_gate(model=model).as_dict(),
+    }
+
+
+@router.post("models/{model_id}/audit", summary="Re-run the version's bias audit now (HR)")
+@_errors
+def model_audit_refresh(request, model_id: str):
+    _require_hr(request)
+    model = promotion.model_audit_refresh(model=selectors.model_get(model_id=model_id))
+    return {"model": model.label, "audit": model.bias_audit, "gate": promotion.promotion_gate(model=model).as_dict()}
+
+
+@router.post("models/{model_id}/mitigate", response={202: TrainOut}, summary="Retrain without chosen features (HR)")
+@_errors
+def model_mitigate(request, model_id: str, payload: MitigateIn):
+    _require_hr(request)
+    base = selectors.model_get(model_id=model_id)
+    m = promotion.model_train_mitigated(base=base, exclude_features=payload.exclude_features, requested_by=request.user)
+    return 202, _train_out(m)
 
 
 @router.post("train", response={202: TrainOut}, summary="Start a training run (HR); poll status_url")
@@ -130,7 +173,7 @@ def what_if(request, employee_id: str, payload: WhatIfIn):
     return services.what_if(user=request.user, employee_id=employee_id, changes=payload.changes)
 
 
-@router.get("candidates", response=CandidatePage, summary="Open candidates ranked by quality of hire")
+@router.get("candidates", response=CandidateRankingPage, summary="Open candidates ranked by quality of hire")
 @_errors
 def candidates(request, region: Code | None = None, district: Code | None = None, trade: Trade | None = None,
                limit: Limit | None = None, offset: Offset = 0):  # fmt: skip

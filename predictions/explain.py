@@ -33,18 +33,46 @@ def contributions_for(terms: list[str], contributions: list[float], features: li
 
 def fold(user, contributions: list[dict]) -> list[dict]:
     """Contributions the user may see, plus one restricted entry carrying the sum of the rest."""
-    visible, hidden = [], 0.0
+    visible, hidden, hidden_mean = [], 0.0, 0.0
     any_hidden = False
     for c in contributions:
         if all(field_visible(user, part) for part in c["feature"].split(" & ")):
             visible.append(c)
         else:
             hidden += c["contribution"]
+            hidden_mean += c.get("mean", 0.0)
             any_hidden = True
     if any_hidden:
-        visible.append({**RESTRICTED, "contribution": hidden})
+        entry = {**RESTRICTED, "contribution": hidden}
+        if "points" in (contributions[0] if contributions else {}):
+            # the folded line's points are those of all hidden terms moved to their averages together
+            entry["mean"] = hidden_mean
+            entry["points"] = _points(contributions[0]["_logit"], hidden, hidden_mean)
+        visible.append(entry)
         visible.sort(key=lambda d: -abs(d["contribution"]))
+    for c in visible:
+        c.pop("_logit", None)
     return visible
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+
+
+def _points(logit: float, contribution: float, mean: float) -> float:
+    return (_sigmoid(logit) - _sigmoid(logit - contribution + mean)) * 100
+
+
+def with_points(contributions: list[dict], *, logit: float, means: dict[str, float]) -> list[dict]:
+    """Each term's effect in percentage points of probability: the exact change in this score when that term
+    alone is set to its population-average contribution (``means``: term → mean contribution). Call before
+    ``fold`` so a folded restricted line gets the points of all hidden terms together."""
+    for c in contributions:
+        m = float(means.get(c["feature"], 0.0))
+        c["mean"] = m
+        c["points"] = _points(logit, c["contribution"], m)
+        c["_logit"] = logit
+    return contributions
 
 
 def format_value(feature: str, value: Any) -> str:

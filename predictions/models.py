@@ -66,6 +66,24 @@ class TrainedModel(TimeStamped):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    # --- governance (bias audit, mitigation, promotion overrides) ---
+    excluded_features = models.JSONField(
+        default=list, blank=True, help_text="Features left out of this run on purpose (a bias mitigation)."
+    )
+    derived_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="mitigations",
+        help_text="The version this run retrains without some features (mitigation), if any.",
+    )  # fmt: skip
+    bias_audit = models.JSONField(
+        default=dict, blank=True, help_text="LL144-style audit: {'holdout': …, 'population': …} (predictions.fairness)."
+    )
+    bias_audited_at = models.DateTimeField(null=True, blank=True)
+    training_profile = models.JSONField(
+        default=dict, blank=True, help_text="Training distributions of features and score (drift baseline)."
+    )
+    promotion_overrides = models.JSONField(
+        default=list, blank=True, help_text="HR admins' written justifications for promoting past the audit gate."
+    )
     requeues = models.PositiveSmallIntegerField(default=0, help_text="Times the reaper re-queued it (worker lost).")
 
     class Meta:
@@ -221,3 +239,60 @@ class RetentionProgram(TimeStamped):
             validate_program_change(self.change)
         except ValueError as exc:
             raise ValidationError({"change": str(exc)}) from exc
+
+
+class DriftReport(TimeStamped):
+    """What one scoring run saw: PSI of every feature and of the score against the version's training
+    data, calibration and ROC AUC of closed cohorts, and the alerts they raised (predictions.monitoring).
+    An alert proposes a retrain; the retrained version still waits for an HR admin to promote it."""
+
+    model = models.ForeignKey(TrainedModel, on_delete=models.CASCADE, related_name="drift_reports")
+    as_of = models.DateField()
+    rows = models.PositiveIntegerField(default=0)
+    feature_psi = models.JSONField(default=dict, blank=True)
+    score_psi = models.FloatField(null=True, blank=True)
+    calibration = models.JSONField(default=list, blank=True)
+    alerts = models.JSONField(default=list, blank=True)
+    alert = models.BooleanField(default=False, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.model.label} drift {self.as_of} ({'ALERT' if self.alert else 'ok'})"
+
+    def as_dict(self) -> dict:
+        top = list(self.feature_psi.items())[:5]
+        return {
+            "id": self.pk, "model": self.model.label, "as_of": self.as_of, "created_at": self.created_at,
+            "rows": self.rows, "score_psi": self.score_psi, "feature_psi": self.feature_psi, "top_psi": top,
+            "max_feature_psi": max(self.feature_psi.values(), default=None), "calibration": self.calibration,
+            "alerts": self.alerts, "alert": self.alert, "acknowledged_at": self.acknowledged_at,
+        }  # fmt: skip
+
+
+DEFAULT_CANDIDATE_NOTICE = (
+    "We use an automated tool to help assess applications for field technician roles. It estimates how likely "
+    "a candidate is to still be working with us 90 days after being hired, from the information in the "
+    "application: experience, certifications, assessment and interview scores, source of the application, "
+    "the district and trade applied for, commute distance and the offered pay. It does not use sex, race, "
+    "ethnicity or any other protected characteristic, and a recruiter makes every decision. We keep application "
+    "data for two years after the process ends. You may ask for an alternative selection process or a reasonable "
+    "accommodation by writing to the recruiting team; this will not count against you. The tool's most recent "
+    "bias audit summary is published on our careers site."
+)
+
+
+class CandidateNotice(TimeStamped):
+    """The notice shown to candidates about the automated tool (LL144 § 20-871(b)). Admin-editable; the
+    newest row is current, older rows are the history of what candidates were told."""
+
+    text = models.TextField(default=DEFAULT_CANDIDATE_NOTICE)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Candidate notice of {self.created_at:%Y-%m-%d %H:%M}" if self.created_at else "Candidate notice"

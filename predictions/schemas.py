@@ -17,6 +17,20 @@ class TrainIn(Schema):
     params: dict[str, Any] = Field(default_factory=dict, description="EBM/tree parameters overriding the defaults.")
 
 
+class PromoteIn(Schema):
+    justification: str = Field(
+        default="",
+        max_length=5000,
+        description="HR admin's written reason, required when the bias-audit gate is not clear.",
+    )
+
+
+class MitigateIn(Schema):
+    exclude_features: list[str] = Field(
+        min_length=1, max_length=100, description="Features to leave out of the retrain."
+    )
+
+
 class TrainOut(Schema):
     id: str
     run_id: str
@@ -48,6 +62,11 @@ class Contribution(Schema):
     label: str
     value: Any = None
     contribution: float
+    points: float | None = Field(
+        None,
+        description="Percentage points of probability: the exact change in this score if this factor alone were "
+        "at its population-average contribution.",
+    )
 
 
 class RiskItem(Schema):
@@ -99,7 +118,7 @@ class CandidateItem(Schema):
     top_contributions: list[Contribution]
 
 
-class CandidatePage(Schema):
+class CandidateRankingPage(Schema):
     count: int
     items: list[CandidateItem]
 

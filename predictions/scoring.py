@@ -16,7 +16,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 
-from predictions import ebm, features
+from predictions import drift, ebm, features
 from predictions.explain import contributions_for, explanation_text, fold
 from predictions.models import ModelStatus, ModelType, Prediction, TrainedModel
 
@@ -172,7 +172,10 @@ def predictions_score(*, model_type: str, as_of: date | None = None, model: Trai
         # re-scoring the same day replaces that day's rows: the nightly task is idempotent
         as_of_values = sorted(set(frame.keys["as_of"]))
         Prediction.objects.filter(model=model, as_of__in=as_of_values).delete()
-        return _copy_predictions(model, fitted, X, keys, scored, subject)
+        n = _copy_predictions(model, fitted, X, keys, scored, subject)
+    # drift monitoring: PSI vs the training data, calibration of closed cohorts (never breaks scoring)
+    drift.drift_record_safely(model=model, X=X, proba=scored["proba"], as_of=as_of_values[-1])
+    return n
 
 
 def score_payload(*, user, model_type: str, payload: dict[str, Any]) -> dict[str, Any]:

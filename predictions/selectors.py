@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Max, QuerySet, Sum
 from django.http import Http404
 
-from predictions.explain import contributions_for, explanation_text, fold
+from predictions.explain import contributions_for, explanation_text, fold, with_points
 from predictions.features import label_for
 from predictions.models import ModelStatus, ModelType, Prediction, RetentionProgram, TrainedModel
 from technicians.selectors import candidate_get_for_user, places_validate, technician_get_for_user
@@ -117,8 +117,34 @@ def latest_prediction_for_technician(*, user, employee_id: str) -> tuple[Trained
     return model, pred
 
 
+def mean_contributions(*, model: TrainedModel, as_of: date) -> dict[str, float]:
+    """Average contribution of each term over everyone the model scored on ``as_of`` (cached: one read of the
+    stored contributions, vectorised)."""
+    import numpy as np
+    from django.core.cache import cache
+    from django.db import connection
+
+    key = f"predictions:mean-contrib:{model.pk}:{as_of}"
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT contributions FROM predictions_prediction WHERE model_id = %s AND as_of = %s",
+            [model.pk, as_of],
+        )
+        rows = cur.fetchall()
+    means: dict[str, float] = {}
+    if rows:
+        m = np.frombuffer(b"".join(bytes(r[0]) for r in rows), dtype="<f8").reshape(len(rows), len(model.terms))
+        means = dict(zip(model.terms, m.mean(axis=0).tolist(), strict=True))
+    cache.set(key, means, 600)
+    return means
+
+
 def _detail(user, model: TrainedModel, p: Prediction) -> dict[str, Any]:
-    contribs = fold(user, contributions_for(model.terms, p.contribution_list(), model.features, p.value_list(model)))
+    contribs = contributions_for(model.terms, p.contribution_list(), model.features, p.value_list(model))
+    contribs = fold(user, with_points(contribs, logit=p.logit, means=mean_contributions(model=model, as_of=p.as_of)))
     return {
         "score": p.score, "band": p.band, "as_of": p.as_of, "model_version": model.version,
         "model_id": str(model.id), "intercept": p.intercept, "logit": p.logit, "contributions": contribs,
@@ -283,6 +309,54 @@ def program_get(*, program_id) -> RetentionProgram:
     if p is None:
         raise Http404(f"No retention program with id {program_id!r}.")
     return p
+
+
+def drift_latest(*, model: TrainedModel) -> dict[str, Any] | None:
+    """The latest drift report of a version (predictions.monitoring), or None before its first scoring run."""
+    from predictions.models import DriftReport  # noqa: PLC0415 - keeps this module's imports flat
+
+    r = DriftReport.objects.filter(model=model).order_by("-created_at").first()
+    return None if r is None else r.as_dict()
+
+
+def candidate_notice() -> dict[str, Any]:
+    """The current candidate notice (newest admin-edited row, else the default text)."""
+    from predictions.models import DEFAULT_CANDIDATE_NOTICE, CandidateNotice  # noqa: PLC0415
+
+    n = CandidateNotice.objects.order_by("-created_at").first()
+    return {"text": n.text if n else DEFAULT_CANDIDATE_NOTICE, "updated_at": n.created_at if n else None}
+
+
+def operational_metrics() -> list:
+    """Prometheus (core/metrics.py): training runs, and the age of the active model's newest scores."""
+    from django.utils import timezone
+
+    from core.metrics import Metric, run_metrics
+
+    out = run_metrics(
+        "training",
+        TrainedModel,
+        done=[ModelStatus.READY, ModelStatus.ACTIVE, ModelStatus.ARCHIVED],
+        failed=ModelStatus.FAILED,
+    )
+    age = Metric(
+        "ta_scores_age_seconds", "Age of the newest stored scores of the active model.", labels=("model_type",)
+    )
+    now = timezone.now()
+    for model_type in ModelType.values:
+        model = active_model(model_type=model_type)
+        if model is None:
+            continue
+        subject = {"technician__isnull": False} if model_type == ModelType.RETENTION else {"candidate__isnull": False}
+        newest = (
+            Prediction.objects.filter(model=model, **subject)
+            .order_by("-as_of")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if newest is not None:
+            age.samples[(model_type,)] = (now - newest).total_seconds()
+    return [*out, age]
 
 
 def models_in_preparation() -> dict[str, Any]:

@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.heartbeat import heartbeat
-from predictions import ebm, features
+from predictions import bias, ebm, features, monitoring
 from predictions.models import Algorithm, ModelStatus, ModelType, TrainedModel
 from predictions.scoring import (  # noqa: F401 - re-exported service interface
     band_for,
@@ -47,8 +47,13 @@ def model_train(
     algorithm: str = Algorithm.EBM,
     params: dict | None = None,
     enqueue: bool = True,
+    exclude_features: list[str] | None = None,
+    derived_from: TrainedModel | None = None,
 ) -> TrainedModel:
-    """Create a queued run and enqueue its Celery task after the transaction commits."""
+    """Create a queued run and enqueue its Celery task after the transaction commits.
+
+    ``exclude_features`` leaves those features out (a bias mitigation; ``derived_from`` names the
+    version it is compared with)."""
     if model_type not in ModelType.values:
         raise ValueError(f"model_type must be one of {', '.join(ModelType.values)} (got {model_type!r})")
     if algorithm not in Algorithm.values:
@@ -69,6 +74,8 @@ def model_train(
                     version=version,
                     params=params,
                     requested_by=requested_by,
+                    excluded_features=sorted(set(exclude_features or [])),
+                    derived_from=derived_from,
                 )
             break
         except IntegrityError:  # two runs created at once: take the next version
@@ -159,6 +166,8 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
     try:
         progress("building features", 5, force=True)
         frame = _training_frame(model.model_type)
+        if model.excluded_features:  # a mitigation run: these features are left out on purpose
+            frame.X = frame.X.drop(columns=[c for c in model.excluded_features if c in frame.X.columns])
         progress("splitting train / holdout by time", 15, force=True)
         train_idx, test_idx, window = _time_split(frame)
         X_train, y_train = frame.X.iloc[train_idx], frame.y[train_idx]
@@ -178,6 +187,9 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
         metrics["train_rows"] = int(len(train_idx))
         metrics["holdout_rows"] = int(len(test_idx))
         metrics["holdout_from"] = window["holdout_from"]
+        profile = monitoring.profile(X_train, fitted.categorical, fitted.predict_proba(X_train))
+        progress("bias audit", 91, force=True)
+        audit, audited_at = _bias_audit(model, fitted, frame, test_idx, window)
         progress("saving artifact", 95, force=True)
         sha = ebm.save(fitted, artifact)
         fields = dict(
@@ -194,6 +206,9 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
             artifact_path=str(artifact),
             artifact_sha256=sha,
             finished_at=timezone.now(),
+            bias_audit=audit,
+            bias_audited_at=audited_at,
+            training_profile=profile,
         )
         # Registration is one statement: the run becomes ``ready`` with its artifact. The first model of
         # a type is then scored into its own rows and only afterwards switched active (model_activate), so
@@ -214,6 +229,20 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
         return _score_and_activate(model)
     _push(model, {"stage": model.status, "progress": 100, "status": model.status})
     return model
+
+
+def _bias_audit(model: TrainedModel, fitted, frame: features.Frame, test_idx, window: dict):
+    """The version's bias audit (holdout + current population). A failing audit does not fail the run:
+    it is recorded, and the promotion gate then asks for a justification (no audit = no clean bill)."""
+    holdout = features.Frame(
+        frame.X.iloc[test_idx], frame.keys.iloc[test_idx].reset_index(drop=True), frame.categorical, frame.y[test_idx]
+    )
+    period = f"{window['holdout_from']} to {window['end']:%Y-%m}"
+    try:
+        return bias.audit_for_fitted(model=model, fitted=fitted, holdout=holdout, period=period), timezone.now()
+    except Exception as exc:  # noqa: BLE001 - recorded on the row; the gate treats it as "no audit"
+        log.exception("bias audit of %s failed", model.label)
+        return {"error": f"{type(exc).__name__}: {exc}"[:500]}, None
 
 
 # ---------------------------------------------------------------------- activation

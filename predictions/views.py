@@ -255,20 +255,6 @@ def model_status(request, model_id):
 
 
 @login_required
-@require_POST
-def model_promote_view(request, model_id):
-    if not user_can_view_sensitive(request.user):
-        return HttpResponseForbidden("Only HR admins can promote models.")
-    m = selectors.model_get(model_id=model_id)
-    try:
-        services.model_promote(model=m)
-        messages.success(request, f"{m.label} is now active; scores are being refreshed.")
-    except services.ModelStateError as exc:
-        messages.error(request, str(exc))
-    return redirect(f"{reverse('predictions:models')}?id={m.id}")
-
-
-@login_required
 def programs(request):
     f = _filters(request)
     progs = list(selectors.program_list())

@@ -80,12 +80,23 @@ def main() -> int:
     # First start: queue model training and forecasts so the dashboards fill up while you look around.
     from django.core.management import get_commands
 
-    for cmd in ("train_models", "run_forecasts"):
+    # First start is quick: first-fit model settings, and a seasonal-naive forecast pass (seconds) queued
+    # before the full Prophet run, so every page has something real within about two minutes.
+    from forecasts.selectors import forecast_run_active, forecast_run_has_completed
+
+    first_forecasts = not forecast_run_has_completed() and forecast_run_active() is None
+    steps = [
+        ("train_models", "--if-missing", "--quick"),
+        ("run_forecasts", "--if-missing", "--method", "seasonal_naive"),
+    ]
+    if first_forecasts:
+        steps.append(("run_forecasts",))  # the full pass, queued behind the quick one
+    for cmd, *args in steps:
         if cmd in get_commands():
             try:
-                call_command(cmd, "--if-missing")
+                call_command(cmd, *args)
             except Exception as exc:  # noqa: BLE001 - the app still runs; the admin can retry
-                print(f"!! {cmd} --if-missing failed: {exc}", file=sys.stderr)
+                print(f"!! {cmd} {' '.join(args)} failed: {exc}", file=sys.stderr)
 
     # Static files with pre-compressed .gz copies, served by WhiteNoise from STATIC_ROOT.
     call_command("collectstatic", interactive=False, verbosity=0)

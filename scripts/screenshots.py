@@ -55,7 +55,7 @@ def main() -> int:
                 print(f"!! could not log in as {username}", file=sys.stderr)
                 return 1
             ids = {
-                "tech": first_match(page, "/predictions/", r'href="/technicians/([A-Za-z0-9_-]+)/"')
+                "tech": first_match(page, "/predictions/", r'href="/predictions/technicians/([A-Za-z0-9_-]+)/"')
                 or first_match(page, "/technicians/", r'href="/technicians/([A-Za-z0-9_-]+)/"'),
                 "candidate": first_match(page, "/predictions/candidates/", r'href="/predictions/candidates/([^/"]+)/"'),
                 "run": first_match(page, "/forecasts/runs/", r'href="/forecasts/runs/([0-9a-f-]{36})/"'),

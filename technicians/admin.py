@@ -382,8 +382,7 @@ class MarkLeftForm(forms.Form):
 class TechnicianAdmin(ImportExportMixin, admin.ModelAdmin):
     import_kind = "technicians"
     list_display = (
-        "employee_id", "full_name", "district", "region", "trade", "hire_date", "tenure", "status",
-        "pay_rate", "performance_rating",
+        "employee_id", "full_name", "district", "trade", "hire_date", "tenure", "status", "pay_rate",
     )  # fmt: skip
     list_display_links = ("employee_id", "full_name")
     list_filter = (RegionFilter, "district", "trade", StatusFilter, HireYearFilter, "schedule_type", "termination_type")
@@ -392,7 +391,7 @@ class TechnicianAdmin(ImportExportMixin, admin.ModelAdmin):
     autocomplete_fields = ("district",)
     ordering = ("last_name", "first_name")
     list_per_page = 50
-    date_hierarchy = "hire_date"
+    # no date_hierarchy: decades of hire years made a wall of links; the "hire year" filter does the job
     inlines = (SnapshotInline,)
     actions = ("mark_left", "export_selected")
     readonly_fields = ("tenure", "status", "created_at", "updated_at")

@@ -9,6 +9,7 @@ Validation and writing are ``technicians.rowspec`` and ``technicians.services.re
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,39 @@ def max_import_bytes() -> int:
     return int(getattr(settings, "TECHNICIANS_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 
 
+_MULTIBYTE = ("utf", "shift_jis", "euc", "gb", "big5", "cp932", "cp949", "cp950", "hz", "iso2022", "johab")
+
+
+def _likely_encoding(data: bytes) -> str:
+    """Best guess of a non-UTF-8 file's encoding, in the words a spreadsheet's "Save as" dialog uses."""
+    import charset_normalizer
+
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16 (Excel's 'Unicode Text')"
+    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    name = best.encoding if best else ""
+    if not name.startswith(_MULTIBYTE):
+        try:
+            data.decode("cp1252")  # short samples are ambiguous between single-byte code pages: name the usual one
+            return "Windows-1252 (Excel's plain 'CSV' on Windows)"
+        except UnicodeDecodeError:
+            pass
+    return name or "unknown"
+
+
+def _bad_rows(data: bytes, limit: int = 10) -> list[int]:
+    """1-based line numbers (header = 1) holding bytes that are not UTF-8, at most ``limit``."""
+    rows = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            rows.append(number)
+            if len(rows) >= limit:
+                break
+    return rows
+
+
 def _decode(data: bytes | str) -> str:
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
@@ -45,10 +79,30 @@ def _decode(data: bytes | str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         bad = data[exc.start : exc.start + 1].hex().upper()
+        rows = _bad_rows(data)
+        where = f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows))}{' …' if len(rows) >= 10 else ''}"
         raise ImportFileError(
-            f"The file is not UTF-8 text (byte 0x{bad} at position {exc.start}). "
-            "Save it as 'CSV UTF-8' and upload it again."
+            f"The file is not UTF-8 text (byte 0x{bad} at position {exc.start}; {where}). "
+            f"It looks like {_likely_encoding(data)}. Save it as 'CSV UTF-8' and upload it again; nothing was imported."
         )
+
+
+# Spreadsheet formulas (CSV/formula injection): a value that a spreadsheet would evaluate when the data is
+# exported and opened again. Refused as a row error rather than neutralised: neutralising (a leading ') would
+# store something other than what was typed, and a formula in HR master data is a mistake or an attack either
+# way. Numbers (-3.5, +1) and phone numbers (+1 (555) 0100) are not formulas.
+_FORMULA = re.compile(r"^[\t\r\n ]*(?:[=@]|[+\-].*[!|=]|[+\-]\s*[A-Za-z_.]+\s*\()")
+
+
+def formula_problem(value: str) -> str | None:
+    """A row-error reason when ``value`` would be executed as a spreadsheet formula, else None."""
+    if value and _FORMULA.match(value):
+        shown = value.strip()[:30]
+        return (
+            f"value {shown!r} looks like a spreadsheet formula (starts with {shown[:1]!r}); formulas are "
+            "refused because spreadsheets would run them on export — remove the leading character"
+        )
+    return None
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -162,6 +216,10 @@ def csv_parse(data: bytes | str, *, kind: str) -> ParsedCsv:
             )
             continue
         row = {name: value for name, value in zip(header, fields, strict=True) if name}
+        formula = next(((n, p) for n, v in row.items() if (p := formula_problem(v))), None)
+        if formula:
+            parsed.rows.append({ROW_NUMBER_KEY: row_number, ROW_ERROR_KEY: f"{formula[0]}: {formula[1]}"})
+            continue
         row[ROW_NUMBER_KEY] = row_number
         parsed.rows.append(row)
     if not parsed.rows:

@@ -223,7 +223,8 @@ class TechnicianSnapshot(TimeStamped):
         indexes = [models.Index(fields=["month"])]
 
     def __str__(self) -> str:
-        return f"{self.technician_id} {self.month:%Y-%m}"
+        # the month, not the technician's UUID: it labels rows in the technician's admin page
+        return f"Snapshot {self.month:%Y-%m}"
 
 
 class CandidateStage(models.TextChoices):

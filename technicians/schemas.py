@@ -11,6 +11,7 @@ from typing import Any, Literal
 from ninja import Field
 from pydantic import BaseModel, ConfigDict
 
+from core.openapi import ErrorOut  # noqa: F401 - re-exported: one error schema for the whole API
 from core.pagination import PageParams
 from core.params import Code, Text
 from technicians.models import CandidateSource, CandidateStage, Trade
@@ -24,10 +25,6 @@ class Out(BaseModel):
     several times cheaper to validate (see bench/bench_api.py)."""
 
     model_config = ConfigDict(from_attributes=True)
-
-
-class ErrorOut(Out):
-    detail: str = Field(description="What was wrong, naming the parameter and the valid values.")
 
 
 TechnicianOrdering = Literal[

@@ -424,6 +424,18 @@ def district_to_dict(*, district: District, as_of: date | None = None) -> dict[s
     }
 
 
+# --------------------------------------------------------------------------- bias audits
+def demographics_for(*, kind: str, ids: list) -> dict[str, tuple[str, str]]:
+    """Self-reported (sex, race_ethnicity) by record id (``kind`` "technicians" or "candidates").
+
+    For bias audits only: callers aggregate these into category counts and never return them per
+    person (the audit itself carries no names or ids).
+    """
+    model = {"technicians": Technician, "candidates": Candidate}[kind]
+    rows = model.objects.filter(pk__in=list(ids)).values_list("pk", *PROTECTED_FIELDS)
+    return {str(pk): (sex, race) for pk, sex, race in rows}
+
+
 def place_names() -> dict[str, str]:
     """District and region codes → names, for showing codes in words (cached briefly)."""
     from django.core.cache import cache

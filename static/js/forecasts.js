@@ -6,7 +6,15 @@
     const canvas = document.getElementById("forecast-chart");
     if (chart) { chart.destroy(); chart = null; }
     if (!dataEl || !canvas || !window.Chart) return;
-    const d = JSON.parse(dataEl.textContent);
+    const full = JSON.parse(dataEl.textContent);
+    // the window chooser: how much history to show before the forecast (default one year, readable)
+    const picker = document.getElementById("fc-window");
+    const keep = picker && picker.value !== "all" ? parseInt(picker.value, 10) : Infinity;
+    const drop = Math.max(0, (full.history_weeks || 0) - keep);
+    const d = { title: full.title, metric: full.metric };
+    ["labels", "history", "forecast", "lower", "upper"].forEach((k) => { d[k] = full[k].slice(drop); });
+    // stock levels (headcount) read best on their own scale; flows and demand keep the zero line
+    const fromZero = d.metric !== "headcount";
     chart = new Chart(canvas, {
       type: "line",
       data: {
@@ -22,11 +30,13 @@
         animation: false, responsive: true, maintainAspectRatio: false, spanGaps: false,
         interaction: { mode: "index", intersect: false },
         plugins: { legend: { labels: { filter: (item) => item.text !== "interval-lower" } } },
-        scales: { x: { ticks: { maxTicksLimit: 12 } }, y: { beginAtZero: true } },
+        scales: { x: { ticks: { maxTicksLimit: 8, maxRotation: 0 } }, y: { beginAtZero: fromZero, grace: fromZero ? 0 : "5%" } },
       },
     });
     canvas.dataset.drawn = d.title;
+    if (window.taDescribeChart) window.taDescribeChart(chart, d.title);
   }
   document.addEventListener("DOMContentLoaded", draw);
   document.addEventListener("htmx:afterSettle", draw);
+  document.addEventListener("change", (e) => { if (e.target && e.target.id === "fc-window") draw(); });
 })();

@@ -33,6 +33,15 @@
       return { type: "bar", data: { labels: d.labels, datasets: [{ label: "mean |contribution|", data: d.values, backgroundColor: "#0b5cab" }] },
         options: { indexAxis: "y", maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } } };
     },
+    drift: function (d) {
+      var line = function (label, values, color, dash) {
+        return { label: label, data: values, borderColor: color, borderDash: dash || [], pointRadius: 2, spanGaps: true };
+      };
+      return { type: "line", data: { labels: d.labels, datasets: [
+        line("score PSI", d.score_psi, "#0b5cab"), line("largest feature PSI", d.max_feature_psi, "#b54708"),
+        line("alert threshold", d.labels.map(function () { return d.threshold; }), "#d92d20", [4, 4]) ] },
+        options: { maintainAspectRatio: false, animation: false } };
+    },
     calibration: function (d) {
       return { type: "scatter", data: { datasets: [
         { label: "observed vs predicted", data: d.map(function (b) { return { x: b.predicted, y: b.observed }; }), backgroundColor: "#0b5cab", showLine: true },

@@ -37,6 +37,9 @@ from technicians.demo.company import (
 )
 from technicians.demo.demand import _demand_frame, season_factor, trade_demand_frame
 from technicians.demo.demographics import draw_demographics
+from technicians.demo.drift import DRIVE_MINUTES as DRIFT_DRIVE_MINUTES
+from technicians.demo.drift import OVERTIME_HOURS as DRIFT_OVERTIME_HOURS
+from technicians.demo.drift import drift_active
 from technicians.demo.frames import _add_months, _candidates_frame, _snapshots_frame, _technicians_frame
 
 
@@ -116,8 +119,12 @@ class _Pool:
 # --------------------------------------------------------------------------- generator
 
 
-def demo_generate(*, technicians: int = 3000, months: int = 36, seed: int = 42, as_of: date) -> DemoData:
-    """Generate the whole demo company. Deterministic for (technicians, months, seed, as_of)."""
+def demo_generate(
+    *, technicians: int = 3000, months: int = 36, seed: int = 42, as_of: date, drift_from: date | None = None
+) -> DemoData:
+    """Generate the whole demo company. Deterministic for (technicians, months, seed, as_of, drift_from).
+
+    ``drift_from`` plants drift from that month on (technicians.demo.drift); None (default) plants none."""
     if technicians < 1 or months < 1:
         raise ValueError("technicians and months must be at least 1")
     ss = np.random.SeedSequence(seed)
@@ -288,13 +295,18 @@ def demo_generate(*, technicians: int = 3000, months: int = 36, seed: int = 42, 
         pool.set("overload", a, ol)
 
         ot_target = pool["ot_base"][a] + 14 * load + ol
+        drifted = drift_active(ms, drift_from)
+        if drifted:
+            ot_target = ot_target + DRIFT_OVERTIME_HOURS
         prev = pool["ot_prev"][a]
         prev = np.where(np.isnan(prev), 0.5 * ot_target, prev)
         ot = np.clip(0.45 * prev + 0.55 * ot_target + rng_sim.normal(0, 1.2, size=k), 0, 35)
         pool.set("ot_prev", a, ot)
 
         commute = pool["commute"][a]
-        drive = np.clip(pool["drive_base"][a] + 10 * load + rng_sim.normal(0, 6, size=k), 15, 240)
+        drive = np.clip(
+            pool["drive_base"][a] + 10 * load + drifted * DRIFT_DRIVE_MINUTES + rng_sim.normal(0, 6, size=k), 15, 240
+        )
         util = np.clip(
             pool["util_base"][a]
             + 0.25 * load

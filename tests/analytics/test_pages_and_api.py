@@ -67,3 +67,11 @@ def test_api_overview_and_counts_match_the_database(adb, api_user, api_key_for, 
     hist = client.get("/api/v1/analytics/technicians/T00001/risk-history", headers=h).json()
     assert len(hist) == 1 and 0 <= hist[0]["score"] <= 1
     assert "/api/v1/analytics/compare" in client.get("/api/v1/openapi.json").content.decode()
+
+
+def test_risk_history_is_a_full_page_or_a_partial(adb, hr_client):
+    full = hr_client.get("/analytics/technicians/T00001/risk-history/")
+    assert full.status_code == 200 and b"<title>" in full.content and b"<h1" in full.content
+    part = hr_client.get("/analytics/technicians/T00001/risk-history/", headers={"HX-Request": "true"})
+    assert b'id="risk-history"' in part.content and b"<title>" not in part.content
+    assert hr_client.get("/analytics/technicians/NOPE/risk-history/").status_code == 404

@@ -93,3 +93,23 @@ def test_hang_mid_stream_times_out_promptly(fake):
         asyncio.run(go())
     assert got == ["partial "]
     assert time.monotonic() - start < 5
+
+
+def test_retry_after_header_forms():
+    import email.utils
+
+    from assistant.llm import retry_after_seconds
+
+    assert retry_after_seconds({"retry-after": "20"}) == 20
+    assert retry_after_seconds({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert retry_after_seconds({"retry-after": "soon"}) is None
+    assert retry_after_seconds({"retry-after": "nan"}) is None
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= retry_after_seconds({"retry-after": when}) <= 31
+
+
+def test_stream_without_finish_reason_raises_truncated_not_a_result(fake):
+    fake.reply_cut(["Half an "])
+    with pytest.raises(LLMError, match="broke off") as info:
+        collect(make(fake), [{"role": "user", "content": "x"}])
+    assert info.value.reason == "truncated"

@@ -15,7 +15,6 @@ PAGES: list[tuple[str, str, tuple[str, ...]]] = [
     ("trends", "/analytics/trends/", BOTH),
     ("survival", "/analytics/survival/", BOTH),
     ("compare", "/analytics/compare/", BOTH),
-    ("risk-history", "/analytics/technicians/{tech}/risk-history/", BOTH),
     ("technicians", "/technicians/", BOTH),
     ("technician", "/technicians/{tech}/", BOTH),
     ("risk", "/predictions/", BOTH),

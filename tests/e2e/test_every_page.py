@@ -40,7 +40,9 @@ def full_world(transactional_db, tmp_path, settings):
         m = model_run(model_id=model_train(model_type=kind, params=FAST_EBM, enqueue=False).id)
         assert m.status == "active", m.error
         ids[kind] = m
-    run = make_completed_run(demand={"d0": [(300 + i, 280 + i, 320 + i) for i in range(4)]})
+    run = make_completed_run(
+        demand={d: [(300 + i, 280 + i, 320 + i) for i in range(12)] for d in ("d0", "d1")}, horizon=12
+    )
     make_user("hr-all", HR_ADMIN)
     make_user("rec-all", RECRUITER)
     tech = Prediction.objects.filter(model=ids["retention"]).order_by("-score").first().technician
@@ -68,10 +70,12 @@ def test_every_page_is_accessible_and_fits_a_phone(live_server, full_world, brow
         page.set_viewport_size({"width": 390, "height": 844})
         _login(page, live_server.url, user)
         for name, path in pages_for(role, full_world):
-            page.goto(live_server.url + path)
+            response = page.goto(live_server.url + path)
             page.wait_for_load_state("load")
             page.wait_for_function("!document.querySelector('.htmx-request')")  # panels loaded by htmx
             where = f"{role} {name} ({path})"
+            if response is None or response.status != 200:
+                problems.append(f"{where}: HTTP {response and response.status}")
             over = page.evaluate(OVERFLOW_JS)
             if over > 1:
                 problems.append(f"{where}: {over}px wider than a 390px screen: {page.evaluate(WIDE_JS)}")

@@ -107,7 +107,7 @@ def test_hiring_plan_scenario_and_export_follow_the_page(live_server, browser_pa
     page.fill("#hp-weeks", "13")  # beyond the published 12-week horizon: the reason shows in place
     page.dispatch_event("#hp-weeks", "change")
     page.wait_for_selector("#plan-error")
-    assert "between 1 and 12" in page.inner_text("#plan-error")
+    assert "from 1 to 12" in page.inner_text("#plan-error")
     assert page.get_attribute("#hp-weeks", "max") == "12"
 
 

@@ -84,6 +84,14 @@ def test_recruiter_filters_the_list_in_place(live_server, workforce, recruiter, 
     assert page.evaluate("window.__noReload") == "still here"
     page.go_back()  # history: back to the Dallas/HVAC list, sorted
     page.wait_for_selector("#tech-table th[aria-sort=ascending]")
+    # the filter controls follow the URL back too (not the later "East" choice)
+    page.wait_for_function("document.querySelector('#id_region').value === ''")
+    assert page.input_value("#id_district") == "dal" and page.input_value("#id_trade") == "hvac"
+
+    # search reacts to input events (paste, autofill), not only key presses
+    with page.expect_response(lambda r: "q=Adams" in r.url):
+        page.evaluate("""() => { const q = document.querySelector('#id_q'); q.value = 'Adams';
+                                 q.dispatchEvent(new Event('input', {bubbles: true})); }""")
 
     # the detail page draws its chart from the vendored Chart.js
     page.click("#tech-table a:has-text('E100')")

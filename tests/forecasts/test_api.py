@@ -76,7 +76,7 @@ def test_series_endpoint_validates_district(client, auth, db):
 
     DistrictFactory(code="oak")
     r = client.get(f"{API}/series?metric=demand&level=district&key=nowhere", **auth)
-    assert r.status_code == 400 and "valid district codes: oak" in r.json()["detail"]
+    assert r.status_code == 422 and "valid district codes: oak" in r.json()["detail"]
     assert client.get(f"{API}/series?metric=demand&level=district&key=oak", **auth).status_code == 404
     make_completed_run(demand={"oak": [(5, 4, 6)] * 4})
     r = client.get(f"{API}/series?metric=demand&level=district&key=oak", **auth)
@@ -90,11 +90,11 @@ def test_hiring_plan_endpoint_and_csv(client, auth, db):
     make_completed_run(demand={"oak": [(5, 4, 6)] * 4})
     assert client.get(f"{API}/hiring-plan?weeks=53", **auth).status_code == 422
     r = client.get(f"{API}/hiring-plan?weeks=4&region=atlantis", **auth)
-    assert r.status_code == 400 and "valid region codes" in r.json()["detail"]
+    assert r.status_code == 422 and "valid region codes" in r.json()["detail"]
     body = client.get(f"{API}/hiring-plan?weeks=4&trade=hvac", **auth).json()
     rows = body["rows"]
     assert rows[0]["district"] == "oak" and rows[0]["trade"] == "hvac" and body["max_weeks"] == 4
-    assert client.get(f"{API}/hiring-plan?weeks=5", **auth).status_code == 400  # beyond the published horizon
+    assert client.get(f"{API}/hiring-plan?weeks=5", **auth).status_code == 422  # beyond the published horizon
     assert client.get(f"{API}/hiring-plan?weeks=4&demand_pct=500", **auth).status_code == 422
     csv = client.get(f"{API}/hiring-plan.csv?weeks=4", **auth)
     assert csv["Content-Type"].startswith("text/csv")

@@ -38,7 +38,7 @@ def test_hiring_plan_page_sorts_and_links_to_the_district_forecast(recruiter_cli
     assert recruiter_client.get("/forecasts/hiring-plan.csv?weeks=99").status_code == 400
     # "weeks ahead" beyond the published horizon: the reason is shown in place (htmx swaps a 200 partial)
     part = recruiter_client.get("/forecasts/hiring-plan/?weeks=13", HTTP_HX_REQUEST="true")
-    assert part.status_code == 200 and b"Weeks ahead must be between 1 and 4" in part.content
+    assert part.status_code == 200 and b"Weeks ahead must be a whole number from 1 to 4" in part.content
     full = recruiter_client.get("/forecasts/hiring-plan/?weeks=0")
     assert full.status_code == 400 and b'max="4"' in full.content and b'role="alert"' in full.content
 
@@ -105,4 +105,4 @@ def test_a_scenario_changes_the_plan_on_the_page(recruiter_client, one_district)
     more = recruiter_client.get("/forecasts/hiring-plan/?weeks=4&trade=hvac&demand_pct=50").context["rows"][0]
     assert more["forecast_demand"] == pytest.approx(base["forecast_demand"] * 1.5)
     bad = recruiter_client.get("/forecasts/hiring-plan/?weeks=4&demand_pct=abc", HTTP_HX_REQUEST="true")
-    assert bad.status_code == 200 and b"Demand change % must be a number" in bad.content
+    assert bad.status_code == 200 and b"Demand change % must be a number from -100 to 100" in bad.content

@@ -71,3 +71,15 @@ def test_evaluate_returns_metrics_and_calibration():
     out = ebm.evaluate(y, p, bins=5)
     assert 0 <= out["roc_auc"] <= 1 and out["brier"] > 0 and out["rows"] == 10
     assert sum(b["count"] for b in out["calibration"]) == 10
+
+
+def test_undeclared_text_column_is_refused_with_a_clear_error():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=120), "shift": rng.choice(["day", "night"], size=120)})
+    y = (X["x"] > 0).astype(int).to_numpy()
+    with pytest.raises(ebm.TrainingDataError, match="shift hold text but are not declared categorical"):
+        ebm.fit(X, y, categorical=[], params={"outer_bags": 1, "max_rounds": 20, "interactions": 0})
+    # numbers stored as text are fine (they convert), and declaring the column makes it a category
+    X2 = X.assign(num_text=X["x"].round(2).astype(str))
+    fitted = ebm.fit(X2, y, categorical=["shift"], params={"outer_bags": 1, "max_rounds": 20, "interactions": 0})
+    assert "shift" in fitted.categorical and "num_text" in fitted.features

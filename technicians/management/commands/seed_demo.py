@@ -41,10 +41,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as-of", type=date.fromisoformat, default=None, help="'today' (YYYY-MM-DD); default today"
         )
+        parser.add_argument(
+            "--drift-from",
+            type=date.fromisoformat,
+            default=None,
+            help="plant drift from this month on (YYYY-MM-DD): more overtime and longer drives (technicians/demo/README.md)",
+        )
         parser.add_argument("--reset", action="store_true", help="delete the technicians domain data first, then load")
         parser.add_argument("--batch-size", type=positive_int, default=2000)
 
-    def handle(self, *args, technicians, months, seed, as_of, reset, batch_size, **options):
+    def handle(self, *args, technicians, months, seed, as_of, reset, batch_size, drift_from=None, **options):
         started = time.perf_counter()
         as_of = as_of or date.today()
         out = self.stdout
@@ -64,19 +70,23 @@ class Command(BaseCommand):
                         + "); nothing added. Use --reset to reload."
                     )
                 else:
-                    report += self._load(technicians, months, seed, as_of, reset, batch_size)
+                    report += self._load(technicians, months, seed, as_of, reset, batch_size, drift_from)
         except (ProtectedError, DatabaseError, ValueError) as exc:
             raise CommandError(f"seed_demo failed, nothing was written: {exc}") from exc
         for line in report:
             out.write(line)
         out.write(f"Total time {time.perf_counter() - started:.1f}s")
 
-    def _load(self, technicians, months, seed, as_of, reset, batch_size) -> list[str]:
+    def _load(self, technicians, months, seed, as_of, reset, batch_size, drift_from=None) -> list[str]:
         out = self.stdout
         t0 = time.perf_counter()
-        data = demo_generate(technicians=technicians, months=months, seed=seed, as_of=as_of)
+        data = demo_generate(technicians=technicians, months=months, seed=seed, as_of=as_of, drift_from=drift_from)
         gen_seconds = time.perf_counter() - t0
-        out.write(f"Generated {months} months of demo history (seed {seed}, as of {as_of}) in {gen_seconds:.1f}s")
+        out.write(
+            f"Generated {months} months of demo history (seed {seed}, as of {as_of}"
+            + (f", drift from {drift_from}" if drift_from else "")
+            + f") in {gen_seconds:.1f}s"
+        )
         t0 = time.perf_counter()
         if reset:
             deleted = demo_data_reset()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("forecasts", "0003_merge_20261130_2057"),
+        ("forecasts", "0004_i13_admin_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

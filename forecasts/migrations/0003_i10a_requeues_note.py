@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("forecasts", "0001_initial"),
+        ("forecasts", "0002_i11_method_portfolio_default"),
     ]
 
     operations = [

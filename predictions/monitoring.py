@@ -1,0 +1,137 @@
+"""Drift and performance over time (pure numpy/pandas; no Django).
+
+- ``profile``: the training distribution of every feature and of the score — decile bin edges for
+  numbers (plus a missing bin), level shares for categories — stored on the model at training time.
+- ``psi``: the population stability index of a new sample against a stored profile,
+  ``Σ (a − e) · ln(a / e)`` over the bins, shares floored at ``EPS`` so empty bins stay finite.
+  Rule of thumb: < 0.1 stable, 0.1–0.2 moderate shift, > 0.2 significant drift (the alert threshold).
+- ``calibration_over_time`` / rolling AUC: for scored cohorts whose outcome window has closed, the mean
+  predicted vs the realised rate and the ROC AUC per cohort.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+EPS = 1e-4
+N_BINS = 10
+MISSING = "__missing__"
+
+
+def _numeric_profile(values: pd.Series) -> dict[str, Any]:
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    present = v[~np.isnan(v)]
+    edges = np.unique(np.quantile(present, np.linspace(0, 1, N_BINS + 1))[1:-1]) if len(present) else np.array([])
+    return {"kind": "numeric", "edges": edges.tolist(), "shares": _numeric_shares(v, edges).tolist()}
+
+
+def _numeric_shares(v: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Shares per bin: (-inf, e0], (e0, e1], …, (e_last, inf), then missing."""
+    v = np.asarray(v, dtype=float)
+    n = max(len(v), 1)
+    missing = np.isnan(v)
+    idx = np.searchsorted(np.asarray(edges, dtype=float), v[~missing], side="left")
+    counts = np.bincount(idx, minlength=len(edges) + 1).astype(float)
+    return np.append(counts, missing.sum()) / n
+
+
+def _categorical_profile(values: pd.Series) -> dict[str, Any]:
+    s = values.astype(object).where(values.notna(), MISSING).astype(str)
+    shares = s.value_counts(normalize=True)
+    return {"kind": "categorical", "levels": {str(k): float(v) for k, v in shares.items()}}
+
+
+def profile(X: pd.DataFrame, categorical: list[str], score: np.ndarray | None = None) -> dict[str, Any]:
+    """Training distributions of every column of ``X`` (and of the score, if given)."""
+    out: dict[str, Any] = {"rows": int(len(X)), "features": {}}
+    for c in X.columns:
+        out["features"][c] = _categorical_profile(X[c]) if c in categorical else _numeric_profile(X[c])
+    if score is not None:
+        out["score"] = _numeric_profile(pd.Series(score))
+    return out
+
+
+def psi_from_shares(expected: np.ndarray, actual: np.ndarray) -> float:
+    e = np.maximum(np.asarray(expected, dtype=float), EPS)
+    a = np.maximum(np.asarray(actual, dtype=float), EPS)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def psi(stored: dict[str, Any], values: pd.Series | np.ndarray) -> float | None:
+    """PSI of ``values`` against one stored profile entry; None if there is nothing to compare."""
+    values = pd.Series(values)
+    if len(values) == 0:
+        return None
+    if stored["kind"] == "numeric":
+        actual = _numeric_shares(
+            pd.to_numeric(values, errors="coerce").to_numpy(dtype=float), np.array(stored["edges"])
+        )
+        return psi_from_shares(np.array(stored["shares"]), actual)
+    s = values.astype(object).where(values.notna(), MISSING).astype(str)
+    now = s.value_counts(normalize=True)
+    levels = sorted(set(stored["levels"]) | set(now.index))
+    return psi_from_shares(
+        np.array([stored["levels"].get(k, 0.0) for k in levels]), np.array([float(now.get(k, 0.0)) for k in levels])
+    )
+
+
+def drift(stored_profile: dict[str, Any], X: pd.DataFrame, score: np.ndarray | None = None) -> dict[str, Any]:
+    """PSI of every profiled feature present in ``X`` and of the score."""
+    feats = {}
+    for name, entry in (stored_profile.get("features") or {}).items():
+        if name in X.columns:
+            v = psi(entry, X[name])
+            if v is not None:
+                feats[name] = round(v, 4)
+    out: dict[str, Any] = {"feature_psi": dict(sorted(feats.items(), key=lambda kv: -kv[1]))}
+    if score is not None and "score" in stored_profile:
+        out["score_psi"] = round(psi(stored_profile["score"], score), 4)
+    else:
+        out["score_psi"] = None
+    return out
+
+
+def calibration_over_time(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per closed cohort (``cohort``): rows, mean predicted (``score``), realised rate (``outcome``), ROC AUC."""
+    from sklearn.metrics import roc_auc_score
+
+    rows = []
+    for cohort, g in frame.groupby("cohort", sort=True):
+        y = g["outcome"].to_numpy(dtype=int)
+        p = g["score"].to_numpy(dtype=float)
+        auc = float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else None
+        rows.append(
+            {
+                "cohort": str(cohort),
+                "rows": int(len(g)),
+                "predicted": round(float(p.mean()), 4),
+                "realised": round(float(y.mean()), 4),
+                "gap": round(float(y.mean() - p.mean()), 4),
+                "roc_auc": None if auc is None else round(auc, 4),
+            }
+        )
+    return rows
+
+
+def alerts(
+    report: dict[str, Any], *, psi_threshold: float, calibration_threshold: float, min_rows: int = 30
+) -> list[dict[str, Any]]:
+    """Alert reasons: any feature or the score with PSI above the threshold; the latest closed cohort's
+    realised rate off its predicted rate by more than the calibration threshold."""
+    out = [
+        {"kind": "feature_psi", "feature": f, "subject": f, "value": v}
+        for f, v in (report.get("feature_psi") or {}).items()
+        if v > psi_threshold
+    ]
+    if report.get("score_psi") is not None and report["score_psi"] > psi_threshold:
+        out.append({"kind": "score_psi", "feature": "score", "subject": "score", "value": report["score_psi"]})
+    closed = [c for c in report.get("calibration") or [] if c["rows"] >= min_rows]
+    if closed and abs(closed[-1]["gap"]) > calibration_threshold:
+        c = closed[-1]
+        out.append(
+            {"kind": "calibration", "cohort": c["cohort"], "subject": f"cohort {c['cohort']}", "value": c["gap"]}
+        )
+    return out
