@@ -13,6 +13,18 @@ from tests.forecasts.conftest import make_completed_run
 pytestmark = pytest.mark.e2e
 
 
+def _until(page, js: str, timeout: float = 30.0) -> None:
+    """Poll a JS expression from Python (page.evaluate is not subject to the page's CSP, whereas
+    wait_for_function's string predicates are eval'd in the page and blocked by script-src 'self')."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not page.evaluate(js):
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for: {js}")
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def forecasts(transactional_db):
     west = RegionFactory(code="west", name="West")
@@ -91,11 +103,9 @@ def test_hiring_plan_scenario_and_export_follow_the_page(live_server, browser_pa
     before = page.inner_text("#plan-table tbody tr:first-child td:nth-child(7)")
     page.fill("#hp-demand", "50")
     page.dispatch_event("#hp-demand", "change")
-    page.wait_for_function(
-        f"document.querySelector('#plan-table tbody tr:first-child td:nth-child(7)').innerText !== {before!r}"
-    )
+    _until(page, f"document.querySelector('#plan-table tbody tr:first-child td:nth-child(7)').innerText !== {before!r}")
     page.select_option("#hp-region", "west")
-    page.wait_for_function("document.querySelector('#plan-csv').href.includes('region=west')")
+    _until(page, "document.querySelector('#plan-csv').href.includes('region=west')")
     href = page.get_attribute("#plan-csv", "href")
     assert "demand_pct=50" in href and "trade=hvac" in href and "weeks=12" in href
     shown = page.eval_on_selector_all(
