@@ -109,3 +109,23 @@ def _close_stray_connections(django_db_setup, django_db_blocker):
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         connections.close_all()
+
+
+@pytest.fixture
+def dead_broker():
+    """Point the real Celery app at a port where nothing listens (a dead Redis), then restore it.
+
+    The app's connection and producer pools are dropped both ways: a pool created while the URL was
+    dead would otherwise keep talking to the dead address for the rest of the session."""
+    from config.celery import app as celery_app
+
+    def drop_pools():
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    original = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    drop_pools()
+    yield
+    celery_app.conf.broker_url = original
+    drop_pools()
