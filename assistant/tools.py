@@ -49,6 +49,7 @@ from assistant.tool_schemas import (  # noqa: F401
     Trade,
     WhatIfArgs,
 )
+from core import permissions as P
 
 log = logging.getLogger(__name__)
 
@@ -483,6 +484,17 @@ TOOLS: dict[str, Tool] = {
         Tool("knowledge_search", "knowledge search", "Search HR policy / handbook documents; cite the document titles you use.", KnowledgeArgs, knowledge_search),
     ]
 }  # fmt: skip
+
+# The permission each tool needs (checked by tool_runner.run_tool through core.access).
+TOOL_PERMISSIONS = {
+    "query_technicians": P.VIEW_TECHNICIANS, "similar_technicians": P.VIEW_TECHNICIANS,
+    "risk_ranking": P.VIEW_PREDICTIONS, "technician_risk": P.VIEW_PREDICTIONS, "candidate_ranking": P.VIEW_PREDICTIONS,
+    "candidate_quality": P.VIEW_PREDICTIONS, "what_if": P.VIEW_PREDICTIONS, "program_roi": P.VIEW_PREDICTIONS,
+    "overtime_cap_impact": P.VIEW_PREDICTIONS, "forecast": P.VIEW_FORECASTS, "hiring_plan": P.VIEW_FORECASTS,
+    "knowledge_search": P.USE_ASSISTANT,
+}  # fmt: skip
+for _name, _perm in TOOL_PERMISSIONS.items():
+    TOOLS[_name].permission = _perm
 
 
 def today() -> date:

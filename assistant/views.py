@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages as flash
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from assistant import agent, selectors, services
+from core.access import requires
+from core.permissions import USE_ASSISTANT
 
 
 def _conv_or_404(request, conversation_id):
@@ -25,7 +26,7 @@ def _context(request, conversation=None):
     }
 
 
-@login_required
+@requires(USE_ASSISTANT)
 def assistant_home(request):
     latest = selectors.conversation_list(user=request.user).first()
     if latest is not None and not request.GET.get("list"):
@@ -33,14 +34,14 @@ def assistant_home(request):
     return render(request, "assistant/chat.html", _context(request))
 
 
-@login_required
+@requires(USE_ASSISTANT)
 @require_POST
 def conversation_new(request):
     conv = services.conversation_create(user=request.user)
     return redirect("assistant:conversation", conversation_id=conv.pk)
 
 
-@login_required
+@requires(USE_ASSISTANT)
 def conversation_page(request, conversation_id):
     conv = _conv_or_404(request, conversation_id)
     if request.htmx and request.GET.get("partial") == "list":
@@ -48,7 +49,7 @@ def conversation_page(request, conversation_id):
     return render(request, "assistant/chat.html", _context(request, conv))
 
 
-@login_required
+@requires(USE_ASSISTANT)
 @require_POST
 def conversation_rename(request, conversation_id):
     conv = _conv_or_404(request, conversation_id)
@@ -61,7 +62,7 @@ def conversation_rename(request, conversation_id):
     return redirect("assistant:conversation", conversation_id=conv.pk)
 
 
-@login_required
+@requires(USE_ASSISTANT)
 @require_POST
 def conversation_delete(request, conversation_id):
     try:

@@ -1,11 +1,14 @@
 """The one NinjaAPI, mounted at /api/v1/. Each app contributes a Router from its api.py."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from core.access import NotSignedIn
 from core.auth import ApiKeyAuth, SessionAuthForApi
 from core.queueing import BrokerUnavailable
+from core.quotas import AlreadyRunning
 
 api = NinjaAPI(
     title="Technician Analytics API",
@@ -35,6 +38,21 @@ def _auth_error(request, exc):
     return api.create_response(
         request, {"detail": "Authentication required: send a valid API key (Authorization: Bearer <key>)."}, status=401
     )
+
+
+@api.exception_handler(NotSignedIn)
+def _not_signed_in(request, exc):
+    return _auth_error(request, exc)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "You have no access to this."}, status=403)
+
+
+@api.exception_handler(AlreadyRunning)
+def _already_running(request, exc: AlreadyRunning):
+    return api.create_response(request, {"detail": str(exc), "in_progress_id": exc.in_progress_id}, status=409)
 
 
 @api.exception_handler(BrokerUnavailable)

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from config.api import api
 from core import views as core_views
+from core.access import declare
+from core.permissions import PUBLIC
 
 admin.site.site_header = "Technician Analytics — HR admin"
 admin.site.site_title = "Technician Analytics"
@@ -13,8 +15,10 @@ admin.site.index_title = "Curate technicians, candidates, models and knowledge"
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/login/", declare(PUBLIC)(auth_views.LoginView.as_view(template_name="core/login.html")), name="login"
+    ),
+    path("accounts/logout/", declare(PUBLIC)(auth_views.LogoutView.as_view()), name="logout"),
     path("api/v1/", api.urls),
     path("api/docs", core_views.api_docs_redirect, name="api-docs"),
     path("", include("core.urls")),

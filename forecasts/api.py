@@ -8,7 +8,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.errors import HttpError
 
+from core.access import requires
 from core.pagination import PageParams, paginate
+from core.permissions import EXPORT_DATA, START_FORECAST_RUN, VIEW_FORECASTS
 from forecasts import selectors, services
 from forecasts.models import ForecastRun
 from forecasts.schemas import (
@@ -33,11 +35,13 @@ def _input_error(exc: Exception):
 
 
 @router.get("runs", response=RunPage, summary="List forecast runs (newest first)")
+@requires(VIEW_FORECASTS)
 def list_runs(request, page: Query[PageParams]):
     return paginate(selectors.forecast_run_list(), limit=page.limit, offset=page.offset)
 
 
 @router.post("runs", response={202: RunOut}, summary="Start a forecast run (queued on Celery)")
+@requires(START_FORECAST_RUN)
 def start_run(request, payload: RunIn):
     try:
         run = services.forecast_run_start(**payload.dict(), requested_by=request.user)
@@ -47,6 +51,7 @@ def start_run(request, payload: RunIn):
 
 
 @router.get("runs/{run_id}", response=RunDetailOut, summary="A run with its series and forecast points")
+@requires(VIEW_FORECASTS)
 def get_run(request, run_id: UUID):
     run = get_object_or_404(ForecastRun, pk=run_id)
     run.series_list = list(selectors.run_series(run=run))
@@ -56,11 +61,13 @@ def get_run(request, run_id: UUID):
 
 
 @router.get("runs/{run_id}/status", response=RunStatusOut, summary="Poll a run's status and progress")
+@requires(VIEW_FORECASTS)
 def run_status(request, run_id: UUID):
     return get_object_or_404(ForecastRun, pk=run_id)
 
 
 @router.get("series", response=ForecastSeriesOut, summary="History, forecast and backtest of one series")
+@requires(VIEW_FORECASTS)
 def get_series(request, metric: Metric, level: Level = "company", key: str | None = None, run_id: UUID | None = None):
     try:
         return selectors.forecast_series(metric=metric, level=level, key=key, run_id=run_id)
@@ -76,6 +83,7 @@ def _plan(weeks, region, district, trade):
 
 
 @router.get("hiring-plan", response=list[PlanRowOut], summary="Hiring plan per district")
+@requires(VIEW_FORECASTS)
 def hiring_plan(
     request,
     weeks: int = Query(12, ge=1, le=52),
@@ -87,6 +95,7 @@ def hiring_plan(
 
 
 @router.get("hiring-plan.csv", summary="Hiring plan per district as CSV")
+@requires(EXPORT_DATA)
 def hiring_plan_csv(
     request,
     weeks: int = Query(12, ge=1, le=52),

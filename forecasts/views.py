@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.access import requires
+from core.permissions import EXPORT_DATA, START_FORECAST_RUN, VIEW_FORECASTS
+from core.quotas import AlreadyRunning
 from forecasts import selectors, services
 from forecasts.models import METRICS, ForecastRun
 from technicians.exports import formula_guard
@@ -33,7 +35,7 @@ def _parse_selection(params) -> tuple[str, str, str | None]:
     return metric, level, params.get("key") or None
 
 
-@login_required
+@requires(VIEW_FORECASTS)
 def forecast_page(request):
     metric, level, key = _parse_selection(request.GET)
     ctx = {"metric": metric, "level": level, "key": key, "metrics": selectors.metric_choices(), **_where_options()}
@@ -95,7 +97,7 @@ def _plan_params(request) -> dict:
     }
 
 
-@login_required
+@requires(VIEW_FORECASTS)
 def hiring_plan(request):
     params = _plan_params(request)
     sort = request.GET.get("sort", "gap")
@@ -131,7 +133,7 @@ def hiring_plan(request):
     return render(request, template, ctx, status=400 if "error" in ctx else 200)
 
 
-@login_required
+@requires(EXPORT_DATA)
 def hiring_plan_csv(request):
     params = _plan_params(request)
     try:
@@ -155,7 +157,7 @@ def plan_csv_response(rows: list[dict]) -> HttpResponse:
     return response
 
 
-@login_required
+@requires(VIEW_FORECASTS)
 def run_list(request):
     runs = list(selectors.forecast_run_list()[:30])
     ctx = {"runs": runs, "metrics": METRICS}
@@ -163,7 +165,7 @@ def run_list(request):
     return render(request, template, ctx)
 
 
-@login_required
+@requires(START_FORECAST_RUN)
 @require_POST
 def run_start(request):
     active = selectors.forecast_run_active()
@@ -180,12 +182,14 @@ def run_start(request):
         services.forecast_run_start(metric=metric, method=method, requested_by=request.user)
     except selectors.ForecastInputError as exc:
         messages.error(request, str(exc))
+    except AlreadyRunning as exc:
+        messages.info(request, str(exc))
     else:
         messages.success(request, "Forecast run queued.")
     return redirect("forecasts:run_list")
 
 
-@login_required
+@requires(VIEW_FORECASTS)
 def run_detail(request, run_id):
     run = get_object_or_404(ForecastRun, pk=run_id)
     series = run.series.defer("history", "fit").order_by("metric", "level", "key")

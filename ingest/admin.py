@@ -13,6 +13,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from core.access import admin_action
+from core.permissions import RUN_SYNC
 from ingest import selectors, services
 from ingest.mapping import validate_mapping
 from ingest.models import SourceMapping, SyncRun, SyncTrigger
@@ -169,14 +171,17 @@ class SourceMappingAdmin(admin.ModelAdmin):
             )
 
     @admin.action(description="Sync now", permissions=["change"])
+    @admin_action(RUN_SYNC)
     def sync_now(self, request, queryset):
         self._queue(request, queryset, full=False)
 
     @admin.action(description="Full re-sync now (ignore watermark)", permissions=["change"])
+    @admin_action(RUN_SYNC)
     def full_sync_now(self, request, queryset):
         self._queue(request, queryset, full=True)
 
     @admin.action(description="Reset watermark (next sync reads everything)", permissions=["change"])
+    @admin_action(RUN_SYNC)
     def reset_watermark(self, request, queryset):
         for mapping in queryset:
             services.mapping_reset_watermark(mapping=mapping)

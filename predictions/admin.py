@@ -7,6 +7,9 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from core.access import admin_action
+from core.permissions import PROMOTE_MODEL, TRAIN_MODEL
+from core.quotas import AlreadyRunning
 from predictions import services
 from predictions.models import ModelType, Prediction, RetentionProgram, TrainedModel
 
@@ -41,15 +44,17 @@ class TrainedModelAdmin(admin.ModelAdmin):
         return f"{v:.3f}" if v is not None else "—"
 
     @admin.action(description="Promote selected model to active (one per type)")
+    @admin_action(PROMOTE_MODEL)
     def promote(self, request, queryset):
         for m in queryset:
             try:
-                services.model_promote(model=m)
+                services.model_promote(model=m, promoted_by=request.user)
                 self.message_user(request, f"{m.label} is now active; rescoring queued.")
             except services.ModelStateError as exc:
                 self.message_user(request, f"{m.label}: {exc}", messages.ERROR)
 
     @admin.action(description="Archive selected models")
+    @admin_action(PROMOTE_MODEL)
     def archive(self, request, queryset):
         for m in queryset:
             try:
@@ -63,6 +68,7 @@ class TrainedModelAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @admin_action(TRAIN_MODEL)
     def train_now(self, request, model_type: str):
         if request.method != "POST" or not self.has_change_permission(request):
             return redirect(reverse("admin:predictions_trainedmodel_changelist"))
@@ -72,7 +78,7 @@ class TrainedModelAdmin(admin.ModelAdmin):
             )
             self.message_user(request, format_html("Training {} queued — <a href='{}'>follow progress</a>.", m.label,
                                                    reverse("predictions:models") + f"?id={m.id}"))  # fmt: skip
-        except ValueError as exc:
+        except (ValueError, AlreadyRunning) as exc:
             self.message_user(request, str(exc), messages.ERROR)
         return redirect(reverse("admin:predictions_trainedmodel_changelist"))
 

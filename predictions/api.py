@@ -10,8 +10,9 @@ from django.urls import reverse
 from ninja import Query, Router
 from ninja.errors import HttpError
 
+from core.access import requires
 from core.pagination import clamp_limit
-from core.roles import user_can_view_sensitive
+from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
 from predictions import selectors, services
 from predictions.ebm import ArtifactError
 from predictions.schemas import (
@@ -51,11 +52,6 @@ def _errors(fn):
     return wrapper
 
 
-def _require_hr(request) -> None:
-    if not user_can_view_sensitive(request.user):
-        raise HttpError(403, "Only HR admins can train or promote models.")
-
-
 def _train_out(model) -> dict[str, Any]:
     return {
         "id": str(model.id), "run_id": str(model.run_id), "model_type": model.model_type, "algorithm": model.algorithm,
@@ -66,27 +62,29 @@ def _train_out(model) -> dict[str, Any]:
 
 @router.get("models", summary="Model versions with metrics and global importances")
 @_errors
+@requires(VIEW_PREDICTIONS)
 def list_models(request, model_type: str | None = None):
     return [selectors.model_to_dict(user=request.user, model=m) for m in selectors.model_list(model_type=model_type)]
 
 
 @router.get("models/{model_id}", summary="One model: metrics, calibration, importances, shape functions")
 @_errors
+@requires(VIEW_PREDICTIONS)
 def get_model(request, model_id: str):
     return selectors.model_to_dict(user=request.user, model=selectors.model_get(model_id=model_id), detail=True)
 
 
 @router.post("models/{model_id}/promote", response=TrainOut, summary="Make this version the active one (HR)")
 @_errors
+@requires(PROMOTE_MODEL)
 def promote_model(request, model_id: str):
-    _require_hr(request)
-    return _train_out(services.model_promote(model=selectors.model_get(model_id=model_id)))
+    return _train_out(services.model_promote(model=selectors.model_get(model_id=model_id), promoted_by=request.user))
 
 
 @router.post("train", response={202: TrainOut}, summary="Start a training run (HR); poll status_url")
 @_errors
+@requires(TRAIN_MODEL)
 def train(request, payload: TrainIn):
-    _require_hr(request)
     m = services.model_train(
         model_type=payload.model_type, algorithm=payload.algorithm, params=payload.params, requested_by=request.user
     )
@@ -95,12 +93,14 @@ def train(request, payload: TrainIn):
 
 @router.get("train/{model_id}", response=TrainOut, url_name="prediction_train_status", summary="Training status")
 @_errors
+@requires(VIEW_PREDICTIONS)
 def train_status(request, model_id: str):
     return _train_out(selectors.model_get(model_id=model_id))
 
 
 @router.get("risk", response=RiskPage, summary="Technicians ranked by retention risk")
 @_errors
+@requires(VIEW_PREDICTIONS, audit="risk")
 def risk(request, region: str | None = None, district: str | None = None, trade: str | None = None,
          band: str | None = None, limit: int | None = None, offset: int = Query(0, ge=0)):  # fmt: skip
     return selectors.risk_ranking(
@@ -116,18 +116,21 @@ def risk(request, region: str | None = None, district: str | None = None, trade:
 
 @router.get("technicians/{employee_id}/risk", response=TechnicianRiskOut, summary="Risk and contributions")
 @_errors
+@requires(VIEW_PREDICTIONS, audit="risk", subject="employee_id")
 def technician_risk(request, employee_id: str):
     return selectors.technician_risk(user=request.user, employee_id=employee_id)
 
 
 @router.post("technicians/{employee_id}/what-if", response={200: dict, 422: dict}, summary="Rescore with changes")
 @_errors
+@requires(VIEW_PREDICTIONS, audit="risk", subject="employee_id")
 def what_if(request, employee_id: str, payload: WhatIfIn):
     return services.what_if(user=request.user, employee_id=employee_id, changes=payload.changes)
 
 
 @router.get("candidates", response=CandidatePage, summary="Open candidates ranked by quality of hire")
 @_errors
+@requires(VIEW_PREDICTIONS, audit="candidate_quality")
 def candidates(request, region: str | None = None, district: str | None = None, trade: str | None = None,
                limit: int | None = None, offset: int = Query(0, ge=0)):  # fmt: skip
     return selectors.candidate_ranking(
@@ -137,17 +140,20 @@ def candidates(request, region: str | None = None, district: str | None = None, 
 
 @router.get("candidates/{candidate_id}/quality", response=CandidateQualityOut, summary="Quality of hire")
 @_errors
+@requires(VIEW_PREDICTIONS, audit="candidate_quality", subject="candidate_id")
 def candidate_quality(request, candidate_id: str):
     return selectors.candidate_quality(user=request.user, candidate_id=candidate_id)
 
 
 @router.post("score", response={200: dict, 422: dict}, summary="Score an ad-hoc feature payload")
 @_errors
+@requires(VIEW_PREDICTIONS)
 def score(request, payload: ScoreIn):
     return services.score_payload(user=request.user, model_type=payload.model_type, payload=payload.features)
 
 
 @router.get("programs", summary="Retention programs")
+@requires(VIEW_PREDICTIONS)
 def programs(request):
     return [
         {"id": p.pk, "name": p.name, "description": p.description,
@@ -158,6 +164,7 @@ def programs(request):
 
 @router.get("programs/{program_id}/roi", summary="ROI of a program for a cohort")
 @_errors
+@requires(VIEW_PREDICTIONS)
 def program_roi(request, program_id: int, region: str | None = None, district: str | None = None,
                 trade: str | None = None, band: str | None = None):  # fmt: skip
     return services.program_roi(
@@ -166,5 +173,6 @@ def program_roi(request, program_id: int, region: str | None = None, district: s
 
 
 @router.get("expected-departures", summary="Expected voluntary departures per district within the horizon")
+@requires(VIEW_PREDICTIONS)
 def expected_departures(request):
     return selectors.expected_departures_by_district()

@@ -18,6 +18,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.audit import audit_record
+from core.models import AuditAction
+from core.quotas import AlreadyRunning, violates
 from predictions import ebm, features
 from predictions.models import Algorithm, ModelStatus, ModelType, TrainedModel
 from predictions.scoring import (  # noqa: F401 - re-exported service interface
@@ -69,8 +72,15 @@ def model_train(
                     params=params,
                     requested_by=requested_by,
                 )
+                audit_record(user=requested_by, action=AuditAction.TRAIN, object_type="model", object_id=model.pk,
+                             detail={"model_type": model_type, "version": version, "algorithm": algorithm})  # fmt: skip
             break
-        except IntegrityError:  # two runs created at once: take the next version
+        except IntegrityError as exc:  # two runs created at once: take the next version
+            if violates(exc, "trainedmodel_one_running_per_type"):
+                running = TrainedModel.objects.filter(
+                    model_type=model_type, status__in=[ModelStatus.QUEUED, ModelStatus.TRAINING]
+                ).first()
+                raise AlreadyRunning(f"{model_type} training", running.pk if running else None) from exc
             continue
     else:
         raise RuntimeError("could not allocate a model version")
@@ -264,7 +274,7 @@ def _time_split(frame: features.Frame) -> tuple[np.ndarray, np.ndarray, dict]:
     return np.where(~test)[0], np.where(test)[0], window
 
 
-def model_promote(*, model: TrainedModel, rescore: bool = True) -> TrainedModel:
+def model_promote(*, model: TrainedModel, rescore: bool = True, promoted_by=None) -> TrainedModel:
     """Make ``model`` the active version of its type (archiving the previous one) and rescore."""
     with transaction.atomic():
         locked = list(TrainedModel.objects.select_for_update().filter(model_type=model.model_type))
@@ -281,6 +291,8 @@ def model_promote(*, model: TrainedModel, rescore: bool = True) -> TrainedModel:
         current.status = ModelStatus.ACTIVE
         current.activated_at = timezone.now()
         current.save(update_fields=["status", "activated_at", "updated_at"])
+        audit_record(user=promoted_by, action=AuditAction.PROMOTE, object_type="model", object_id=current.pk,
+                     detail={"model_type": current.model_type, "version": current.version})  # fmt: skip
         if rescore:
             from core.queueing import enqueue_on_commit
             from predictions.tasks import score_model_type_task

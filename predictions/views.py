@@ -6,13 +6,14 @@ Function views; a partial when ``request.htmx``, the full page otherwise.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.roles import user_can_view_sensitive
+from core.access import allowed, requires
+from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
+from core.quotas import AlreadyRunning
 from predictions import selectors, services
 from predictions.ebm import ArtifactError
 from predictions.features import ACTIONABLE, SCHEDULES, label_for
@@ -44,7 +45,7 @@ def _page(request) -> int:
         return 0
 
 
-@login_required
+@requires(VIEW_PREDICTIONS, audit="risk")
 def risk_dashboard(request):
     f = _filters(request)
     page = _page(request)
@@ -61,7 +62,7 @@ def risk_dashboard(request):
     return render(request, template, ctx)
 
 
-@login_required
+@requires(VIEW_PREDICTIONS, audit="candidate_quality")
 def candidates(request):
     f = _filters(request)
     page = _page(request)
@@ -74,7 +75,7 @@ def candidates(request):
     return render(request, template, ctx)
 
 
-@login_required
+@requires(VIEW_PREDICTIONS, audit="candidate_quality", subject="candidate_id")
 def candidate_detail(request, candidate_id: str):
     """Quality of hire for one candidate: score, likelihood band, contributions chart, explanation."""
     if "\x00" in candidate_id:
@@ -138,7 +139,7 @@ def _contrib_chart(contribs: list[dict], limit: int = 12) -> dict:
     return {"labels": [c["label"] for c in top], "values": [round(c["contribution"], 4) for c in top]}
 
 
-@login_required
+@requires(VIEW_PREDICTIONS, audit="risk", subject="employee_id")
 def technician_panel(request, employee_id: str):
     """The HTMX partial loaded into the technician detail page (and the full-page fallback)."""
     ctx = _panel_context(request, employee_id)  # Http404 for unknown ids
@@ -147,7 +148,7 @@ def technician_panel(request, employee_id: str):
     return render(request, "predictions/technician.html", ctx)
 
 
-@login_required
+@requires(VIEW_PREDICTIONS, audit="risk", subject="employee_id")
 @require_POST
 def technician_what_if(request, employee_id: str):
     changes: dict = {}
@@ -187,7 +188,7 @@ def _fmt(v) -> str:
     return str(v)
 
 
-@login_required
+@requires(VIEW_PREDICTIONS)
 def models_page(request):
     models = list(selectors.model_list())
     selected = None
@@ -196,7 +197,7 @@ def models_page(request):
         selected = selectors.model_get(model_id=sel_id)
     else:
         selected = next((m for m in models if m.status == "active"), models[0] if models else None)
-    ctx = {"models": models, "selected": selected, "can_train": user_can_view_sensitive(request.user),
+    ctx = {"models": models, "selected": selected, "can_train": allowed(request.user, TRAIN_MODEL),
            "model_types": ModelType.choices}  # fmt: skip
     if selected is not None:
         data = selectors.model_to_dict(user=request.user, model=selected, detail=True)
@@ -213,18 +214,16 @@ def models_page(request):
     return render(request, "predictions/models.html", ctx)
 
 
-@login_required
+@requires(TRAIN_MODEL)
 @require_POST
 def model_train_view(request):
-    if not user_can_view_sensitive(request.user):
-        return HttpResponseForbidden("Only HR admins can train models.")
     try:
         m = services.model_train(
             model_type=request.POST.get("model_type", ""),
             algorithm=request.POST.get("algorithm", "ebm"),
             requested_by=request.user,
         )
-    except ValueError as exc:
+    except (ValueError, AlreadyRunning) as exc:
         messages.error(request, str(exc))
         return redirect("predictions:models")
     if request.htmx:
@@ -232,27 +231,25 @@ def model_train_view(request):
     return redirect(f"{reverse('predictions:models')}?id={m.id}")
 
 
-@login_required
+@requires(VIEW_PREDICTIONS)
 def model_status(request, model_id):
     m = selectors.model_get(model_id=model_id)
     return render(request, "predictions/_train_progress.html", {"m": m})
 
 
-@login_required
+@requires(PROMOTE_MODEL)
 @require_POST
 def model_promote_view(request, model_id):
-    if not user_can_view_sensitive(request.user):
-        return HttpResponseForbidden("Only HR admins can promote models.")
     m = selectors.model_get(model_id=model_id)
     try:
-        services.model_promote(model=m)
+        services.model_promote(model=m, promoted_by=request.user)
         messages.success(request, f"{m.label} is now active; scores are being refreshed.")
     except services.ModelStateError as exc:
         messages.error(request, str(exc))
     return redirect(f"{reverse('predictions:models')}?id={m.id}")
 
 
-@login_required
+@requires(VIEW_PREDICTIONS)
 def programs(request):
     f = _filters(request)
     progs = list(selectors.program_list())

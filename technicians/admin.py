@@ -25,6 +25,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from redis.exceptions import RedisError
 
+from core.access import admin_action
+from core.permissions import EXPORT_DATA
 from core.roles import user_can_view_sensitive
 from technicians.exports import export_csv_response
 from technicians.importers import ImportFileError, csv_import, csv_parse, max_import_bytes, read_limited
@@ -287,6 +289,7 @@ class ImportExportMixin(HrOnlyMixin):
         messages.success(request, f"Imported {stored['name']}: {result.summary()}.")
         return redirect(self._url("changelist"))
 
+    @admin_action(EXPORT_DATA)
     def export_view(self, request):
         """The changelist as CSV, with the same filters and search as the page it was clicked on."""
         if not self.has_view_permission(request):
@@ -298,6 +301,7 @@ class ImportExportMixin(HrOnlyMixin):
         return export_csv_response(user=request.user, kind=self.import_kind, queryset=cl.get_queryset(request))
 
     @admin.action(description="Export selected to CSV")
+    @admin_action(EXPORT_DATA)
     def export_selected(self, request, queryset):
         return export_csv_response(user=request.user, kind=self.import_kind, queryset=queryset)
 
