@@ -85,9 +85,26 @@ def requires(perm: str, *, audit: str | None = None, subject: str | None = None)
             return view(request, *args, **kwargs)
 
         wrapper.access_permission = perm
+        _resolve_signature(wrapper, view)
         return wrapper
 
     return decorate
+
+
+def _resolve_signature(wrapper, view) -> None:
+    """Give the wrapper the view's signature with annotations resolved in the VIEW's module, so
+    django-ninja (which evaluates string annotations in the function's globals) still sees the
+    view's own types under ``from __future__ import annotations``."""
+    import inspect
+    import typing
+
+    try:
+        hints = typing.get_type_hints(view, include_extras=True)
+    except Exception:  # noqa: BLE001 - an unresolvable hint: leave the signature to inspect
+        return
+    sig = inspect.signature(view)
+    params = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in sig.parameters.values()]
+    wrapper.__signature__ = sig.replace(parameters=params, return_annotation=hints.get("return", sig.return_annotation))
 
 
 def declare(perm: str):

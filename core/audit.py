@@ -49,11 +49,28 @@ def audit_record(
         actor_name=name,
         action=action,
         object_type=object_type,
-        object_id=str(object_id or "")[:100],
-        subjects=sorted({str(s) for s in subjects if s})[:500],
+        object_id=_text(str(object_id or "")[:100]),
+        subjects=sorted({_text(str(s))[:40] for s in subjects if s})[:500],
         via=via,
-        detail=detail or {},
+        detail=_clean(detail or {}),
     )
+
+
+def _text(value: str) -> str:
+    """PostgreSQL text/JSONB refuse NUL and lone surrogates: an audit row must never fail on hostile input."""
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _clean(data: Any) -> Any:
+    if isinstance(data, str):
+        return _text(data)
+    if isinstance(data, dict):
+        return {_text(str(k)): _clean(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_clean(v) for v in data]
+    if data is None or isinstance(data, bool | int | float):
+        return data
+    return _text(str(data))
 
 
 def via_of(request) -> str:

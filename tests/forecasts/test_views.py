@@ -38,13 +38,13 @@ def test_hiring_plan_page_sorts_and_links_to_the_district_forecast(recruiter_cli
     assert recruiter_client.get("/forecasts/hiring-plan.csv?weeks=99").status_code == 400
 
 
-def test_run_button_queues_one_run_at_a_time(recruiter_client, db, django_capture_on_commit_callbacks):
+def test_run_button_queues_one_run_at_a_time(hr_client, db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        r = recruiter_client.post("/forecasts/runs/start/", {"metric": "demand"})
+        r = hr_client.post("/forecasts/runs/start/", {"metric": "demand"})
         assert r.status_code == 302
-        recruiter_client.post("/forecasts/runs/start/", {"metric": "demand"})
+        hr_client.post("/forecasts/runs/start/", {"metric": "demand"})
     assert ForecastRun.objects.count() == 1
-    page = recruiter_client.get("/forecasts/runs/")
+    page = hr_client.get("/forecasts/runs/")
     assert b"ws-connect" in page.content and b"run-progress-" in page.content
 
 
