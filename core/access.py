@@ -17,7 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 from core.auth import permissions_prime
-from core.permissions import AUTHENTICATED, PUBLIC, STAFF, label
+from core.permissions import AUTHENTICATED, PUBLIC, ROLE_GRANTS, STAFF, label
 
 
 class AccessDenied(PermissionDenied):
@@ -25,7 +25,9 @@ class AccessDenied(PermissionDenied):
 
     def __init__(self, perm: str):
         self.perm = perm
-        super().__init__(f"Your account has no access to this ({label(perm)}; permission {perm}).")
+        holders = [f"{role}s" for role, codes in ROLE_GRANTS.items() if perm.split(".", 1)[-1] in codes]
+        who = f"; granted to {' and '.join(holders)}" if holders else ""
+        super().__init__(f"Your account has no access to this: {label(perm)} (permission {perm}{who}).")
 
 
 class NotSignedIn(PermissionDenied):
