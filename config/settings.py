@@ -219,6 +219,8 @@ API_DEFAULT_LIMIT = env_int("API_DEFAULT_LIMIT", 50)
 # --------------------------------------------------------------------------- personal data
 # A field, feature or attribute key is HR-only when its name contains one of these words
 # (see technicians.selectors.is_sensitive_name). Pay and performance by default.
+# Whole names that are HR-only although no token says so (termination reasons disclose performance/pay).
+SENSITIVE_FIELD_NAMES = tuple(env_list("SENSITIVE_FIELD_NAMES", "termination_reason"))
 SENSITIVE_NAME_TOKENS = env_list(
     "SENSITIVE_NAME_TOKENS", "pay,salary,wage,bonus,compensation,performance,rating,disciplin"
 )

@@ -54,13 +54,14 @@ PUBLIC = "public"  # no login (health check, login page, API docs)
 AUTHENTICATED = "authenticated"  # any active logged-in user, even without a role (home, who-am-I, logout)
 STAFF = "staff"  # Django admin: is_staff plus the admin's own model permissions
 
-_READ = ("view_technicians", "view_predictions", "view_forecasts", "export_data")
+_READ = ("view_technicians", "view_predictions", "view_forecasts", "use_assistant", "export_data")
 
 # Role -> core codenames it holds. HR admins hold everything (plus every model permission of the product
-# apps and the visibility permission); recruiters read, export and chat; API consumers read and export.
+# apps and the visibility permission); recruiters and API consumers read, export and ask the assistant
+# (the assistant API is part of what API consumers integrate); neither starts or changes anything.
 ROLE_GRANTS: dict[str, tuple[str, ...]] = {
     HR_ADMIN: tuple(CATALOGUE),
-    RECRUITER: (*_READ, "use_assistant"),
+    RECRUITER: _READ,
     API_CONSUMER: _READ,
 }
 

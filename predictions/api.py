@@ -25,6 +25,7 @@ from predictions.schemas import (
     TrainOut,
     WhatIfIn,
 )
+from technicians.visibility import redact
 
 router = Router(tags=["predictions"])
 
@@ -157,7 +158,7 @@ def score(request, payload: ScoreIn):
 def programs(request):
     return [
         {"id": p.pk, "name": p.name, "description": p.description,
-         "cost_per_technician": float(p.cost_per_technician), "change": p.change}
+         "cost_per_technician": float(p.cost_per_technician), "change": redact(request.user, p.change)}
         for p in selectors.program_list()
     ]  # fmt: skip
 

@@ -19,7 +19,7 @@ from predictions.ebm import ArtifactError
 from predictions.features import ACTIONABLE, SCHEDULES, label_for
 from predictions.models import ModelType
 from technicians.models import District, Region, Trade
-from technicians.visibility import field_visible
+from technicians.visibility import field_visible, redact
 
 PAGE = 25
 
@@ -252,7 +252,11 @@ def model_promote_view(request, model_id):
 @requires(VIEW_PREDICTIONS)
 def programs(request):
     f = _filters(request)
-    progs = list(selectors.program_list())
+    progs = [
+        {"pk": p.pk, "name": p.name, "description": p.description, "cost_per_technician": p.cost_per_technician,
+         "change": redact(request.user, p.change)}  # a program's pay rule is HR-only (visibility rule)
+        for p in selectors.program_list()
+    ]  # fmt: skip
     ctx = {"programs": progs, "filters": f, **_choices()}
     pid = request.GET.get("program")
     if pid:

@@ -5,6 +5,8 @@ Pay and performance are HR-only. A name is sensitive when it contains one of
 model features such as ``pay_vs_district_median`` and extra source columns such as
 ``attributes.annual_bonus`` are covered without listing them one by one.
 
+Whole field names listed in ``settings.SENSITIVE_FIELD_NAMES`` (``termination_reason``) are HR-only too.
+
 Every entry point (pages, API, exports, assistant tools, explanations) goes through
 ``field_visible`` / ``redact`` — re-exported by technicians.selectors.
 """
@@ -30,8 +32,15 @@ def _is_sensitive(name: str, tokens: tuple[str, ...]) -> bool:
 
 
 def is_sensitive_name(name: str) -> bool:
-    """True if ``name`` (a model field, feature or attribute key) holds pay or performance data."""
-    return _is_sensitive(str(name), tuple(t.lower() for t in settings.SENSITIVE_NAME_TOKENS))
+    """True if ``name`` (a model field, feature or attribute key) holds pay or performance data.
+
+    Besides the tokens, ``settings.SENSITIVE_FIELD_NAMES`` lists whole names that are HR-only although
+    no token says so: ``termination_reason`` (values such as "Performance" or "Compensation" disclose
+    performance and pay)."""
+    name = str(name)
+    if name.rsplit(".", 1)[-1].rsplit("__", 1)[-1] in settings.SENSITIVE_FIELD_NAMES:
+        return True
+    return _is_sensitive(name, tuple(t.lower() for t in settings.SENSITIVE_NAME_TOKENS))
 
 
 def field_visible(user, name: str) -> bool:
