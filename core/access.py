@@ -155,5 +155,11 @@ def admin_action(perm: str):
 
 # Routes that framework code builds (no function of ours to decorate), by URL name; the admin site
 # (namespace "admin") is STAFF. The route × role test reads these with each view's access_permission.
-FRAMEWORK_ROUTES = {"api:openapi-json": PUBLIC, "api:openapi-view": PUBLIC, "api:api-root": PUBLIC}
+FRAMEWORK_ROUTES = {
+    "api:openapi-json": PUBLIC,
+    "api:openapi-view": PUBLIC,
+    "api:api-root": PUBLIC,
+    "admin:login": PUBLIC,
+    "admin:logout": PUBLIC,
+}
 FRAMEWORK_NAMESPACES = {"admin": STAFF}
