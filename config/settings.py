@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "pgtrigger",
     "pghistory",
+    "pghistory.admin",
     "ninja",
     "django_htmx",
     "channels",
@@ -219,6 +220,10 @@ API_DEFAULT_LIMIT = env_int("API_DEFAULT_LIMIT", 50)
 # --------------------------------------------------------------------------- personal data
 # A field, feature or attribute key is HR-only when its name contains one of these words
 # (see technicians.selectors.is_sensitive_name). Pay and performance by default.
+# Change history (django-pghistory): the Events admin, HR-only through the audit-log permission.
+PGHISTORY_ADMIN_CLASS = "core.audit_admin.ChangeHistoryAdmin"
+PGHISTORY_ADMIN_ALL_EVENTS = True
+
 # Whole names that are HR-only although no token says so (termination reasons disclose performance/pay).
 SENSITIVE_FIELD_NAMES = tuple(env_list("SENSITIVE_FIELD_NAMES", "termination_reason"))
 SENSITIVE_NAME_TOKENS = env_list(

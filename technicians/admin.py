@@ -26,6 +26,7 @@ from django.utils.html import format_html
 from redis.exceptions import RedisError
 
 from core.access import admin_action
+from core.admin import subject_export_action
 from core.permissions import EXPORT_DATA
 from core.roles import user_can_view_sensitive
 from technicians.exports import export_csv_response
@@ -397,7 +398,7 @@ class TechnicianAdmin(ImportExportMixin, admin.ModelAdmin):
     list_per_page = 50
     date_hierarchy = "hire_date"
     inlines = (SnapshotInline,)
-    actions = ("mark_left", "export_selected")
+    actions = ("mark_left", "export_selected", subject_export_action)
     readonly_fields = ("tenure", "status", "created_at", "updated_at")
     fieldsets = (
         ("Person", {"fields": ("employee_id", ("first_name", "last_name"), "email")}),
@@ -511,7 +512,7 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
     date_hierarchy = "applied_date"
     ordering = ("-applied_date", "last_name")
     list_per_page = 50
-    actions = ("export_selected",)
+    actions = ("export_selected", subject_export_action)
     readonly_fields = ("created_at", "updated_at")
     fieldsets = (
         ("Person", {"fields": ("candidate_id", ("first_name", "last_name"), "email")}),

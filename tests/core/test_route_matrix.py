@@ -95,8 +95,14 @@ def seeded(db):
     from core.services import api_key_create
     from forecasts.models import ForecastRun
     from predictions.models import RetentionProgram
-    from tests.factories import CandidateFactory, DistrictFactory, RegionFactory, SnapshotFactory, TechnicianFactory
-    from tests.factories import make_user
+    from tests.factories import (
+        CandidateFactory,
+        DistrictFactory,
+        RegionFactory,
+        SnapshotFactory,
+        TechnicianFactory,
+        make_user,
+    )
 
     district = DistrictFactory(code="zzd", name="Zed District", region=RegionFactory(code="zzr", name="Zed"))
     tech = TechnicianFactory(
