@@ -7,7 +7,7 @@ REQ_HASH := $(shell sha1sum requirements.txt | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQ_HASH)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast lint format bench services-stop browser clean
+.PHONY: install run test test-fast lint format bench services-stop browser clean screenshots
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ format: install
 
 bench: install  ## benchmarks; print ratios measured side by side (never part of make test)
 	$(BIN)/python -m bench
+
+screenshots: install browser  ## every page as each role at 1440×900 and 390×844 into screenshots/ (needs `make run`; BASE_URL)
+	$(BIN)/python scripts/screenshots.py
 
 services-stop:  ## stop the embedded PostgreSQL and Redis under var/
 	$(BIN)/python scripts/services.py stop

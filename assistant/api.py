@@ -26,6 +26,7 @@ from assistant.schemas import (
 )
 from core.access import requires
 from core.pagination import paginate
+from core.params import Limit, Offset
 from core.permissions import USE_ASSISTANT
 
 router = Router(tags=["assistant"])
@@ -41,9 +42,7 @@ def _conversation(request, conversation_id):
 
 @router.get("conversations", response={200: ConversationPage, **ERRORS}, summary="Your conversations, newest first")
 @requires(USE_ASSISTANT)
-def conversations_list(request, limit: int = 50, offset: int = 0):
-    if limit < 1 or offset < 0:
-        raise HttpError(422, "limit must be ≥ 1 and offset ≥ 0.")
+def conversations_list(request, limit: Limit = 50, offset: Offset = 0):
     page = paginate(selectors.conversation_list(user=request.user), limit=limit, offset=offset)
     return {"count": page["count"], "items": page["items"]}
 

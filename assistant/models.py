@@ -12,9 +12,12 @@ from django.conf import settings
 from django.db import models
 from pgvector.django import HnswIndex, VectorField
 
+from assistant.outcomes import REASON_LABELS
 from core.models import TimeStamped
 
 EMBEDDING_DIM = 1536
+# how a turn / LLM request ended (assistant.outcomes.Reason): one code everywhere — event, message, audit row
+REASON_CHOICES = [(r.value, label) for r, label in REASON_LABELS.items()]
 
 
 class Conversation(TimeStamped):
@@ -42,7 +45,7 @@ class Message(TimeStamped):
     class Status(models.TextChoices):
         STREAMING = "streaming", "Streaming"
         COMPLETE = "complete", "Complete"
-        PARTIAL = "partial", "Partial (interrupted)"
+        PARTIAL = "partial", "Partial (interrupted or limited)"
         ERROR = "error", "Error"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -51,6 +54,9 @@ class Message(TimeStamped):
     content = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.COMPLETE)
     error = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(
+        max_length=20, choices=REASON_CHOICES, blank=True, default="", help_text="How the turn ended (blank: normally)."
+    )
     model = models.CharField(max_length=100, blank=True, help_text="LLM model, or 'offline-planner'.")
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
@@ -99,6 +105,15 @@ class LLMCall(TimeStamped):
     latency_ms = models.PositiveIntegerField(default=0)
     finish_reason = models.CharField(max_length=30, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(
+        max_length=20,
+        choices=REASON_CHOICES,
+        blank=True,
+        default="",
+        help_text="How the request ended (blank: normally).",
+    )
+    request_chars = models.PositiveIntegerField(default=0, help_text="Size of what was sent, counted by us.")
+    attempts = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["created_at"]

@@ -5,17 +5,19 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from core.params import Text
+
 
 class ErrorOut(Schema):
     detail: str
 
 
 class ConversationIn(Schema):
-    title: str | None = Field(None, max_length=200, description="Optional; defaults to the first question.")
+    title: Text | None = Field(None, description="Optional; defaults to the first question.")
 
 
 class ConversationRenameIn(Schema):
-    title: str = Field(..., min_length=1, max_length=200)
+    title: Text = Field(..., min_length=1)
 
 
 class ConversationOut(Schema):

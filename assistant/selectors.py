@@ -1,4 +1,6 @@
-"""Reads for the assistant: conversations (owner-only), knowledge search and technician similarity."""
+"""Reads for the assistant: conversations (owner-only), knowledge search, vector search helpers.
+
+Selectors never write: the similarity lookup, which fills missing embeddings first, lives in services."""
 
 from __future__ import annotations
 
@@ -101,60 +103,14 @@ def best_performer(*, district: str) -> str | None:
     return best[0].technician.employee_id if best else None
 
 
-def similar_technicians(*, user, employee_id: str, limit: int = 5) -> dict[str, Any]:
-    from assistant.services import technician_embeddings_refresh
-    from technicians.selectors import redact, technician_get_for_user, technician_to_dict
-
-    target = technician_get_for_user(user=user, employee_id=employee_id)
-    from technicians.models import Technician
-
-    missing = list(
-        Technician.objects.active().filter(embedding__isnull=True).values_list("employee_id", flat=True)[:5001]
-    )
-    if employee_id not in missing and not TechnicianEmbedding.objects.filter(technician=target).exists():
-        missing.append(employee_id)
-    if missing:
-        # Normally kept fresh by assistant.tasks.refresh_technician_embeddings after scoring. Fill gaps inline
-        # when small; otherwise queue the full refresh and search the target's own district meanwhile.
-        if len(missing) > 5000:
-            from assistant.tasks import refresh_technician_embeddings
-
-            refresh_technician_embeddings.delay()
-            missing = [employee_id, *Technician.objects.active().filter(district_id=target.district_id)
-                       .filter(embedding__isnull=True).values_list("employee_id", flat=True)]  # fmt: skip
-        technician_embeddings_refresh(employee_ids=missing)
-    emb = TechnicianEmbedding.objects.filter(technician=target).first()
-    qs = (
-        TechnicianEmbedding.objects.exclude(technician=target)
-        .filter(technician__termination_date__isnull=True)
-        .select_related("technician__district__region")
-    )
-    rows = _search(qs, "embedding", emb.embedding, limit)
-    keep = (
-        "employee_id",
-        "first_name",
-        "last_name",
-        "district_name",
-        "region",
-        "trade",
-        "tenure_years",
-        "schedule_type",
-    )
-    t = technician_to_dict(user=user, technician=target)
-    return redact(
-        user,
-        {
-            "target": {k: t.get(k) for k in keep},
-            "similar": [
-                {k: d.get(k) for k in keep} | {"similarity": round(1.0 - float(r.distance), 3)}
-                for r, d in ((r, technician_to_dict(user=user, technician=r.technician)) for r in rows)
-            ],
-            "method": "cosine over standardised profile + latest-month metrics (no pay/performance fields)",
-        },
-    )
-
-
 def embedding_coverage() -> dict[str, int]:
     from technicians.models import Technician
 
     return {"technicians": Technician.objects.count(), "embedded": TechnicianEmbedding.objects.count()}
+
+
+def knowledge_document_get(*, document_id) -> KnowledgeDocument:
+    """A knowledge document cited in an answer (policies are readable by every role), or Http404."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(KnowledgeDocument, pk=document_id)

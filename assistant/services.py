@@ -22,6 +22,7 @@ from assistant.models import (
     TechnicianEmbedding,
     ToolCall,
 )
+from assistant.outcomes import clean_text, json_safe
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,12 @@ class AssistantInputError(ValueError):
 
 
 def conversation_create(*, user, title: str | None = None) -> Conversation:
-    title = (title or "").replace("\x00", "").strip()[:200] or "New conversation"
+    title = clean_text(title or "").strip()[:200] or "New conversation"
     return Conversation.objects.create(user=user, title=title)
 
 
 def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:
-    title = (title or "").replace("\x00", "").strip()
+    title = clean_text(title or "").strip()
     if not title:
         raise AssistantInputError("A conversation title cannot be empty.")
     if len(title) > 200:
@@ -58,7 +59,7 @@ def message_validate(text: Any) -> str:
     """Return the cleaned message or raise AssistantInputError with the reason."""
     if not isinstance(text, str):
         raise AssistantInputError("The message must be text.")
-    text = text.replace("\x00", "").strip()
+    text = clean_text(text).strip()  # lone surrogates / NUL would break PostgreSQL and the UTF-8 event stream
     if not text:
         raise AssistantInputError("The message is empty — type a question.")
     limit = settings.ASSISTANT_MAX_MESSAGE_CHARS
@@ -90,6 +91,7 @@ def turn_finish(
     content: str,
     status: str,
     error: str = "",
+    reason: str = "",
     prompt_tokens: int = 0,
     completion_tokens: int = 0,
     latency_ms: int | None = None,
@@ -98,22 +100,34 @@ def turn_finish(
     citations: list[dict] | None = None,
 ) -> None:
     Message.objects.filter(pk=message_id).update(
-        content=content,
+        content=clean_text(content),
         status=status,
-        error=error[:500],
+        error=clean_text(error)[:500],
+        reason=reason,
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
         latency_ms=latency_ms,
         first_token_ms=first_token_ms,
-        tools_used=tools_used or [],
-        citations=citations or [],
+        tools_used=json_safe(tools_used or []),
+        citations=json_safe(citations or []),
         updated_at=timezone.now(),
     )
 
 
 def llm_call_record(
-    *, message_id, user, model: str, iteration: int, result=None, error: str = "", latency_ms: int = 0
+    *,
+    message_id,
+    user,
+    model: str,
+    iteration: int,
+    result=None,
+    error: str = "",
+    reason: str = "",
+    latency_ms: int = 0,
+    request_chars: int = 0,
+    attempts: int = 1,
 ) -> None:
+    """Audit one LLM request; ``reason`` is the same code the turn reports (assistant.outcomes.Reason)."""
     LLMCall.objects.create(
         message_id=message_id,
         user=user,
@@ -122,8 +136,11 @@ def llm_call_record(
         prompt_tokens=getattr(result, "prompt_tokens", 0) or 0,
         completion_tokens=getattr(result, "completion_tokens", 0) or 0,
         latency_ms=getattr(result, "latency_ms", 0) or latency_ms,
-        finish_reason=getattr(result, "finish_reason", "") or "",
-        error=error[:500],
+        finish_reason=(getattr(result, "finish_reason", "") or "")[:30],
+        error=clean_text(error)[:500],
+        reason=reason,
+        request_chars=request_chars,
+        attempts=getattr(result, "attempts", 0) or attempts,
     )
 
 
@@ -150,11 +167,12 @@ def _tool_call_row(*, message_id, user, call_id: str, outcome) -> None:
     ToolCall.objects.create(
         message_id=message_id,
         user=user,
-        call_id=call_id[:100],
-        name=outcome.name[:60],
-        arguments=outcome.arguments if isinstance(outcome.arguments, dict) else {},
+        call_id=clean_text(call_id)[:100],
+        name=clean_text(outcome.name)[:60],
+        # PostgreSQL rejects NaN/Infinity and lone surrogates in JSON: store a sanitized copy, keep the row
+        arguments=json_safe(outcome.arguments) if isinstance(outcome.arguments, dict) else {},
         ok=outcome.ok,
-        error=outcome.error[:500],
+        error=clean_text(outcome.error)[:500],
         result_chars=len(outcome.content),
         duration_ms=outcome.duration_ms,
     )
@@ -276,7 +294,6 @@ def knowledge_document_embed(*, document_id: int) -> KnowledgeDocument:
 
 
 def knowledge_document_enqueue(*, document_id: int) -> None:
-    from assistant.tasks import embed_document
     from core.queueing import enqueue_on_commit
 
     def failed(reason: str) -> None:
@@ -284,7 +301,7 @@ def knowledge_document_enqueue(*, document_id: int) -> None:
             status=KnowledgeDocument.Status.FAILED, error=reason[:500]
         )
 
-    enqueue_on_commit(embed_document, document_id, on_failure=failed)
+    enqueue_on_commit("assistant.tasks.embed_document", document_id, on_failure=failed)
 
 
 # --------------------------------------------------------------------------- technician embeddings
@@ -389,3 +406,59 @@ def technician_embeddings_refresh(*, employee_ids: list[str] | None = None, batc
         )
         written += len(objs)
     return written
+
+
+def similar_technicians(*, user, employee_id: str, limit: int = 5) -> dict[str, Any]:
+    from assistant.selectors import _search
+    from technicians.selectors import redact, technician_get_for_user, technician_to_dict
+
+    target = technician_get_for_user(user=user, employee_id=employee_id)
+    from technicians.models import Technician
+
+    missing = list(
+        Technician.objects.active().filter(embedding__isnull=True).values_list("employee_id", flat=True)[:5001]
+    )
+    if employee_id not in missing and not TechnicianEmbedding.objects.filter(technician=target).exists():
+        missing.append(employee_id)
+    if missing:
+        # Normally kept fresh by assistant.tasks.refresh_technician_embeddings after scoring. Fill gaps inline
+        # when small; otherwise queue the full refresh and search the target's own district meanwhile.
+        if len(missing) > 5000:
+            from core import queueing
+
+            try:
+                queueing.send("assistant.tasks.refresh_technician_embeddings")
+            except queueing.BrokerUnavailable:
+                log.warning("could not queue the full embedding refresh; filling the target's district only")
+            missing = [employee_id, *Technician.objects.active().filter(district_id=target.district_id)
+                       .filter(embedding__isnull=True).values_list("employee_id", flat=True)]  # fmt: skip
+        technician_embeddings_refresh(employee_ids=missing)
+    emb = TechnicianEmbedding.objects.filter(technician=target).first()
+    qs = (
+        TechnicianEmbedding.objects.exclude(technician=target)
+        .filter(technician__termination_date__isnull=True)
+        .select_related("technician__district__region")
+    )
+    rows = _search(qs, "embedding", emb.embedding, limit)
+    keep = (
+        "employee_id",
+        "first_name",
+        "last_name",
+        "district_name",
+        "region",
+        "trade",
+        "tenure_years",
+        "schedule_type",
+    )
+    t = technician_to_dict(user=user, technician=target)
+    return redact(
+        user,
+        {
+            "target": {k: t.get(k) for k in keep},
+            "similar": [
+                {k: d.get(k) for k in keep} | {"similarity": round(1.0 - float(r.distance), 3)}
+                for r, d in ((r, technician_to_dict(user=user, technician=r.technician)) for r in rows)
+            ],
+            "method": "cosine over standardised profile + latest-month metrics (no pay/performance fields)",
+        },
+    )

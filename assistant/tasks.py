@@ -36,6 +36,7 @@ SCORING_TASKS = {
     "predictions.tasks.score_all_scheduled",
     "predictions.tasks.score_model_type_task",
     "predictions.tasks.train_model_task",  # a finished training run rescoring with a newly active model
+    "predictions.tasks.activate_model_task",  # a promoted version scored and switched active
 }
 
 

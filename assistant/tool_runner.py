@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http import Http404
 from pydantic import ValidationError
 
+from assistant.outcomes import has_non_finite, json_safe
 from assistant.tool_schemas import Args, ToolInputError
 from core.access import allowed
 from technicians.visibility import redact
@@ -141,7 +142,7 @@ def run_tool(*, user, name: str, arguments: str | dict | None) -> ToolOutcome:
             ok=ok,
             result=result,
             label=tool_label(name, parsed),
-            arguments=parsed,
+            arguments=json_safe(parsed),
             error=error,
             duration_ms=int((time.perf_counter() - started) * 1000),
             citations=citations,
@@ -163,6 +164,13 @@ def run_tool(*, user, name: str, arguments: str | dict | None) -> ToolOutcome:
     if not isinstance(raw, dict):
         return done(False, {"error": "Arguments must be a JSON object."}, "invalid arguments")
     parsed = raw
+    if has_non_finite(raw):  # NaN/Infinity (or 1e999): Python's json accepts them, nothing downstream should
+        return done(
+            False,
+            {"error": "Arguments contain a non-finite number (NaN or Infinity); use ordinary numbers."},
+            "non-finite number in arguments",
+        )
+    raw = parsed = json_safe(raw)  # lone surrogates / NUL from the wire would fail validation or the database
     try:
         args = tool.args_model.model_validate(raw)
     except ValidationError as exc:

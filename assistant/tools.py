@@ -434,7 +434,7 @@ def overtime_cap_impact(*, user, args: OvertimeCapArgs) -> dict:
 
 
 def similar_technicians(*, user, args: SimilarArgs) -> dict:
-    from assistant import selectors
+    from assistant import selectors, services
 
     if not args.employee_id and not args.best_in_district:
         raise ToolInputError("Give employee_id or best_in_district.")
@@ -446,7 +446,7 @@ def similar_technicians(*, user, args: SimilarArgs) -> dict:
         if target is None:
             raise ToolInputError(f"No snapshot data for district {args.best_in_district!r}.")
         basis = "best performer (CSAT × first-time-fix rate, latest month)"
-    return selectors.similar_technicians(user=user, employee_id=target, limit=args.limit) | {"basis": basis}
+    return services.similar_technicians(user=user, employee_id=target, limit=args.limit) | {"basis": basis}
 
 
 def knowledge_search(*, user, args: KnowledgeArgs) -> dict:
@@ -495,6 +495,15 @@ TOOL_PERMISSIONS = {
 }  # fmt: skip
 for _name, _perm in TOOL_PERMISSIONS.items():
     TOOLS[_name].permission = _perm
+
+
+def _register_analytics_tools() -> None:
+    from assistant.tools_analytics import tools
+
+    TOOLS.update({t.name: t for t in tools()})
+
+
+_register_analytics_tools()
 
 
 def today() -> date:

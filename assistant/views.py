@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages as flash
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from assistant import agent, selectors, services
@@ -23,7 +25,23 @@ def _context(request, conversation=None):
         "chat_messages": list(selectors.message_list(conversation=conversation)) if conversation else [],
         "mode": agent.assistant_mode(),
         "max_chars": services.settings.ASSISTANT_MAX_MESSAGE_CHARS,
+        "suggestions": SUGGESTIONS,
     }
+
+
+SUGGESTIONS = [
+    "Who in Dallas is most likely to leave next quarter, and why?",
+    "How many technicians do we need to hire by month for the next 3 months?",
+    "How much would capping overtime at 10 hours a week save?",
+    "What is our policy on overtime?",
+]
+
+
+@requires(USE_ASSISTANT)
+def document_detail(request, document_id):
+    """A knowledge document cited in an answer (citation chips link here)."""
+    doc = selectors.knowledge_document_get(document_id=document_id)
+    return render(request, "assistant/document.html", {"doc": doc})
 
 
 @requires(USE_ASSISTANT)
@@ -37,8 +55,14 @@ def assistant_home(request):
 @requires(USE_ASSISTANT)
 @require_POST
 def conversation_new(request):
+    """A new conversation; a first question typed (or a suggestion picked) before it existed is asked on
+    arrival (``?ask=``), so the text box can be on the page from the start."""
     conv = services.conversation_create(user=request.user)
-    return redirect("assistant:conversation", conversation_id=conv.pk)
+    url = reverse("assistant:conversation", kwargs={"conversation_id": conv.pk})
+    question = (
+        (request.POST.get("message") or "").replace("\x00", "").strip()[: services.settings.ASSISTANT_MAX_MESSAGE_CHARS]
+    )
+    return redirect(f"{url}?{urlencode({'ask': question})}" if question else url)
 
 
 @requires(USE_ASSISTANT)

@@ -18,7 +18,7 @@ def run() -> list[tuple[str, float, str]]:
         from predictions import ebm
         from predictions.features import retention_training_frame
         from technicians.demo import demo_generate
-        from technicians.demo_load import demo_data_load
+        from technicians.demo.load import demo_data_load
 
         demo_data_load(data=demo_generate(technicians=1500, months=24, seed=11, as_of=date(2026, 6, 30)))
         frame = retention_training_frame(horizon_days=90, end=date(2026, 7, 1))

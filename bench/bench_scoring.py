@@ -49,7 +49,7 @@ def run() -> list[tuple[str, float, str]]:
         from predictions.models import ModelStatus, Prediction, TrainedModel
         from predictions.scoring import _copy_buffer, _copy_predictions, encode_values, score_frame
         from technicians.demo import demo_generate
-        from technicians.demo_load import demo_data_load
+        from technicians.demo.load import demo_data_load
         from technicians.models import District
 
         data = demo_generate(technicians=1500, months=24, seed=3, as_of=date(2026, 6, 30))

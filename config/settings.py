@@ -62,10 +62,15 @@ INSTALLED_APPS = [
     "predictions",
     "forecasts",
     "assistant",
+    "analytics",
 ]
 
 MIDDLEWARE = [
+    "core.middleware.HealthCheckMiddleware",  # first: health must not depend on sessions/auth (the database)
     "django.middleware.security.SecurityMiddleware",
+    # static files with cache headers, pre-compressed .gz copies written by collectstatic (`make run` runs it)
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",  # HTML and JSON responses
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -74,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.HostileInputMiddleware",
     "core.middleware.RequestLogMiddleware",
     "core.middleware.BrokerUnavailableMiddleware",
 ]
@@ -93,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.roles",
+                "core.context_processors.preparing",
             ],
         },
     }
@@ -145,11 +152,51 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 3600
+# Redis transport: a message a worker took but did not ack (acks_late) goes back to its queue when the
+# worker process dies (reject_on_worker_lost) or its connection closes (warm shutdown). Our transport
+# (config/broker.py) puts it back at the *front* of the queue — stock kombu LPUSHes it behind everything
+# queued since. A worker master killed with -9 leaves its message "unacked" until visibility_timeout;
+# the run reaper (core/reaper.py) re-queues such runs long before that.
+CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
+# Two queues so interactive work never waits behind heavy work: `make run` starts one worker per queue,
+# docker-compose one service per queue. Anything not routed goes to `interactive` (short tasks).
+CELERY_TASK_DEFAULT_QUEUE = "interactive"
+CELERY_TASK_ROUTES = {
+    "predictions.tasks.train_model_task": {"queue": "heavy"},
+    "predictions.tasks.train_all_scheduled": {"queue": "heavy"},
+    "predictions.tasks.score_all_scheduled": {"queue": "heavy"},
+    "predictions.tasks.score_model_type_task": {"queue": "heavy"},
+    "forecasts.tasks.*": {"queue": "heavy"},
+    "ingest.tasks.*": {"queue": "heavy"},
+    "technicians.tasks.*": {"queue": "heavy"},
+    "predictions.tasks.activate_model_task": {"queue": "interactive"},
+    "assistant.tasks.*": {"queue": "interactive"},
+    "core.tasks.*": {"queue": "interactive"},
+}
+CELERY_QUEUES_SERVED = ("interactive", "heavy")
+CELERY_INTERACTIVE_CONCURRENCY = env_int("CELERY_INTERACTIVE_CONCURRENCY", 1)
+# Run liveness: running tasks bump their row every RUN_HEARTBEAT_SECONDS; the reaper (at worker start
+# and every RUN_REAPER_INTERVAL_SECONDS) re-queues a non-final run with no live task whose row has not
+# moved for RUN_STALE_SECONDS, and fails it after RUN_MAX_REQUEUES re-queues.
+RUN_HEARTBEAT_SECONDS = env_int("RUN_HEARTBEAT_SECONDS", 10)
+RUN_STALE_SECONDS = env_int("RUN_STALE_SECONDS", 60)
+RUN_MAX_REQUEUES = env_int("RUN_MAX_REQUEUES", 3)
+RUN_REAPER_INTERVAL_SECONDS = env_int("RUN_REAPER_INTERVAL_SECONDS", 60)
+RUN_REAPERS = [
+    "predictions.services.models_reap",
+    "forecasts.services.forecast_runs_reap",
+    "ingest.services.sync_runs_reap",
+]
 # Beat schedule: each app's tasks are named here so the schedule lives in one place.
 CELERY_BEAT_SCHEDULE = {
+    "reap-runs": {
+        "task": "core.tasks.reap_runs",
+        "schedule": RUN_REAPER_INTERVAL_SECONDS,
+    },
     "train-models-weekly": {
         "task": "predictions.tasks.train_all_scheduled",
         "schedule": 7 * 24 * 3600,
@@ -185,6 +232,21 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
+try:  # WhiteNoise looks here first (collectstatic fills it)
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from static/ unless collectstatic ran (then STATIC_ROOT has the pre-compressed copies):
+# `make run` collects and sets WHITENOISE_USE_FINDERS=0 for its web process.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+WHITENOISE_AUTOREFRESH = env_bool("WHITENOISE_AUTOREFRESH", DEBUG)
+WHITENOISE_MAX_AGE = env_int("WHITENOISE_MAX_AGE", 3600)
+# vendored files carry their version in the name (htmx-2.0.11.min.js): cache them for a year
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+/vendor/.+-\d+\.\d+\.\d+[^/]*$"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 50 * 1024 * 1024)
@@ -202,10 +264,13 @@ LOGGING = {
         "json": {"()": "core.logging.JsonFormatter"},
         "console": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
-    "handlers": {"default": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "filters": {"quiet_4xx": {"()": "core.logging.QuietClientErrors"}},
+    "handlers": {"default": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["quiet_4xx"]}},
     "root": {"handlers": ["default"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # 4xx are in the one request line (core.middleware.RequestLogMiddleware); 5xx still log here
+        "django.request": {"level": "ERROR"},
         "cmdstanpy": {"level": "WARNING"},
         "prophet": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
@@ -249,7 +314,11 @@ PREDICTIONS_HOLDOUT_FRACTION = env_float("PREDICTIONS_HOLDOUT_FRACTION", 0.2)
 # --------------------------------------------------------------------------- forecasts
 FORECAST_HORIZON_WEEKS = env_int("FORECAST_HORIZON_WEEKS", 12)
 FORECAST_INTERVAL_WIDTH = env_float("FORECAST_INTERVAL_WIDTH", 0.8)
-FORECAST_HISTORY_WEEKS = env_int("FORECAST_HISTORY_WEEKS", 156)  # history window fitted (3 years)
+# History fitted: all there is, capped at this many periods of the series' own frequency (10 years).
+FORECAST_HISTORY_MAX_WEEKS = env_int("FORECAST_HISTORY_MAX_WEEKS", 520)
+FORECAST_HISTORY_MAX_MONTHS = env_int("FORECAST_HISTORY_MAX_MONTHS", 120)
+# Methods "auto" chooses among (forecasts.backtest.DEFAULT_CANDIDATES); empty = all of them.
+FORECAST_METHODS = [m for m in os.environ.get("FORECAST_METHODS", "").split(",") if m.strip()]
 FORECAST_BACKTEST_FOLDS = env_int("FORECAST_BACKTEST_FOLDS", 3)  # rolling-origin folds per series
 FORECAST_CHUNK_SIZE = env_int("FORECAST_CHUNK_SIZE", 8)  # series per Celery task (spread over worker processes)
 FORECAST_MAX_HORIZON = 52
@@ -259,11 +328,14 @@ OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "") or None
 OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
 OPENAI_EMBEDDING_MODEL = os.environ.get("OPENAI_EMBEDDING_MODEL", "text-embedding-3-small")
-OPENAI_TIMEOUT_SECONDS = env_float("OPENAI_TIMEOUT_SECONDS", 30.0)
-OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 2)  # bounded retries with exponential backoff (client-side)
+OPENAI_TIMEOUT_SECONDS = env_float("OPENAI_TIMEOUT_SECONDS", 30.0)  # one deadline per question, retries included
+OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 2)  # bounded retries with backoff, within that deadline
 OPENAI_MAX_TOKENS = env_int("OPENAI_MAX_TOKENS", 1024)  # per completion
 ASSISTANT_MAX_TOOL_ITERATIONS = env_int("ASSISTANT_MAX_TOOL_ITERATIONS", 5)  # LLM rounds with tools per question
-ASSISTANT_MAX_TURN_TOKENS = env_int("ASSISTANT_MAX_TURN_TOKENS", 30000)  # prompt+completion budget per question
+# size budget per question, counted by us (characters sent and received / 3), never from server-reported usage
+ASSISTANT_MAX_TURN_TOKENS = env_int("ASSISTANT_MAX_TURN_TOKENS", 30000)
+ASSISTANT_MAX_TOOL_CALLS_PER_REPLY = env_int("ASSISTANT_MAX_TOOL_CALLS_PER_REPLY", 8)  # parallel calls run per reply
+ASSISTANT_MAX_TOOL_CALLS_PER_TURN = env_int("ASSISTANT_MAX_TOOL_CALLS_PER_TURN", 20)  # tool calls run per question
 ASSISTANT_MAX_MESSAGE_CHARS = env_int("ASSISTANT_MAX_MESSAGE_CHARS", 4000)
 ASSISTANT_MAX_TOOL_RESULT_CHARS = env_int("ASSISTANT_MAX_TOOL_RESULT_CHARS", 6000)
 ASSISTANT_CONTEXT_MESSAGES = env_int("ASSISTANT_CONTEXT_MESSAGES", 20)  # recent turns sent to the model

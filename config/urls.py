@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from analytics import views as analytics_views
 from config.api import api
 from core import views as core_views
 from core.access import declare
@@ -21,12 +22,19 @@ urlpatterns = [
     path("accounts/logout/", declare(PUBLIC)(auth_views.LogoutView.as_view()), name="logout"),
     path("api/v1/", api.urls),
     path("api/docs", core_views.api_docs_redirect, name="api-docs"),
+    path("", analytics_views.overview, name="home"),  # the overview is the home page after login
     path("", include("core.urls")),
+    path("analytics/", include("analytics.urls")),
     path("technicians/", include("technicians.urls")),
     path("predictions/", include("predictions.urls")),
     path("forecasts/", include("forecasts.urls")),
     path("assistant/", include("assistant.urls")),
 ]
+
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
 
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns

@@ -21,3 +21,18 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)
         return json.dumps(payload)
+
+
+class QuietClientErrors(logging.Filter):
+    """Client errors (4xx: a bad Host header, a too-large upload) are one line, not a traceback.
+
+    Django's security loggers attach the exception to every SuspiciousOperation; the request log line
+    already says method, path and status, so the traceback only buries real 5xx errors.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if record.exc_info and (record.name.startswith("django.security") or (status is not None and status < 500)):
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -1,16 +1,16 @@
 """Bounded limit/offset pagination shared by every list endpoint (ninja has no max limit by default)."""
 
 from django.conf import settings
-from ninja import Field, Schema
+from ninja import Schema
+
+from core.params import Limit, Offset
 
 
 class PageParams(Schema):
-    """Query parameters of every paginated list: ``limit`` is bounded by clamp_limit (422 beyond the max)."""
+    """Query parameters of every paginated list: ``limit`` 1..API_MAX_LIMIT, ``offset`` bounded (422 beyond)."""
 
-    limit: int | None = Field(
-        default=None, ge=1, description="Rows per page: 1..API_MAX_LIMIT (default API_DEFAULT_LIMIT)."
-    )
-    offset: int = Field(default=0, ge=0, le=10_000_000, description="Rows to skip (0 or more).")
+    limit: Limit | None = None
+    offset: Offset = 0
 
 
 def clamp_limit(limit: int | None) -> int:

@@ -3,4 +3,7 @@ from django.urls import path
 from core import views
 
 app_name = "core"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("status/", views.preparing_status, name="status"),
+]

@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 
 from core.access import requires
 from core.pagination import PageParams, paginate
+from core.params import Code
 from core.permissions import EXPORT_DATA, START_FORECAST_RUN, VIEW_FORECASTS
 from forecasts import selectors, services
 from forecasts.models import ForecastRun
@@ -24,6 +25,7 @@ from forecasts.schemas import (
     RunPage,
     RunStatusOut,
 )
+from technicians.models import Trade
 
 router = Router(tags=["forecasts"])
 
@@ -68,7 +70,7 @@ def run_status(request, run_id: UUID):
 
 @router.get("series", response=ForecastSeriesOut, summary="History, forecast and backtest of one series")
 @requires(VIEW_FORECASTS)
-def get_series(request, metric: Metric, level: Level = "company", key: str | None = None, run_id: UUID | None = None):
+def get_series(request, metric: Metric, level: Level = "company", key: Code | None = None, run_id: UUID | None = None):
     try:
         return selectors.forecast_series(metric=metric, level=level, key=key, run_id=run_id)
     except (selectors.ForecastInputError, selectors.NoForecastError) as exc:
@@ -87,9 +89,9 @@ def _plan(weeks, region, district, trade):
 def hiring_plan(
     request,
     weeks: int = Query(12, ge=1, le=52),
-    region: str | None = None,
-    district: str | None = None,
-    trade: str | None = None,
+    region: Code | None = None,
+    district: Code | None = None,
+    trade: Trade | None = None,
 ):
     return _plan(weeks, region, district, trade)
 
@@ -99,9 +101,9 @@ def hiring_plan(
 def hiring_plan_csv(
     request,
     weeks: int = Query(12, ge=1, le=52),
-    region: str | None = None,
-    district: str | None = None,
-    trade: str | None = None,
+    region: Code | None = None,
+    district: Code | None = None,
+    trade: Trade | None = None,
 ):
     from forecasts.views import plan_csv_response
 

@@ -1,9 +1,24 @@
-"""Fit one series and backtest it (no Django): base forecasts, residuals and rolling-origin folds.
+"""Fit one series, backtest a portfolio of methods on it, pick one, calibrate its intervals (no Django).
 
-Rolling origin: with k folds and horizon h, fold i trains on y[: n − (k − i)·h] and is scored on the
-next h periods (a fold whose training part is too short to fit is dropped). Prophet and the
-seasonal-naive baseline are scored on the same folds. The output is plain JSON-able data; the
-reconciliation across the hierarchy (which needs every series) happens afterwards in services.
+The portfolio (``PORTFOLIO``): seasonal naive, naive, drift, damped-trend exponential smoothing, Theta,
+Prophet, and a median ensemble of the three best. Every method is scored on the same rolling-origin
+folds; ``method="auto"`` forecasts with the one with the lowest mean MASE over the folds (ties go to
+the simpler method, in portfolio order). A named method forecasts with that method (the seasonal-naive
+benchmark is always scored next to it).
+
+Folds: with horizon h, fold i (of at most ``folds``) trains on y[: n − i·h] and is scored on the next
+h periods. A fold must train on at least two seasonal cycles (104 weeks / 24 months) or it is skipped.
+A series too short for even one such fold is backtested in *short-history mode*: folds train on at least
+``MIN_HISTORY`` periods (26 weeks / 12 months), no seasonal model can pass the seasonality gate, and
+the backtest says ``fold_mode: "short"``.
+
+Seasonality gate: Prophet's yearly seasonality and the deseasonalisation in front of ETS/Theta are
+switched on only where the training history covers two cycles and the seasonal autocorrelation test
+passes (``forecasts.seasonality``), decided afresh for every fold and for the final fit.
+
+Intervals: per-horizon-step conformal intervals from the folds' out-of-sample errors
+(``forecasts.conformal``). Each fold's reported coverage uses intervals calibrated on the *other* folds
+only, so it stays an honest out-of-sample number; the final forecast's interval uses all folds.
 """
 
 from __future__ import annotations
@@ -11,37 +26,79 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecasts import metrics
-from forecasts.baselines import seasonal_naive
-from forecasts.prophet import MIN_HISTORY, PROFILES, SEASON, Profile, SeriesTooShort, forecast
+from forecasts import baselines, conformal, metrics, statsmodels_adapter
+from forecasts.prophet import MIN_HISTORY, PROFILES, SEASON, YEARLY_ORDER, Profile, SeriesTooShort
+from forecasts.prophet import forecast as prophet_forecast
+from forecasts.seasonality import MIN_CYCLES, has_seasonality
 
-BASE_METHODS = ("prophet", "seasonal_naive")
+PORTFOLIO = ("seasonal_naive", "naive", "drift", "ets", "theta", "prophet")
+ENSEMBLE = "ensemble"
+ENSEMBLE_SIZE = 3
+BENCHMARK = "seasonal_naive"
+#: What ``auto`` evaluates (settings.FORECAST_METHODS can narrow it, e.g. to leave Prophet out).
+DEFAULT_CANDIDATES = (*PORTFOLIO, ENSEMBLE)
 
 
-def _fit(
-    method: str, history: pd.DataFrame, *, metric: str, horizon: int, frequency: str, interval_width: float
-) -> dict:
+def base_forecast(
+    method: str,
+    history: pd.DataFrame,
+    *,
+    metric: str,
+    horizon: int,
+    frequency: str,
+    interval_width: float,
+    seasonal: bool,
+):
+    """One method's Result (forecast + in-sample fitted values)."""
+    kw = {"horizon": horizon, "frequency": frequency, "interval_width": interval_width}
     if method == "prophet":
-        res = forecast(
-            history,
-            horizon=horizon,
-            frequency=frequency,
-            interval_width=interval_width,
-            profile=PROFILES.get(metric, Profile()),
+        return prophet_forecast(
+            history, profile=PROFILES.get(metric, Profile()), yearly=YEARLY_ORDER[frequency] if seasonal else 0, **kw
         )
-    else:
-        res = seasonal_naive(history, horizon=horizon, frequency=frequency, interval_width=interval_width)
-    resid = (res.fitted["y"] - res.fitted["yhat"]).to_numpy()
+    if method == "ets":
+        return statsmodels_adapter.damped_ets(history, seasonal=seasonal, **kw)
+    if method == "theta":
+        return statsmodels_adapter.theta(history, seasonal=seasonal, **kw)
+    if method in ("seasonal_naive", "naive", "drift"):
+        return getattr(baselines, method)(history, **kw)
+    raise ValueError(f"unknown method {method!r}; valid: {', '.join(PORTFOLIO)}")
+
+
+def _as_dict(res, method: str, frequency: str, *, nonnegative: bool) -> dict:
+    resid = (res.fitted["y"] - res.fitted["yhat"]).to_numpy(dtype=float)
     if method == "seasonal_naive":
         m = SEASON[frequency] if len(resid) > SEASON[frequency] else 1
         resid = resid[m:]  # the first season has no "previous season": not a residual
+    elif method in ("naive", "drift", "ets", "theta"):
+        resid = resid[1:]  # the first fitted value is the first observation (or an initial state)
     f = res.forecast
+    yhat = f["yhat"].to_numpy(dtype=float)
+    lower, upper = f["yhat_lower"].to_numpy(dtype=float), f["yhat_upper"].to_numpy(dtype=float)
+    if nonnegative:
+        yhat, lower, upper = (np.clip(a, 0, None) for a in (yhat, lower, upper))
     return {
         "ds": [d.date().isoformat() for d in pd.to_datetime(f["ds"])],
-        "yhat": [float(v) for v in f["yhat"]],
-        "lower": [float(v) for v in f["yhat_lower"]],
-        "upper": [float(v) for v in f["yhat_upper"]],
+        "yhat": [float(v) for v in yhat],
+        "lower": [float(v) for v in lower],
+        "upper": [float(v) for v in upper],
         "residuals": [float(v) for v in resid],
+        "fitted": [float(v) for v in res.fitted["yhat"]],
+    }
+
+
+def _median_of(fcs: list[dict]) -> dict:
+    """The ensemble: per-step median of the members' forecasts (and of their fitted values)."""
+    yhat = np.median([fc["yhat"] for fc in fcs], axis=0)
+    fitted = np.median([fc["fitted"] for fc in fcs], axis=0)
+    t = min(len(fc["residuals"]) for fc in fcs)
+    resid = np.median([fc["residuals"][-t:] for fc in fcs], axis=0) if t else np.array([])
+    return {
+        "ds": fcs[0]["ds"],
+        "yhat": [float(v) for v in yhat],
+        "lower": [float(v) for v in np.min([fc["lower"] for fc in fcs], axis=0)],
+        "upper": [float(v) for v in np.max([fc["upper"] for fc in fcs], axis=0)],
+        "residuals": [float(v) for v in resid],
+        "fitted": [float(v) for v in fitted],
     }
 
 
@@ -57,6 +114,30 @@ def summarise(fold_scores: list[dict]) -> dict:
     return {k: metrics.mean_or_none([s[k] for s in fold_scores]) for k in ("mase", "smape", "coverage")}
 
 
+def fold_cuts(n: int, *, horizon: int, frequency: str, folds: int) -> tuple[list[int], str]:
+    """Training lengths of the folds (oldest first) and the mode ("cycles" or "short")."""
+    need = MIN_CYCLES * SEASON[frequency]
+    cuts = [n - (i + 1) * horizon for i in range(folds)]
+    ok = [c for c in cuts if c >= need]
+    if ok:
+        return sorted(ok), "cycles"
+    return sorted(c for c in cuts if c >= MIN_HISTORY[frequency]), "short"
+
+
+def _criterion(fold_scores: list[dict], maes: list[float]) -> float:
+    """Mean MASE over the folds; mean absolute error where a fold has no MASE scale (flat training)."""
+    mases = [s["mase"] for s in fold_scores]
+    if mases and all(v is not None and np.isfinite(v) for v in mases):
+        return float(np.mean(mases))
+    return float(np.mean(maes)) if maes else float("inf")
+
+
+def choose(ranking: dict[str, float], candidates: list[str]) -> str:
+    """Lowest criterion wins; ties go to the method listed first (the simpler one)."""
+    best = min(candidates, key=lambda m: (ranking.get(m, float("inf")), candidates.index(m)))
+    return best
+
+
 def fit_and_backtest(
     history: pd.DataFrame,
     *,
@@ -64,10 +145,12 @@ def fit_and_backtest(
     horizon: int,
     frequency: str = "weekly",
     interval_width: float = 0.8,
-    method: str = "prophet",
+    method: str = "auto",
     folds: int = 3,
+    candidates: tuple[str, ...] | None = None,
+    nonnegative: bool = True,
 ) -> dict:
-    """Base forecasts of each method needed, in-sample residuals, and per-fold forecasts + scores.
+    """Backtest the portfolio, choose a method, forecast with it; plain JSON-able output.
 
     Raises SeriesTooShort when the history cannot be fitted at all.
     """
@@ -75,79 +158,103 @@ def fit_and_backtest(
     n = len(history)
     if n < MIN_HISTORY[frequency]:
         raise SeriesTooShort(f"history has {n} {frequency} points; at least {MIN_HISTORY[frequency]} are needed to fit")
-    methods = ["seasonal_naive"] if method == "seasonal_naive" else list(BASE_METHODS)
-    kw = {"metric": metric, "horizon": horizon, "frequency": frequency, "interval_width": interval_width}
-    out = {"methods": {m: _fit(m, history, **kw) for m in methods}, "folds": []}
+    if method in ("auto", ENSEMBLE):
+        methods = [m for m in (candidates or DEFAULT_CANDIDATES) if m in DEFAULT_CANDIDATES]
+        if method == ENSEMBLE and ENSEMBLE not in methods:
+            methods.append(ENSEMBLE)
+    else:
+        methods = [BENCHMARK] if method == BENCHMARK else [BENCHMARK, method]
+    if ENSEMBLE in methods and len([m for m in methods if m != ENSEMBLE]) < ENSEMBLE_SIZE:
+        methods.remove(ENSEMBLE)
+    singles = [m for m in methods if m != ENSEMBLE]
     season = SEASON[frequency]
     y = history["y"].to_numpy(dtype=float)
-    for i in range(folds):
-        cut = n - (folds - i) * horizon
-        if cut < MIN_HISTORY[frequency]:
-            continue
+    kw = {"metric": metric, "horizon": horizon, "frequency": frequency, "interval_width": interval_width}
+    cuts, mode = fold_cuts(n, horizon=horizon, frequency=frequency, folds=folds)
+
+    fold_list = []
+    for cut in cuts:
         train, actual = history.iloc[:cut], y[cut : cut + horizon]
-        fold = {"cut": cut, "actual": [float(v) for v in actual], "train_tail": [float(v) for v in y[:cut]]}
+        seasonal = has_seasonality(y[:cut], season)
+        fold = {"cut": cut, "seasonal": seasonal, "actual": [float(v) for v in actual]}
+        fold["train_tail"] = [float(v) for v in y[:cut]]
+        for m in singles:
+            res = base_forecast(m, train, seasonal=seasonal, **kw)
+            fold[m] = _as_dict(res, m, frequency, nonnegative=nonnegative)
+        fold_list.append(fold)
+
+    def fold_scores(m):
+        return [score(f["actual"], f[m], f["train_tail"], season=season) for f in fold_list]
+
+    def maes(m):
+        return [float(np.mean(np.abs(np.asarray(f["actual"]) - np.asarray(f[m]["yhat"])))) for f in fold_list]
+
+    ranking = {m: _criterion(fold_scores(m), maes(m)) for m in singles} if fold_list else {}
+    members: list[str] = []
+    if ENSEMBLE in methods and fold_list:
+        members = sorted(singles, key=lambda m: (ranking[m], singles.index(m)))[:ENSEMBLE_SIZE]
+        for f in fold_list:
+            f[ENSEMBLE] = _median_of([f[m] for m in members])
+        ranking[ENSEMBLE] = _criterion(fold_scores(ENSEMBLE), maes(ENSEMBLE))
+
+    if method != "auto" and (method != ENSEMBLE or members):
+        used = method
+    elif fold_list:
+        used = choose(ranking, methods)
+    else:
+        used = "ets" if "ets" in methods else methods[0]  # nothing to choose on: the robust default
+
+    # conformal intervals: leave-one-fold-out for each fold's reported coverage, all folds for the forecast
+    calibration = {}
+    for m in methods if fold_list else []:
+        errors = [np.asarray(f["actual"]) - np.asarray(f[m]["yhat"][: len(f["actual"])]) for f in fold_list]
+        for j, f in enumerate(fold_list):
+            others = [e for i, e in enumerate(errors) if i != j]
+            cal = conformal.calibrate(_pad(others, horizon), width=interval_width) if others else None
+            if cal:
+                lower, upper = conformal.intervals(f[m]["yhat"], cal, nonnegative=nonnegative)
+                f[m] = {**f[m], "lower": [float(v) for v in lower], "upper": [float(v) for v in upper]}
+        calibration[m] = conformal.calibrate(_pad(errors, horizon), width=interval_width)
+
+    seasonal_now = has_seasonality(y, season)
+    final_needed = members if used == ENSEMBLE else [used]
+    finals = {
+        m: _as_dict(base_forecast(m, history, seasonal=seasonal_now, **kw), m, frequency, nonnegative=nonnegative)
+        for m in final_needed
+    }
+    final = _median_of([finals[m] for m in members]) if used == ENSEMBLE else finals[used]
+    cal = calibration.get(used)
+    if cal:
+        lower, upper = conformal.intervals(final["yhat"], cal, nonnegative=nonnegative)
+        final = {**final, "lower": [float(v) for v in lower], "upper": [float(v) for v in upper]}
+    final["calibration"] = cal or {"note": "no backtest errors to calibrate on: the method's own interval"}
+
+    first_cut = fold_list[0]["cut"] if fold_list else n
+    _, scale = metrics.mase_scale(y[:first_cut], season=season)
+    bt = {
+        "folds": len(fold_list),
+        "fold_mode": mode,
+        "mase_scale": scale,
+        "seasonal": seasonal_now,
+        "candidates": methods,
+        "ranking": {m: (None if not np.isfinite(v) else round(v, 4)) for m, v in ranking.items()},
+        "ensemble_members": members,
+        "interval": "conformal" if cal else "model",
+    }
+    for m in methods:
+        bt[m] = summarise(fold_scores(m)) if fold_list else {"mase": None, "smape": None, "coverage": None}
+    for f in fold_list:
         for m in methods:
-            fc = _fit(m, train, **kw)
-            fold[m] = fc
-            fold[f"{m}_score"] = score(actual, fc, y[:cut], season=season)
-        out["folds"].append(fold)
-    _calibrate_intervals(out, methods, interval_width=interval_width, season=season)
-    _, scale = metrics.mase_scale(y[: out["folds"][0]["cut"]] if out["folds"] else y, season=season)
-    bt = {"folds": len(out["folds"]), "mase_scale": scale}
-    bt["interval_calibration"] = {m: out["methods"][m].get("calibration", 1.0) for m in methods}
-    for m in methods:
-        bt[m] = summarise([f[f"{m}_score"] for f in out["folds"]])
-    out["backtest"] = bt
-    out["method_used"] = choose_method(method, bt)
+            f[f"{m}_score"] = score(f["actual"], f[m], f["train_tail"], season=season)
+    return {"methods": {used: final}, "folds": fold_list, "backtest": bt, "method_used": used}
+
+
+def _pad(errors: list[np.ndarray], horizon: int) -> np.ndarray:
+    """Folds × horizon matrix of errors (NaN where a fold's test window is shorter)."""
+    out = np.full((len(errors), horizon), np.nan)
+    for i, e in enumerate(errors):
+        out[i, : len(e)] = e
     return out
-
-
-def _ratios(fold: dict, m: str) -> np.ndarray:
-    """|error| ÷ the interval's upper half-width, per backtest week (1 = just on the edge)."""
-    fc = fold[m]
-    half = np.maximum(np.asarray(fc["upper"]) - np.asarray(fc["yhat"]), 1e-9)
-    return np.abs(np.asarray(fold["actual"]) - np.asarray(fc["yhat"])) / half
-
-
-def _widen(fc: dict, c: float) -> dict:
-    y = np.asarray(fc["yhat"])
-    lower = np.clip(y - (y - np.asarray(fc["lower"])) * c, 0, None)
-    upper = y + (np.asarray(fc["upper"]) - y) * c
-    return {**fc, "lower": [float(v) for v in lower], "upper": [float(v) for v in upper], "calibration": float(c)}
-
-
-def _factor(ratios: list[np.ndarray], interval_width: float) -> float:
-    r = np.concatenate(ratios) if ratios else np.array([])
-    if len(r) < 8:
-        return 1.0
-    return float(max(1.0, np.quantile(r, interval_width)))
-
-
-def _calibrate_intervals(out: dict, methods: list[str], *, interval_width: float, season: int) -> None:
-    """Widen intervals that the backtest shows to be too narrow (in-sample σ understates forecast error).
-
-    The factor is the ``interval_width`` quantile of |error| ÷ half-width over the backtest weeks (never
-    below 1). Each fold's reported coverage uses the factor learnt from the *other* folds only
-    (leave-one-fold-out), so the coverage figure stays an honest out-of-sample number.
-    """
-    folds = out["folds"]
-    for m in methods:
-        ratios = [_ratios(f, m) for f in folds]
-        for j, fold in enumerate(folds):
-            c = _factor([r for i, r in enumerate(ratios) if i != j], interval_width)
-            fold[m] = _widen(fold[m], c)
-            fold[f"{m}_score"] = score(fold["actual"], fold[m], fold["train_tail"], season=season)
-        out["methods"][m] = _widen(out["methods"][m], _factor(ratios, interval_width))
-
-
-def choose_method(method: str, bt: dict) -> str:
-    """'auto' takes the baseline only where it has a strictly lower backtest MASE (Prophet is the default)."""
-    if method != "auto":
-        return method
-    p, b = bt.get("prophet", {}).get("mase"), bt.get("seasonal_naive", {}).get("mase")
-    if p is not None and b is not None and b < p:
-        return "seasonal_naive"
-    return "prophet"
 
 
 def nonneg(a) -> np.ndarray:

@@ -17,7 +17,8 @@ from core.models import TimeStamped
 
 METRICS = ("headcount", "hires", "terminations_voluntary", "terminations_involuntary", "demand")
 LEVELS = ("district", "region", "company")
-METHODS = ("prophet", "auto", "seasonal_naive")
+#: "auto" = per series, the portfolio method with the best backtest (forecasts/backtest.py); the others force one.
+METHODS = ("auto", "prophet", "seasonal_naive", "naive", "drift", "ets", "theta", "ensemble")
 RECONCILIATIONS = ("mint", "bottom_up", "none")
 FREQUENCIES = ("weekly", "monthly")
 
@@ -45,7 +46,7 @@ class ForecastRun(TimeStamped):
     level = models.CharField(max_length=10, default="district", help_text="Bottom level of the hierarchy.")
     horizon = models.PositiveSmallIntegerField(default=12)
     frequency = models.CharField(max_length=10, default="weekly")
-    method = models.CharField(max_length=20, default="prophet")
+    method = models.CharField(max_length=20, default="auto")
     reconciliation = models.CharField(max_length=12, default="mint")
     interval_width = models.FloatField(default=0.8)
     status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
@@ -56,6 +57,8 @@ class ForecastRun(TimeStamped):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    requeues = models.PositiveSmallIntegerField(default=0, help_text="Times the reaper re-queued it (worker lost).")
+    note = models.CharField(max_length=200, blank=True, help_text="What the run is waiting for, if anything.")
 
     class Meta:
         ordering = ["-created_at"]

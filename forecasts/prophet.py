@@ -127,19 +127,38 @@ def _prepare(history: pd.DataFrame, frequency: str) -> pd.DataFrame:
     return df
 
 
-def yearly_order(n_periods: int, frequency: str) -> int:
-    """Fourier order of the yearly seasonality for a history of ``n_periods``.
+#: Fourier order of the yearly seasonality when it is switched on: Prophet's default 10 on weekly data;
+#: 5 on monthly data (at most m/2 − 1 harmonics are identifiable from 12 points per cycle, and 10
+#: harmonics on 24–48 points is the overfit issue 11 traced the losses to).
+YEARLY_ORDER = {"weekly": 10, "monthly": 5}
 
-    Two years or more: Prophet's default 10. One to two years: 4 (a smooth annual shape — 20
-    coefficients on ~60 points makes the optimiser crawl). Under a year: none (it can't be learnt).
+
+def yearly_order(n_periods: int, frequency: str, y=None) -> int:
+    """Fourier order of the yearly seasonality for a history of ``n_periods`` (0 = off).
+
+    On only when the history covers at least two full years *and*, if the values ``y`` are given,
+    the seasonality test finds a yearly cycle (``forecasts.seasonality.has_seasonality``).
     """
+    from forecasts.seasonality import MIN_CYCLES, has_seasonality
+
     season = SEASON[frequency]
-    if n_periods >= 2 * season:
-        return 10
-    return 4 if n_periods >= season else 0
+    if n_periods < MIN_CYCLES * season:
+        return 0
+    if y is not None and not has_seasonality(y, season):
+        return 0
+    return YEARLY_ORDER[frequency]
 
 
-def build_model(profile: Profile, *, interval_width: float, uncertainty_samples: int, yearly: int = 10):
+def use_holidays(frequency: str) -> bool:
+    """Holiday regressors only on weekly data: a holiday moves a week's demand by 15–25 %, but in a
+    monthly total it is a few percent, always in the same month, and collinear with the yearly
+    seasonality (issue 11's ablation: four monthly indicators next to order-10 Fourier terms)."""
+    return frequency == "weekly"
+
+
+def build_model(
+    profile: Profile, *, interval_width: float, uncertainty_samples: int, yearly: int = 10, holidays: bool = True
+):
     from prophet import Prophet
 
     _quiet()
@@ -154,8 +173,9 @@ def build_model(profile: Profile, *, interval_width: float, uncertainty_samples:
         uncertainty_samples=uncertainty_samples,
         **profile.extra,
     )
-    for name in HOLIDAY_GROUPS:
-        model.add_regressor(name, standardize=False)
+    if holidays:
+        for name in HOLIDAY_GROUPS:
+            model.add_regressor(name, standardize=False)
     return model
 
 
@@ -178,6 +198,10 @@ def fast_predict(model, future: pd.DataFrame) -> np.ndarray:
     for name, props in model.extra_regressors.items():
         blocks.append(df[[name]].to_numpy(dtype=float))
         modes.append(props["mode"])
+    if not blocks:
+        # no seasonality and no regressors: Prophet's feature matrix is a single column of zeros,
+        # so yhat is the trend alone (np.hstack([]) would raise)
+        return trend
     x = np.hstack(blocks)
     beta = np.nanmean(model.params["beta"], axis=0)
     mult = np.array([m == "multiplicative" for m in modes])
@@ -201,8 +225,14 @@ def forecast(
     profile: Profile | None = None,
     intervals: str = "analytic",
     nonnegative: bool = True,
+    yearly: int | None = None,
+    holidays: bool | None = None,
 ) -> Result:
-    """Fit Prophet to ``history`` (ds, y) and forecast ``horizon`` periods ahead."""
+    """Fit Prophet to ``history`` (ds, y) and forecast ``horizon`` periods ahead.
+
+    ``yearly`` (Fourier order, 0 = off) and ``holidays`` default to the gates ``yearly_order`` (two
+    cycles and a significant seasonal autocorrelation) and ``use_holidays`` (weekly data only).
+    """
     profile = profile or Profile()
     if horizon < 1:
         raise ValueError("horizon must be at least 1")
@@ -218,7 +248,8 @@ def forecast(
         profile,
         interval_width=interval_width,
         uncertainty_samples=1000 if sampled else 0,
-        yearly=yearly_order(len(df), frequency),
+        yearly=yearly_order(len(df), frequency, df["y"].to_numpy()) if yearly is None else yearly,
+        holidays=use_holidays(frequency) if holidays is None else holidays,
     )
     model.fit(with_regressors(fit_df, frequency), iter=MAX_ITER)
     future = with_regressors(
@@ -300,6 +331,18 @@ def time_predict(history: pd.DataFrame, *, horizon: int, frequency: str = "weekl
 
 def z_value(interval_width: float) -> float:
     return NormalDist().inv_cdf(0.5 + interval_width / 2)
+
+
+def default_forecast(history: pd.DataFrame, *, horizon: int, frequency: str = "monthly") -> np.ndarray:
+    """yhat of a default ``Prophet()`` (the benchmark's reference point), fitted on ``history``."""
+    from prophet import Prophet
+
+    _quiet()
+    df = _prepare(history, frequency)
+    model = Prophet(uncertainty_samples=0)
+    model.fit(df[["ds", "y"]])
+    future = model.make_future_dataframe(periods=horizon, freq=FREQ[frequency], include_history=False)
+    return model.predict(future)["yhat"].to_numpy()
 
 
 __all__ = ["FREQ", "PROFILES", "Profile", "Result", "SeriesTooShort", "fast_predict", "forecast", "holiday_frame"]

@@ -135,6 +135,11 @@ def series_to_dict(row: ForecastSeries) -> dict:
             "baseline_smape": base.get("smape"),
             "baseline_coverage": base.get("coverage"),
             "prophet_beats_baseline": bool(bt.get("prophet_beats_baseline", False)),
+            "chosen_beats_baseline": bool(bt.get("chosen_beats_baseline", False)),
+            "ranking": bt.get("ranking") or {},
+            "fold_mode": bt.get("fold_mode"),
+            "seasonal": bt.get("seasonal"),
+            "interval": bt.get("interval"),
         },
         "run_id": str(row.run_id),
         "created_at": row.run.created_at.isoformat(),
@@ -339,3 +344,8 @@ HIRING_PLAN_COLUMNS = [
     "accepted_offers", "forecast_demand", "forecast_demand_low", "forecast_demand_high", "jobs_per_tech_per_week",
     "required_technicians", "expected_headcount", "gap", "gap_low", "gap_high", "hires_needed", "note",
 ]  # fmt: skip
+
+
+def forecasts_in_preparation() -> dict:
+    """For the "still being prepared" notes: is any forecast published yet, and the run in progress."""
+    return {"has_forecast": forecast_run_has_completed(), "running": forecast_run_active()}

@@ -60,10 +60,17 @@ def _index(start: pd.Timestamp, end: pd.Timestamp, frequency: str) -> pd.Datetim
     return pd.date_range(start, end, freq=FREQ[frequency])
 
 
+def history_cap(frequency: str) -> int:
+    """How many periods of its own frequency a series may use (all the history there is, up to this)."""
+    return settings.FORECAST_HISTORY_MAX_WEEKS if frequency == "weekly" else settings.FORECAST_HISTORY_MAX_MONTHS
+
+
 def _window_start(end: pd.Timestamp, frequency: str) -> pd.Timestamp:
-    weeks = settings.FORECAST_HISTORY_WEEKS
-    start = end - pd.Timedelta(weeks=weeks - 1)
-    return period_start(start, frequency)
+    """First period of the window: ``history_cap`` periods ending with ``end`` (counted in weeks or months)."""
+    cap = history_cap(frequency)
+    if frequency == "weekly":
+        return period_start(end - pd.Timedelta(weeks=cap - 1), frequency)
+    return period_start(end - pd.DateOffset(months=cap - 1), frequency)
 
 
 def _count_events(rows, idx: pd.DatetimeIndex, districts: list[str], frequency: str) -> pd.DataFrame:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import logging
 import time
+import zlib
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.heartbeat import heartbeat
 from core.models import AuditAction
 from core.quotas import AlreadyRunning, violates
 from forecasts import metrics as fm
@@ -57,7 +59,7 @@ def forecast_run_start(
     level: str = "district",
     horizon: int | None = None,
     frequency: str = "weekly",
-    method: str = "prophet",
+    method: str = "auto",
     reconciliation: str = "mint",
     requested_by=None,
     enqueue: bool = True,
@@ -100,27 +102,51 @@ def forecast_run_start(
         raise AlreadyRunning("forecast run for this scope", running.pk if running else None) from exc
     if enqueue:
         from core.queueing import enqueue_on_commit
-        from forecasts.tasks import forecast_run_execute
 
         def failed(reason: str, pk=run.pk) -> None:
             ForecastRun.objects.filter(pk=pk).update(status=RunStatus.FAILED, error=reason, updated_at=timezone.now())
 
-        enqueue_on_commit(forecast_run_execute, str(run.id), on_failure=failed)
+        enqueue_on_commit("forecasts.tasks.forecast_run_execute", str(run.id), on_failure=failed)
     return run
 
 
 def forecast_run_resume(*, run_id) -> None:
-    """Re-drive an unfinished run (e.g. after its worker died): fits only what is still pending.
-
-    Safe to call on a healthy run too — every step is idempotent.
+    """Re-drive an unfinished run (e.g. after its worker died): fits only what is still pending, then
+    finalises (a ``reconciling`` run killed mid-way is finalised again). Safe on a healthy run too —
+    every step is idempotent.
     """
-    ForecastRun.objects.filter(pk=run_id, status=RunStatus.RECONCILING).update(
-        status=RunStatus.RUNNING, updated_at=timezone.now()
-    )
     from core.queueing import enqueue_on_commit
-    from forecasts.tasks import forecast_run_execute
 
-    enqueue_on_commit(forecast_run_execute, str(run_id))
+    enqueue_on_commit("forecasts.tasks.forecast_run_execute", str(run_id))
+
+
+def forecast_runs_reap(*, live) -> list[str]:
+    """Re-queue (or fail, after RUN_MAX_REQUEUES) forecast runs that no live task is working on."""
+    from core.queueing import BrokerUnavailable, send
+    from core.reaper import gave_up_reason, waiting_note
+
+    actions = []
+    stuck = ForecastRun.objects.filter(
+        status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RECONCILING], updated_at__lt=live.stale_before
+    )
+    for run in stuck:
+        if live.is_live(run.pk):
+            continue
+        if run.requeues >= live.max_requeues:
+            forecast_run_fail(run_id=run.pk, error=gave_up_reason(run.requeues))
+            actions.append(f"{run.pk} failed")
+            continue
+        if not ForecastRun.objects.filter(pk=run.pk, status=run.status, updated_at=run.updated_at).update(
+            requeues=run.requeues + 1, note=waiting_note(run.requeues), updated_at=timezone.now()
+        ):
+            continue  # it moved meanwhile: alive after all
+        try:
+            send("forecasts.tasks.forecast_run_execute", str(run.pk))
+        except BrokerUnavailable:
+            continue
+        progress_push(run_id=run.pk)
+        actions.append(f"{run.pk} requeued")
+    return actions
 
 
 def forecast_run_sync(**kwargs) -> ForecastRun:
@@ -163,6 +189,8 @@ def forecast_run_prepare(*, run_id) -> list[int]:
             run.started_at = timezone.now()
             run.series_total = run.series.count()
             run.save(update_fields=["status", "started_at", "series_total", "updated_at"])
+        if run.note:  # picked up again after a re-queue
+            ForecastRun.objects.filter(pk=run.pk).update(note="", updated_at=timezone.now())
         pending = list(run.series.filter(status=SeriesStatus.PENDING).values_list("id", flat=True))
     progress_push(run_id=run_id)
     return pending
@@ -186,6 +214,7 @@ def forecast_series_fit(*, series_id: int) -> str:
             interval_width=run.interval_width,
             method=run.method,
             folds=settings.FORECAST_BACKTEST_FOLDS,
+            candidates=tuple(settings.FORECAST_METHODS) or None,
         )
         fields = {
             "status": SeriesStatus.DONE,
@@ -210,25 +239,47 @@ def forecast_series_fit(*, series_id: int) -> str:
     return fields["status"]
 
 
+def _finalise_lock_key(run_id) -> int:
+    return zlib.crc32(str(run_id).encode()) & 0x7FFFFFFF
+
+
 def forecast_run_maybe_finalise(*, run_id) -> bool:
-    """Finalise the run if no series is pending and nobody else has claimed it. Returns True if this call did."""
+    """Finalise the run if no series is pending and nobody else is finalising it. Returns True if this call did.
+
+    A session advisory lock on the run (released by PostgreSQL when a killed worker's connection drops)
+    picks the one finaliser; the run may be ``running`` or already ``reconciling`` — a finaliser killed
+    mid-way leaves ``reconciling`` behind, and the re-delivered chunk or re-queued run finishes it. The
+    points are written in one transaction that also completes the run, so a crash leaves none half-written.
+    """
     if ForecastSeries.objects.filter(run_id=run_id, status=SeriesStatus.PENDING).exists():
         return False
-    claimed = ForecastRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-        status=RunStatus.RECONCILING, updated_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    progress_push(run_id=run_id)
+    key = _finalise_lock_key(run_id)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [4343, key])
+        if not cur.fetchone()[0]:
+            return False
     try:
-        forecast_run_finalise(run_id=run_id)
-    except Exception as exc:  # noqa: BLE001 - record it on the run
-        log.exception("finalising forecast run %s failed", run_id)
-        ForecastRun.objects.filter(pk=run_id).update(
-            status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+        claimed = ForecastRun.objects.filter(pk=run_id, status__in=[RunStatus.RUNNING, RunStatus.RECONCILING]).update(
+            status=RunStatus.RECONCILING, note="", updated_at=timezone.now()
         )
-    progress_push(run_id=run_id)
-    return True
+        if not claimed:
+            return False
+        progress_push(run_id=run_id)
+        try:
+            with heartbeat(ForecastRun, run_id):
+                forecast_run_finalise(run_id=run_id)
+        except DatabaseError:
+            raise  # the database went away: the reaper re-queues the run once it is back
+        except Exception as exc:  # noqa: BLE001 - record it on the run
+            log.exception("finalising forecast run %s failed", run_id)
+            ForecastRun.objects.filter(pk=run_id).update(
+                status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+            )
+        progress_push(run_id=run_id)
+        return True
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s, %s)", [4343, key])
 
 
 def forecast_run_fail(*, run_id, error: str) -> None:
@@ -311,7 +362,7 @@ def forecast_run_finalise(*, run_id) -> None:
             used = [r.method_used for r in rows]
             recon, info = _reconcile_mix(rows, used, s, how, lambda r, m: r.fit["methods"][m])
             effect = _fold_effect(rows, used, s, how, season)
-            has_prophet = all("prophet" in r.fit["methods"] for r in rows)
+            has_prophet = all(r.fit.get("folds") and all("prophet" in f for f in r.fit["folds"]) for r in rows)
             prophet_effect = (
                 _fold_effect(rows, ["prophet"] * len(rows), s, how, season) if has_prophet else [{} for _ in rows]
             )
@@ -330,7 +381,9 @@ def forecast_run_finalise(*, run_id) -> None:
                 bt["prophet_reconciled"] = prophet_effect[i]
                 pm, bm = prophet_effect[i].get("mase"), bt.get("seasonal_naive", {}).get("mase")
                 bt["prophet_beats_baseline"] = bool(pm is not None and bm is not None and pm < bm)
-                beats += bt["prophet_beats_baseline"]
+                cm = effect[i].get("mase")
+                bt["chosen_beats_baseline"] = bool(cm is not None and bm is not None and cm < bm)
+                beats += bt["chosen_beats_baseline"]
                 r.backtest, r.reconciliation = bt, info["method"]
                 r.save(update_fields=["backtest", "reconciliation", "updated_at"])
             ForecastPoint.objects.bulk_create(points)
@@ -339,8 +392,9 @@ def forecast_run_finalise(*, run_id) -> None:
                 "reconciliation": info["method"],
                 "shrinkage_lambda": info.get("shrinkage_lambda"),
                 "note": note,
-                "prophet_beats_baseline": beats,
-                "share_prophet_beats_baseline": round(beats / len(rows), 3),
+                "chosen_beats_baseline": beats,
+                "share_chosen_beats_baseline": round(beats / len(rows), 3),
+                "methods_used": {m: used.count(m) for m in sorted(set(used))},
                 "mean_mase_base": fm.mean_or_none([r.backtest.get(r.method_used, {}).get("mase") for r in rows]),
                 "mean_mase_reconciled": fm.mean_or_none([e.get("mase") for e in effect]),
                 "mean_mase_baseline": fm.mean_or_none([r.backtest.get("seasonal_naive", {}).get("mase") for r in rows]),

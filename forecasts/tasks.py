@@ -10,6 +10,7 @@ from __future__ import annotations
 from celery import group, shared_task
 from django.conf import settings
 
+from core.heartbeat import heartbeat
 from forecasts import services
 
 
@@ -31,8 +32,11 @@ def forecast_run_execute(run_id: str) -> int:
 
 @shared_task(name="forecasts.tasks.forecast_series_chunk")
 def forecast_series_chunk(run_id: str, series_ids: list[int]) -> None:
-    for series_id in series_ids:
-        services.forecast_series_fit(series_id=series_id)
+    from forecasts.models import ForecastRun
+
+    with heartbeat(ForecastRun, run_id):
+        for series_id in series_ids:
+            services.forecast_series_fit(series_id=series_id)
     services.forecast_run_maybe_finalise(run_id=run_id)
 
 

@@ -16,9 +16,9 @@ from django.utils.html import format_html, format_html_join
 from core.access import admin_action
 from core.permissions import RUN_SYNC
 from ingest import selectors, services
+from ingest import snowflake as sf
 from ingest.mapping import validate_mapping
 from ingest.models import SourceMapping, SyncRun, SyncTrigger
-from technicians import snowflake as sf
 
 PREVIEW_ROWS = 200
 

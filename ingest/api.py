@@ -16,11 +16,12 @@ from ninja.errors import HttpError
 
 from core.access import requires
 from core.pagination import PageParams, paginate
+from core.params import Code
 from core.permissions import RUN_SYNC
 from ingest import selectors, services
+from ingest import snowflake as sf
 from ingest.models import SourceMapping, SyncRun, SyncStatus, SyncTrigger
 from ingest.schemas import RejectedPage, RunOut, RunPage, StatusOut, SyncIn
-from technicians import snowflake as sf
 from technicians.visibility import redact
 
 router = Router(tags=["ingest"])
@@ -70,7 +71,7 @@ def sync_source(request, name: str, payload: SyncIn | None = None):
 
 @router.get("/runs", response=RunPage, summary="Sync runs, newest first")
 @requires(RUN_SYNC)
-def runs(request, source: str | None = None, status: SyncStatus | None = None, page: Query[PageParams] = None):
+def runs(request, source: Code | None = None, status: SyncStatus | None = None, page: Query[PageParams] = None):
     page = page or PageParams()
     data = paginate(selectors.run_list(mapping_name=source, status=status), limit=page.limit, offset=page.offset)
     data["items"] = [selectors.run_to_dict(r) for r in data["items"]]

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from technicians.snowflake import json_safe
+from ingest.snowflake import json_safe
 
 log = logging.getLogger(__name__)
 PREFIX = "snowflake:q:"

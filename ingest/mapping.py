@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from ingest.snowflake import ColumnInfo, type_family
 from technicians.rowspec import ROWSPECS, RowSpec
-from technicians.snowflake import ColumnInfo, type_family
 
 ATTRIBUTE_PREFIX = "attributes."
 _ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")

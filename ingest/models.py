@@ -116,6 +116,7 @@ class SyncRun(TimeStamped):
     watermark_after = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     retryable = models.BooleanField(default=False, help_text="Failed for a transient reason (unreachable, auth).")
+    requeues = models.PositiveSmallIntegerField(default=0, help_text="Times the reaper re-queued it (worker lost).")
 
     class Meta:
         ordering = ["-created_at"]

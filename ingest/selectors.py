@@ -10,9 +10,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from ingest import snowflake as sf
 from ingest.cache import cached_query
 from ingest.models import SourceMapping, SyncRejectedRow, SyncRun
-from technicians import snowflake as sf
 
 log = logging.getLogger(__name__)
 STATUS_CACHE_KEY = "snowflake:status"

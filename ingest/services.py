@@ -23,11 +23,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.heartbeat import heartbeat
+from ingest import snowflake as sf
 from ingest.mapping import apply_mapping
 from ingest.models import ACTIVE_STATUSES, SourceMapping, SyncRejectedRow, SyncRun, SyncStatus, SyncTrigger
 from ingest.selectors import snowflake_config
 from technicians import services as technician_services
-from technicians import snowflake as sf
 from technicians.rowspec import ROW_NUMBER_KEY
 
 log = logging.getLogger(__name__)
@@ -114,11 +115,11 @@ def sync_enqueue(
     run_id = str(run.id)
 
     def send():
-        from ingest.tasks import snowflake_sync_mapping
+        from core import queueing
 
         try:
-            result = snowflake_sync_mapping.apply_async(args=[run_id], countdown=countdown or None)
-        except Exception as exc:  # noqa: BLE001 - broker (Redis) down: say so on the run, don't leave it queued
+            task_id = queueing.send("ingest.tasks.snowflake_sync_mapping", run_id, countdown=countdown or None)
+        except queueing.BrokerUnavailable as exc:  # broker (Redis) down: say so on the run, don't leave it queued
             log.error("could not queue snowflake sync %s: %s", run_id, exc)
             SyncRun.objects.filter(pk=run_id, status=SyncStatus.QUEUED).update(
                 status=SyncStatus.FAILED,
@@ -128,7 +129,7 @@ def sync_enqueue(
                 updated_at=timezone.now(),
             )
             return
-        SyncRun.objects.filter(pk=run_id).update(task_id=result.id or "")
+        SyncRun.objects.filter(pk=run_id).update(task_id=task_id or "")
 
     transaction.on_commit(send)
     return run
@@ -167,6 +168,36 @@ def sync_run_retry(*, run: SyncRun) -> SyncRun | None:
         return None
 
 
+def sync_runs_reap(*, live) -> list[str]:
+    """Re-queue (or fail, after RUN_MAX_REQUEUES) syncs no live task is working on. A re-queued sync
+    resumes after the last committed batch (the watermark moves with each batch)."""
+    from core.queueing import BrokerUnavailable, send
+    from core.reaper import gave_up_reason
+
+    actions = []
+    for run in SyncRun.objects.filter(status__in=ACTIVE_STATUSES, updated_at__lt=live.stale_before):
+        if live.is_live(run.pk):
+            continue
+        if run.requeues >= live.max_requeues:
+            SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(
+                status=SyncStatus.FAILED, error=gave_up_reason(run.requeues), finished_at=timezone.now(),
+                updated_at=timezone.now(),
+            )  # fmt: skip
+            actions.append(f"{run.pk} failed")
+            continue
+        if not SyncRun.objects.filter(pk=run.pk, status=run.status, updated_at=run.updated_at).update(
+            requeues=run.requeues + 1, updated_at=timezone.now()
+        ):
+            continue
+        try:
+            task_id = send("ingest.tasks.snowflake_sync_mapping", str(run.pk))
+        except BrokerUnavailable:
+            continue
+        SyncRun.objects.filter(pk=run.pk).update(task_id=task_id)
+        actions.append(f"{run.pk} requeued")
+    return actions
+
+
 def sync_now(*, mapping: SourceMapping, trigger: str = SyncTrigger.COMMAND, requested_by=None, full: bool = False):
     """Create and execute a run in this process (management command, benchmark)."""
     run = sync_run_create(mapping=mapping, trigger=trigger, requested_by=requested_by, full=full)
@@ -184,7 +215,8 @@ def sync_run_execute(*, run_id: Any) -> SyncRun:
     t0 = time.perf_counter()
     status, error, retryable = SyncStatus.SUCCEEDED, "", False
     try:
-        _sync(run)
+        with heartbeat(SyncRun, run.pk):
+            _sync(run)
     except sf.SnowflakeUnavailable as exc:
         status, error, retryable = SyncStatus.FAILED, str(exc), True
     except sf.SnowflakeError as exc:  # not configured, bad key, schema drift, query error
@@ -238,12 +270,13 @@ def _sync(run: SyncRun) -> None:
             batch_size=mapping.batch_size,
         )
         offset = 0
+        seen: dict = {}  # business key → first row position in this run: a key in two batches is rejected
         for index, batch in enumerate(batches):
-            _apply_batch(run=run, mapping=mapping, batch=batch, index=index, offset=offset)
+            _apply_batch(run=run, mapping=mapping, batch=batch, index=index, offset=offset, seen=seen)
             offset += len(batch.rows)
 
 
-def _apply_batch(*, run: SyncRun, mapping: SourceMapping, batch: sf.Batch, index: int, offset: int) -> None:
+def _apply_batch(*, run: SyncRun, mapping: SourceMapping, batch: sf.Batch, index: int, offset: int, seen: dict) -> None:
     rows = []
     for i, source_row in enumerate(batch.rows):
         row = apply_mapping(mapping.column_map, source_row)
@@ -252,7 +285,12 @@ def _apply_batch(*, run: SyncRun, mapping: SourceMapping, batch: sf.Batch, index
     with transaction.atomic():
         SourceMapping.objects.select_for_update().filter(pk=mapping.pk).first()  # one writer per mapping
         result = technician_services.records_upsert(
-            kind=mapping.target, rows=rows, policy="skip_invalid", batch_size=max(len(rows), 1)
+            kind=mapping.target,
+            rows=rows,
+            policy="skip_invalid",
+            batch_size=max(len(rows), 1),
+            seen=seen,
+            source="this sync run",
         )
         errors_by_row: dict[Any, list] = {}
         for err in result.rejected:

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404
 from django.urls import reverse
-from ninja import Query, Router
+from ninja import Path, Router
 from ninja.errors import HttpError
 
 from core.access import requires
 from core.pagination import clamp_limit
+from core.params import Code, Limit, Offset
 from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
 from predictions import selectors, services
 from predictions.ebm import ArtifactError
 from predictions.schemas import (
+    Band,
     CandidatePage,
     CandidateQualityOut,
+    ModelTypeName,
     RiskPage,
     ScoreIn,
     TechnicianRiskOut,
@@ -25,6 +28,7 @@ from predictions.schemas import (
     TrainOut,
     WhatIfIn,
 )
+from technicians.models import Trade
 from technicians.visibility import redact
 
 router = Router(tags=["predictions"])
@@ -64,7 +68,7 @@ def _train_out(model) -> dict[str, Any]:
 @router.get("models", summary="Model versions with metrics and global importances")
 @_errors
 @requires(VIEW_PREDICTIONS)
-def list_models(request, model_type: str | None = None):
+def list_models(request, model_type: ModelTypeName | None = None):
     return [selectors.model_to_dict(user=request.user, model=m) for m in selectors.model_list(model_type=model_type)]
 
 
@@ -102,8 +106,8 @@ def train_status(request, model_id: str):
 @router.get("risk", response=RiskPage, summary="Technicians ranked by retention risk")
 @_errors
 @requires(VIEW_PREDICTIONS, audit="risk")
-def risk(request, region: str | None = None, district: str | None = None, trade: str | None = None,
-         band: str | None = None, limit: int | None = None, offset: int = Query(0, ge=0)):  # fmt: skip
+def risk(request, region: Code | None = None, district: Code | None = None, trade: Trade | None = None,
+         band: Band | None = None, limit: Limit | None = None, offset: Offset = 0):  # fmt: skip
     return selectors.risk_ranking(
         user=request.user,
         region=region,
@@ -132,8 +136,8 @@ def what_if(request, employee_id: str, payload: WhatIfIn):
 @router.get("candidates", response=CandidatePage, summary="Open candidates ranked by quality of hire")
 @_errors
 @requires(VIEW_PREDICTIONS, audit="candidate_quality")
-def candidates(request, region: str | None = None, district: str | None = None, trade: str | None = None,
-               limit: int | None = None, offset: int = Query(0, ge=0)):  # fmt: skip
+def candidates(request, region: Code | None = None, district: Code | None = None, trade: Trade | None = None,
+               limit: Limit | None = None, offset: Offset = 0):  # fmt: skip
     return selectors.candidate_ranking(
         user=request.user, region=region, district=district, trade=trade, limit=clamp_limit(limit), offset=offset
     )
@@ -166,8 +170,8 @@ def programs(request):
 @router.get("programs/{program_id}/roi", summary="ROI of a program for a cohort")
 @_errors
 @requires(VIEW_PREDICTIONS)
-def program_roi(request, program_id: int, region: str | None = None, district: str | None = None,
-                trade: str | None = None, band: str | None = None):  # fmt: skip
+def program_roi(request, program_id: Annotated[int, Path(ge=1, le=2**31 - 1)], region: Code | None = None,
+                district: Code | None = None, trade: Trade | None = None, band: Band | None = None):  # fmt: skip
     return services.program_roi(
         user=request.user, program_id=program_id, region=region, district=district, trade=trade, band=band
     )

@@ -56,7 +56,11 @@ def format_value(feature: str, value: Any) -> str:
     v = float(value)
     phrases = {
         "overtime_hours": f"Overtime of {v:.0f} h/week",
-        "overtime_trend_3m": f"An overtime change of {v:+.0f} h/week over 3 months",
+        "overtime_trend_3m": (
+            f"Overtime {'rising' if v > 0 else 'falling'} by {abs(v):.0f} h/week over the last 3 months"
+            if round(v) != 0
+            else "Steady overtime over the last 3 months"
+        ),
         "tenure_years": f"{v:.0f} years of tenure" if v >= 1.5 else f"{v * 12:.0f} months of tenure",
         "drive_time_minutes": f"Drive time of {v:.0f} min/day",
         "commute_miles": f"A commute of {v:.0f} miles",

@@ -23,6 +23,7 @@ import pandas as pd
 from django.db import connection
 
 from technicians.models import OPEN_STAGES
+from technicians.visibility import is_protected_name
 
 RETENTION_NUMERIC = [
     "tenure_years", "overtime_hours", "overtime_trend_3m", "drive_time_minutes", "commute_miles", "csat",
@@ -121,8 +122,8 @@ def attribute_frame(attrs: pd.Series) -> tuple[pd.DataFrame, list[str]]:
     for key in raw.columns:
         col = raw[key]
         present = col.dropna()
-        if present.empty or not str(key).replace("_", "").isalnum():
-            continue
+        if present.empty or not str(key).replace("_", "").isalnum() or is_protected_name(str(key)):
+            continue  # empty, unsafe name, or a protected characteristic (never a feature)
         name = f"{ATTR_PREFIX}{key}"
         is_num = present.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).all()
         if is_num:
@@ -212,6 +213,11 @@ def _retention_rows(snaps: pd.DataFrame, techs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _feature_matrix(rows: pd.DataFrame, numeric: list[str], categorical: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """The one place every model's features are assembled. Protected characteristics never pass:
+    the declared lists must not name one, and ``attributes`` keys naming one are dropped."""
+    bad = [c for c in [*numeric, *categorical] if is_protected_name(c)]
+    if bad:
+        raise ValueError(f"protected characteristics cannot be model features: {', '.join(bad)}")
     X = rows[numeric].astype(float).copy()
     for c in categorical:
         X[c] = rows[c].astype(object).where(rows[c].notna(), "missing").astype(str)

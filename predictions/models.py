@@ -67,6 +67,7 @@ class TrainedModel(TimeStamped):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    requeues = models.PositiveSmallIntegerField(default=0, help_text="Times the reaper re-queued it (worker lost).")
 
     class Meta:
         ordering = ["model_type", "-version"]
@@ -95,6 +96,13 @@ class TrainedModel(TimeStamped):
     @property
     def is_running(self) -> bool:
         return self.status in (ModelStatus.QUEUED, ModelStatus.TRAINING)
+
+    @property
+    def activation_pending(self) -> bool:
+        """Trained (or promoted) and being scored before it becomes active; see services.model_activate."""
+        return self.status in (ModelStatus.READY, ModelStatus.ARCHIVED) and self.stage.startswith(
+            "scoring before activation"
+        )
 
     @property
     def artifact_file(self) -> Path:

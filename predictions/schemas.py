@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+ModelTypeName = Literal["retention", "quality_of_hire"]
+Band = Literal["low", "medium", "high"]
+
 
 class TrainIn(Schema):
     model_type: Literal["retention", "quality_of_hire"]

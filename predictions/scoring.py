@@ -150,9 +150,10 @@ def _copy_predictions(
     return len(X)
 
 
-def predictions_score(*, model_type: str, as_of: date | None = None) -> int:
-    """Score every active technician (retention) or open candidate (quality of hire) with the active model."""
-    model = _active(model_type)
+def predictions_score(*, model_type: str, as_of: date | None = None, model: TrainedModel | None = None) -> int:
+    """Score every active technician (retention) or open candidate (quality of hire) with the active model
+    (or with ``model``: a version about to be activated is scored into its own rows first)."""
+    model = model or _active(model_type)
     if model is None:
         return 0
     fitted = load_fitted(model)

@@ -12,7 +12,7 @@ from django.http import Http404
 from predictions.explain import contributions_for, explanation_text, fold
 from predictions.features import label_for
 from predictions.models import ModelStatus, ModelType, Prediction, RetentionProgram, TrainedModel
-from technicians.selectors import candidate_get_for_user, technician_get_for_user
+from technicians.selectors import candidate_get_for_user, places_validate, technician_get_for_user
 from technicians.visibility import redact
 
 BANDS = ("low", "medium", "high")
@@ -60,6 +60,7 @@ def _check_band(band: str | None) -> None:
 
 def _technician_filter(qs: QuerySet, region, district, trade, band) -> QuerySet:
     _check_band(band)
+    places_validate(region=region, district=district)  # unknown code → SelectorError (422), not an empty list
     if region:
         qs = qs.filter(technician__district__region__code=region)
     if district:
@@ -138,6 +139,7 @@ def candidate_ranking(
     limit: int = 20, offset: int = 0,
 ) -> dict[str, Any]:  # fmt: skip
     """Open candidates by probability of still being employed 90 days after hire, highest first."""
+    places_validate(region=region, district=district)
     model, qs = _current(ModelType.QUALITY_OF_HIRE)
     qs = qs.filter(candidate__isnull=False)
     if region:
@@ -259,3 +261,12 @@ def program_get(*, program_id) -> RetentionProgram:
     if p is None:
         raise Http404(f"No retention program with id {program_id!r}.")
     return p
+
+
+def models_in_preparation() -> dict[str, Any]:
+    """For the "still being prepared" notes: model types with an active model, and runs in progress."""
+    active = set(TrainedModel.objects.filter(status=ModelStatus.ACTIVE).values_list("model_type", flat=True))
+    running = list(
+        TrainedModel.objects.filter(status__in=(ModelStatus.QUEUED, ModelStatus.TRAINING)).order_by("created_at")
+    )
+    return {"active_types": active, "running": running}

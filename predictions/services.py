@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.heartbeat import heartbeat
 from core.models import AuditAction
 from core.quotas import AlreadyRunning, violates
 from predictions import ebm, features
@@ -86,12 +87,11 @@ def model_train(
         raise RuntimeError("could not allocate a model version")
     if enqueue:
         from core.queueing import enqueue_on_commit
-        from predictions.tasks import train_model_task
 
         def failed(reason: str, pk=model.pk) -> None:
             TrainedModel.objects.filter(pk=pk).update(status=ModelStatus.FAILED, stage="failed", error=reason)
 
-        enqueue_on_commit(train_model_task, str(model.id), on_failure=failed)
+        enqueue_on_commit("predictions.tasks.train_model_task", str(model.id), on_failure=failed)
     return model
 
 
@@ -138,7 +138,7 @@ def model_run(*, model_id) -> TrainedModel | None:
     and checksum) in one final transaction — a crash before that leaves no usable half-model.
     """
     model = TrainedModel.objects.filter(pk=model_id).first()
-    if model is None or model.status not in (ModelStatus.QUEUED, ModelStatus.TRAINING):
+    if model is None or not (model.status in (ModelStatus.QUEUED, ModelStatus.TRAINING) or model.activation_pending):
         return model
     key = _advisory_key(model)
     with connection.cursor() as cur:
@@ -147,7 +147,8 @@ def model_run(*, model_id) -> TrainedModel | None:
             log.info("run %s already in progress elsewhere; skipping duplicate delivery", model.run_id)
             return model
     try:
-        return _model_run_locked(model)
+        with heartbeat(TrainedModel, model.pk):
+            return _model_run_locked(model)
     finally:
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_unlock(%s, %s)", [4242, key])
@@ -155,6 +156,8 @@ def model_run(*, model_id) -> TrainedModel | None:
 
 def _model_run_locked(model: TrainedModel) -> TrainedModel:
     model.refresh_from_db()
+    if model.activation_pending:  # trained already; killed while scoring/activating: resume that
+        return _score_and_activate(model)
     if model.status not in (ModelStatus.QUEUED, ModelStatus.TRAINING):
         return model
     TrainedModel.objects.filter(pk=model.pk).update(
@@ -202,36 +205,87 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
             artifact_sha256=sha,
             finished_at=timezone.now(),
         )
-        # Registration is one statement: the first model of a type becomes active at once (the
-        # partial unique index settles a race between two first runs), later ones wait for HR.
-        try:
-            with transaction.atomic():
-                first = not TrainedModel.objects.filter(model_type=model.model_type, status=ModelStatus.ACTIVE).exists()
-                status = ModelStatus.ACTIVE if first else ModelStatus.READY
-                extra = {"activated_at": timezone.now()} if first else {}
-                updated = TrainedModel.objects.filter(pk=model.pk, status=ModelStatus.TRAINING).update(
-                    status=status, **fields, **extra
-                )
-        except IntegrityError:
-            with transaction.atomic():
-                updated = TrainedModel.objects.filter(pk=model.pk, status=ModelStatus.TRAINING).update(
-                    status=ModelStatus.READY, **fields
-                )
+        # Registration is one statement: the run becomes ``ready`` with its artifact. The first model of
+        # a type is then scored into its own rows and only afterwards switched active (model_activate), so
+        # no reader ever sees an active model without its scores; later versions wait for HR to promote.
+        with transaction.atomic():
+            first = not TrainedModel.objects.filter(model_type=model.model_type, status=ModelStatus.ACTIVE).exists()
+            fields["stage"] = STAGE_ACTIVATE_FIRST if first else "ready"
+            updated = TrainedModel.objects.filter(pk=model.pk, status=ModelStatus.TRAINING).update(
+                status=ModelStatus.READY, **fields
+            )
     except (ebm.TrainingDataError, ValueError) as exc:
         return _fail(model, str(exc), artifact)
     except Exception as exc:
         _fail(model, f"{type(exc).__name__}: {exc}", artifact)
         raise
     model.refresh_from_db()
-    if not updated:
-        return model
-    if model.status == ModelStatus.ACTIVE:
-        _push(model, {"stage": "scoring", "progress": 99, "status": ModelStatus.TRAINING})
-        try:
-            predictions_score(model_type=model.model_type)
-        except Exception:  # the model is registered; the nightly scoring run will retry
-            log.exception("scoring after training %s failed", model.label)
+    if updated and model.activation_pending:
+        return _score_and_activate(model)
     _push(model, {"stage": model.status, "progress": 100, "status": model.status})
+    return model
+
+
+# ---------------------------------------------------------------------- activation
+STAGE_ACTIVATE_FIRST = "scoring before activation (first model)"
+STAGE_ACTIVATE = "scoring before activation (promoted)"
+
+
+def _score_and_activate(model: TrainedModel) -> TrainedModel:
+    """Score every subject with ``model`` into its own rows, then switch it active in one transaction.
+
+    Both steps are idempotent (scoring replaces the day's rows of this model), so a run killed anywhere
+    in between is simply done again by the re-delivered or re-queued task.
+    """
+    replace = model.stage == STAGE_ACTIVATE
+    _push(model, {"stage": "scoring", "progress": 99, "status": model.status})
+    try:
+        predictions_score(model_type=model.model_type, model=model)
+    except Exception as exc:
+        log.exception("scoring %s before activation failed", model.label)
+        TrainedModel.objects.filter(pk=model.pk, stage=model.stage).update(
+            stage="ready", error=f"not activated: scoring failed ({type(exc).__name__}: {exc})"[:2000],
+            updated_at=timezone.now(),
+        )  # fmt: skip
+        model.refresh_from_db()
+        if not isinstance(exc, ebm.ArtifactError | ValueError):
+            raise
+        return model
+    model = model_activate(model=model, replace=replace)
+    _push(model, {"stage": model.status, "progress": 100, "status": model.status})
+    return model
+
+
+def model_activate(*, model: TrainedModel, replace: bool = True) -> TrainedModel:
+    """Switch ``model`` to be the active version of its type, in one transaction (the activation switch).
+
+    Call only once the model's scores are written (``predictions_score(model=…)``): readers follow the
+    active model's rows, so they see the old version's complete scores until this commits and the new
+    version's complete scores after. ``replace=False`` (the first model of a type) activates only if no
+    other version became active meanwhile; otherwise the model just stays ``ready``.
+    """
+    with transaction.atomic():
+        locked = list(TrainedModel.objects.select_for_update().filter(model_type=model.model_type))
+        current = next((m for m in locked if m.pk == model.pk), None)
+        if current is None:
+            raise ModelStateError("model no longer exists")
+        if current.status == ModelStatus.ACTIVE:
+            return current
+        if current.status not in (ModelStatus.READY, ModelStatus.ARCHIVED) or not current.artifact_sha256:
+            raise ModelStateError(f"only a ready or archived model can be activated (this one is {current.status})")
+        others = [m for m in locked if m.status == ModelStatus.ACTIVE]
+        if others and not replace:
+            TrainedModel.objects.filter(pk=current.pk).update(stage="ready", updated_at=timezone.now())
+            current.refresh_from_db()
+            return current
+        TrainedModel.objects.filter(pk__in=[m.pk for m in others]).update(
+            status=ModelStatus.ARCHIVED, stage="archived", updated_at=timezone.now()
+        )
+        now = timezone.now()
+        TrainedModel.objects.filter(pk=current.pk).update(
+            status=ModelStatus.ACTIVE, stage="active", progress=100, activated_at=now, error="", updated_at=now
+        )
+    model.refresh_from_db()
     return model
 
 
@@ -274,32 +328,57 @@ def _time_split(frame: features.Frame) -> tuple[np.ndarray, np.ndarray, dict]:
     return np.where(~test)[0], np.where(test)[0], window
 
 
-def model_promote(*, model: TrainedModel, rescore: bool = True, promoted_by=None) -> TrainedModel:
-    """Make ``model`` the active version of its type (archiving the previous one) and rescore."""
+def model_promote(*, model: TrainedModel, enqueue: bool = True, promoted_by=None) -> TrainedModel:
+    """Make ``model`` the active version of its type: score it first, then switch (``model_activate``).
+
+    ``enqueue=True`` (pages, API, admin) queues the scoring + switch on the ``interactive`` queue and
+    returns at once with the model ``ready`` and stage "scoring before activation"; the previous version
+    stays active, with its complete scores, until the switch. ``enqueue=False`` does both here.
+    """
     with transaction.atomic():
-        locked = list(TrainedModel.objects.select_for_update().filter(model_type=model.model_type))
-        current = next((m for m in locked if m.pk == model.pk), None)
+        current = TrainedModel.objects.select_for_update().filter(pk=model.pk).first()
         if current is None:
             raise ModelStateError("model no longer exists")
         if current.status == ModelStatus.ACTIVE:
             return current
         if current.status not in (ModelStatus.READY, ModelStatus.ARCHIVED) or not current.artifact_sha256:
             raise ModelStateError(f"only a ready or archived model can be promoted (this one is {current.status})")
-        TrainedModel.objects.filter(model_type=model.model_type, status=ModelStatus.ACTIVE).update(
-            status=ModelStatus.ARCHIVED
-        )
-        current.status = ModelStatus.ACTIVE
-        current.activated_at = timezone.now()
-        current.save(update_fields=["status", "activated_at", "updated_at"])
         audit_record(user=promoted_by, action=AuditAction.PROMOTE, object_type="model", object_id=current.pk,
                      detail={"model_type": current.model_type, "version": current.version})  # fmt: skip
-        if rescore:
+        previous_stage = current.stage
+        TrainedModel.objects.filter(pk=current.pk).update(stage=STAGE_ACTIVATE, error="", updated_at=timezone.now())
+        if enqueue:
             from core.queueing import enqueue_on_commit
-            from predictions.tasks import score_model_type_task
 
-            enqueue_on_commit(score_model_type_task, model.model_type)
+            def failed(reason: str, pk=current.pk) -> None:
+                TrainedModel.objects.filter(pk=pk, stage=STAGE_ACTIVATE).update(
+                    stage=previous_stage, error=reason, updated_at=timezone.now()
+                )
+
+            enqueue_on_commit("predictions.tasks.activate_model_task", str(current.pk), on_failure=failed)
     model.refresh_from_db()
+    if not enqueue:
+        return model_activation_run(model_id=model.pk)
     return model
+
+
+def model_activation_run(*, model_id) -> TrainedModel | None:
+    """The activation task body: score a promoted model into its own rows, then switch it active."""
+    model = TrainedModel.objects.filter(pk=model_id).first()
+    if model is None or not model.activation_pending:
+        return model
+    key = _advisory_key(model)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [4242, key])
+        if not cur.fetchone()[0]:
+            return model
+    try:
+        with heartbeat(TrainedModel, model.pk):
+            model.refresh_from_db()
+            return _score_and_activate(model) if model.activation_pending else model
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s, %s)", [4242, key])
 
 
 def model_archive(*, model: TrainedModel) -> TrainedModel:
@@ -309,3 +388,53 @@ def model_archive(*, model: TrainedModel) -> TrainedModel:
     TrainedModel.objects.filter(pk=model.pk).update(status=ModelStatus.ARCHIVED)
     model.refresh_from_db()
     return model
+
+
+# ---------------------------------------------------------------------- reaper
+def models_reap(*, live) -> list[str]:
+    """Re-queue (or fail, after RUN_MAX_REQUEUES) training and activation runs no live task is working on.
+
+    ``live`` is a core.reaper.Liveness. Training resumes from the start (a half-fitted model is never
+    stored); an activation resumes by scoring again and switching.
+    """
+    from django.db.models import Q
+
+    from core.queueing import BrokerUnavailable, send
+    from core.reaper import gave_up_reason, waiting_note
+
+    actions = []
+    candidates = TrainedModel.objects.filter(
+        Q(status__in=[ModelStatus.QUEUED, ModelStatus.TRAINING])
+        | Q(status__in=[ModelStatus.READY, ModelStatus.ARCHIVED], stage__startswith="scoring before activation"),
+        updated_at__lt=live.stale_before,
+    )
+    for model in candidates:
+        if live.is_live(model.pk):
+            continue
+        promoted = model.activation_pending and model.stage == STAGE_ACTIVATE
+        if model.requeues >= live.max_requeues:
+            reason = gave_up_reason(model.requeues)
+            if model.activation_pending:
+                TrainedModel.objects.filter(pk=model.pk, stage=model.stage).update(
+                    stage="ready", error=f"Not activated. {reason}", updated_at=timezone.now()
+                )
+            else:
+                TrainedModel.objects.filter(pk=model.pk, status=model.status).update(
+                    status=ModelStatus.FAILED, stage="failed", error=reason, finished_at=timezone.now()
+                )
+            actions.append(f"{model.pk} failed")
+            continue
+        fields = {"requeues": model.requeues + 1, "updated_at": timezone.now()}
+        if not model.activation_pending:
+            fields["stage"] = waiting_note(model.requeues)[:60]
+        if not TrainedModel.objects.filter(pk=model.pk, status=model.status, updated_at=model.updated_at).update(
+            **fields
+        ):
+            continue  # it moved meanwhile: alive after all
+        task = "predictions.tasks.activate_model_task" if promoted else "predictions.tasks.train_model_task"
+        try:
+            send(task, str(model.pk))
+        except BrokerUnavailable:
+            continue  # the next pass retries
+        actions.append(f"{model.pk} requeued")
+    return actions

@@ -16,6 +16,15 @@ def train_model_task(model_id: str) -> str | None:
     return model.status if model else None
 
 
+@shared_task(name="predictions.tasks.activate_model_task", acks_late=True)
+def activate_model_task(model_id: str) -> str | None:
+    """After a promote: score the version into its own rows, then switch it active (interactive queue)."""
+    from predictions.services import model_activation_run
+
+    model = model_activation_run(model_id=model_id)
+    return model.status if model else None
+
+
 @shared_task(name="predictions.tasks.score_model_type_task", acks_late=True)
 def score_model_type_task(model_type: str) -> int:
     from predictions.services import predictions_score

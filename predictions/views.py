@@ -6,18 +6,20 @@ Function views; a partial when ``request.htmx``, the full page otherwise.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.access import allowed, requires
+from core.params import page_number
 from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
 from core.quotas import AlreadyRunning
 from predictions import selectors, services
 from predictions.ebm import ArtifactError
 from predictions.features import ACTIONABLE, SCHEDULES, label_for
 from predictions.models import ModelType
+from predictions.templatetags.predictions_format import value_text
 from technicians.models import District, Region, Trade
 from technicians.visibility import field_visible, redact
 
@@ -39,10 +41,7 @@ def _choices() -> dict:
 
 
 def _page(request) -> int:
-    try:
-        return max(0, int(request.GET.get("page", 0)))
-    except ValueError:
-        return 0
+    return page_number(request, default=0, minimum=0)  # bounded: a bigint-sized page is a 400 page
 
 
 @requires(VIEW_PREDICTIONS, audit="risk")
@@ -66,11 +65,17 @@ def risk_dashboard(request):
 def candidates(request):
     f = _filters(request)
     page = _page(request)
-    ranking = selectors.candidate_ranking(
-        user=request.user, region=f["region"], district=f["district"], trade=f["trade"], limit=PAGE, offset=page * PAGE
-    )
+    error = None
+    try:
+        ranking = selectors.candidate_ranking(
+            user=request.user, region=f["region"], district=f["district"], trade=f["trade"], limit=PAGE,
+            offset=page * PAGE,
+        )  # fmt: skip
+    except ValueError as exc:  # unknown region/district code: say so, like the risk dashboard
+        error, ranking = str(exc), {"count": 0, "items": []}
     ctx = {"filters": f, "page": page, "ranking": ranking, "has_next": (page + 1) * PAGE < ranking["count"],
-           "model": selectors.active_model(model_type=ModelType.QUALITY_OF_HIRE), **_choices()}  # fmt: skip
+           "model": selectors.active_model(model_type=ModelType.QUALITY_OF_HIRE), "error": error,
+           **_choices()}  # fmt: skip
     template = "predictions/_candidate_table.html" if request.htmx else "predictions/candidates.html"
     return render(request, template, ctx)
 
@@ -169,6 +174,11 @@ def technician_what_if(request, employee_id: str):
         else:
             result = services.what_if(user=request.user, employee_id=employee_id, changes=changes)
             ctx["result"] = result
+            # the change in words ("Overtime: 17.1 h/week → 6 h/week"), so the result reads as an answer
+            ctx["changed"] = [
+                {"label": label_for(k), "from": value_text(k, current.get(k)), "to": value_text(k, v)}
+                for k, v in result["changes"].items()
+            ]
             ctx["chart"] = _contrib_chart(result["after"]["contributions"])
     except services.WhatIfError as exc:
         ctx["error"] = str(exc)
@@ -233,7 +243,13 @@ def model_train_view(request):
 
 @requires(VIEW_PREDICTIONS)
 def model_status(request, model_id):
+    """The progress box, polled while a model trains. When it finishes, the Models page reloads on that
+    version so the versions table shows it (and its Promote button) without a manual reload."""
     m = selectors.model_get(model_id=model_id)
+    if request.htmx and not m.is_running:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = f"{reverse('predictions:models')}?id={m.id}"
+        return response
     return render(request, "predictions/_train_progress.html", {"m": m})
 
 

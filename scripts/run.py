@@ -23,6 +23,41 @@ HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
 
 
+class FirstResults:
+    """Prints one line when the first retention model, quality-of-hire model and forecasts are ready."""
+
+    WORDS = {"retention": "Retention risk model", "quality_of_hire": "Quality-of-hire model", "forecasts": "Forecasts"}
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.next_check = 0.0
+        self.pending: set[str] | None = None
+
+    def poll(self) -> None:
+        if self.pending == set() or time.monotonic() < self.next_check:
+            return
+        self.next_check = time.monotonic() + 5
+        try:
+            from django.db import close_old_connections
+
+            from core.status import preparation_status
+
+            close_old_connections()
+            status = preparation_status()
+        except Exception:  # noqa: BLE001 - the database may be restarting; try again later
+            return
+        if self.pending is None:  # first look: only what is not ready yet is worth a line
+            self.pending = set(self.WORDS) - status.ready
+            if self.pending:
+                waiting = ", ".join(self.WORDS[k].lower() for k in sorted(self.pending))
+                print(f"  Preparing {waiting} in the background; the pages say so until ready.", flush=True)
+            return
+        for key in sorted(self.pending & status.ready):
+            took = time.monotonic() - self.started
+            print(f"✓ {self.WORDS[key]} ready ({took // 60:.0f} min {took % 60:02.0f} s after start)", flush=True)
+            self.pending.discard(key)
+
+
 def main() -> int:
     # Importing settings starts the embedded services when the URLs are unset.
     import django
@@ -52,15 +87,23 @@ def main() -> int:
             except Exception as exc:  # noqa: BLE001 - the app still runs; the admin can retry
                 print(f"!! {cmd} --if-missing failed: {exc}", file=sys.stderr)
 
+    # Static files with pre-compressed .gz copies, served by WhiteNoise from STATIC_ROOT.
+    call_command("collectstatic", interactive=False, verbosity=0)
+
     # Children find the same embedded services through var/ (already running, so they start nothing).
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "WHITENOISE_USE_FINDERS": "0"}
     beat_schedule = Path(settings.VAR_DIR) / "celerybeat-schedule"
+    celery = [str(BIN / "celery"), "-A", "config", "-q"]
     procs = {
         "web": [str(BIN / "uvicorn"), "config.asgi:application", "--host", HOST, "--port", PORT, "--ws", "auto",
                 "--log-level", "warning"],
-        "worker": [str(BIN / "celery"), "-A", "config", "-q", "worker", "-l", "warning", "--concurrency",
-                   str(settings.CELERY_WORKER_CONCURRENCY)],
-        "beat": [str(BIN / "celery"), "-A", "config", "-q", "beat", "-l", "warning", "-s", str(beat_schedule)],
+        # one worker per queue: interactive work (embeddings, activation after a promote, the reaper)
+        # never waits behind training or forecast runs
+        "worker-heavy": [*celery, "worker", "-l", "warning", "-Q", "heavy", "-n", "heavy@%h",
+                         "--concurrency", str(settings.CELERY_WORKER_CONCURRENCY)],
+        "worker-interactive": [*celery, "worker", "-l", "warning", "-Q", "interactive", "-n", "interactive@%h",
+                               "--concurrency", str(settings.CELERY_INTERACTIVE_CONCURRENCY)],
+        "beat": [*celery, "beat", "-l", "warning", "-s", str(beat_schedule)],
     }  # fmt: skip
     children: dict[str, subprocess.Popen] = {}
     for name, cmd in procs.items():
@@ -84,7 +127,9 @@ def main() -> int:
         flush=True,
     )
     code = 0
+    watch = FirstResults()
     while not stopping:
+        watch.poll()
         for name, p in children.items():
             if p.poll() is not None:
                 print(f"!! {name} exited with code {p.returncode}; stopping.", file=sys.stderr)
@@ -92,23 +137,65 @@ def main() -> int:
                 break
         time.sleep(0.5)
 
-    print("\n→ stopping web, worker and beat", flush=True)
-    for p in children.values():
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGTERM)
-    deadline = time.time() + 15
-    for p in children.values():
+    shutdown(children, started)
+    return code
+
+
+def _signal_group(p: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(p.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _wait(procs: list[subprocess.Popen], seconds: float) -> list[subprocess.Popen]:
+    """Wait up to ``seconds`` for ``procs`` to exit; returns those still running."""
+    deadline = time.time() + seconds
+    for p in procs:
         try:
             p.wait(timeout=max(deadline - time.time(), 0.1))
         except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
+            pass
+    return [p for p in procs if p.poll() is None]
+
+
+def shutdown(children: dict[str, subprocess.Popen], started: set[str]) -> None:
+    """Stop in order: web and beat (nothing new arrives), then a warm shutdown of the workers, then the
+    embedded services this command started — even if they were restarted meanwhile.
+
+    The worker master alone gets SIGTERM (a warm shutdown: the running task may finish within
+    WORKER_SHUTDOWN_SECONDS; messages it had reserved go back to Redis). Signalling its whole process
+    group would kill the pool process mid-task at once. Whatever is still running after the grace
+    period is killed; its run is re-queued by the reaper when the workers start again.
+    """
+    from django.conf import settings
+
+    from config import embedded
+
+    front = [p for name, p in children.items() if not name.startswith("worker") and p.poll() is None]
+    workers = [p for name, p in children.items() if name.startswith("worker") and p.poll() is None]
+    print("\n→ stopping web and beat", flush=True)
+    for p in front:
+        _signal_group(p, signal.SIGTERM)
+    for p in _wait(front, 10):
+        _signal_group(p, signal.SIGKILL)
+    grace = float(os.environ.get("WORKER_SHUTDOWN_SECONDS", "30"))
+    print(f"→ stopping workers (warm: running tasks get {grace:.0f} s to finish)", flush=True)
+    for p in workers:
+        try:
+            os.kill(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for p in _wait(workers, grace):
+        print("!! a worker did not stop in time; killing it (its run will be re-queued at next start)", flush=True)
+        _signal_group(p, signal.SIGKILL)
+        p.wait(timeout=10)
     if started:
         print(f"→ stopping embedded {', '.join(sorted(started))}", flush=True)
         if "redis" in started:
             embedded.stop_redis(Path(settings.VAR_DIR))
         if "pg" in started:
             embedded.stop_postgres(Path(settings.VAR_DIR))
-    return code
 
 
 if __name__ == "__main__":

@@ -416,6 +416,10 @@ class TechnicianAdmin(ImportExportMixin, admin.ModelAdmin):
             },
         ),  # fmt: skip
         ("HR only — pay and performance", {"fields": (("pay_rate", "performance_rating"),)}),
+        (
+            "HR only — self-reported protected characteristics (never model features)",
+            {"fields": (("sex", "race_ethnicity"),)},
+        ),
         ("Notes and extra source columns", {"fields": ("notes", "attributes")}),
         ("Record", {"classes": ("collapse",), "fields": (("created_at", "updated_at"),)}),
     )
@@ -529,6 +533,10 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
             },
         ),  # fmt: skip
         ("Offer and hire", {"fields": (("offer_date", "expected_start_date"), "offered_pay_rate", "hired_technician")}),
+        (
+            "HR only — self-reported protected characteristics (never model features)",
+            {"fields": (("sex", "race_ethnicity"),)},
+        ),
         ("Notes and extra source columns", {"fields": ("notes", "attributes")}),
         ("Record", {"classes": ("collapse",), "fields": (("created_at", "updated_at"),)}),
     )

@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 
 from core.access import requires
 from core.pagination import PageParams, clamp_limit
+from core.params import Code
 from core.permissions import AUTHENTICATED, VIEW_TECHNICIANS
 from core.roles import user_can_view_sensitive, user_role
 from technicians import selectors
@@ -168,7 +169,7 @@ def regions_list(request):
     summary="List districts (optionally of one region)",
 )
 @requires(VIEW_TECHNICIANS)
-def districts_list(request, page: Query[PageParams], region: str | None = None):
+def districts_list(request, page: Query[PageParams], region: Code | None = None):
     limit = clamp_limit(page.limit)
     qs = _selected(selectors.district_list, region=region)
     items = [selectors.district_to_dict(district=d) for d in qs[page.offset : page.offset + limit]]

@@ -236,6 +236,42 @@ def choice(choices: type[models.TextChoices], *, label: str) -> Callable[[Any], 
     return parse
 
 
+# Common spellings of self-reported sex and race/ethnicity in HR systems (normalised like headers).
+SEX_SYNONYMS = {
+    "f": "female", "woman": "female", "m": "male", "man": "male",
+    "prefer_not_to_say": "not_disclosed", "declined": "not_disclosed", "decline_to_state": "not_disclosed",
+    "unknown": "not_disclosed", "not_specified": "not_disclosed", "undisclosed": "not_disclosed",
+}  # fmt: skip
+RACE_SYNONYMS = {
+    "hispanic": "hispanic_latino", "latino": "hispanic_latino", "latina": "hispanic_latino",
+    "hispanic_or_latino": "hispanic_latino", "black": "black", "african_american": "black",
+    "asian": "asian", "white": "white", "caucasian": "white", "two_or_more": "two_or_more",
+    "multiracial": "two_or_more", "two_or_more_races": "two_or_more", "american_indian": "american_indian_alaska",
+    "alaska_native": "american_indian_alaska", "native_american": "american_indian_alaska",
+    "pacific_islander": "native_hawaiian_pacific", "native_hawaiian": "native_hawaiian_pacific",
+    "prefer_not_to_say": "not_disclosed", "declined": "not_disclosed", "decline_to_state": "not_disclosed",
+    "unknown": "not_disclosed", "not_specified": "not_disclosed", "undisclosed": "not_disclosed",
+}  # fmt: skip
+
+
+def protected_choice(choices: type[models.TextChoices], *, label: str, synonyms: Mapping[str, str]):
+    """Like ``choice`` for a self-reported protected characteristic: also accepts common synonyms
+    ("F", "Prefer not to say", "Caucasian" …). The error message never echoes the value (it is protected)."""
+    base = choice(choices, label=label)
+
+    def parse(v: Any) -> str:
+        s = str(v).strip()
+        mapped = synonyms.get(normalize_header(s)) or synonyms.get(s.lower())
+        if mapped:
+            return mapped
+        try:
+            return base(s)
+        except CellError:
+            raise CellError(f"is not a valid {label}; expected one of: {', '.join(choices.values)}") from None
+
+    return parse
+
+
 def parse_attribute(value: Any) -> Any:
     """A value for the ``attributes`` JSON: numbers as numbers, true/false as booleans, JSON objects and
     lists as such, else text."""

@@ -36,6 +36,46 @@ class ScheduleType(models.TextChoices):
     ROTATING = "rotating", "Rotating / on-call"
 
 
+class Sex(models.TextChoices):
+    """Self-reported sex, as on the EEO-1 report. Protected: HR only, never a model feature."""
+
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    NOT_DISCLOSED = "not_disclosed", "Not disclosed"
+
+
+class RaceEthnicity(models.TextChoices):
+    """Self-reported race/ethnicity, the EEO-1 categories. Protected: HR only, never a model feature."""
+
+    HISPANIC_LATINO = "hispanic_latino", "Hispanic or Latino"
+    WHITE = "white", "White"
+    BLACK = "black", "Black or African American"
+    NATIVE_HAWAIIAN_PACIFIC = "native_hawaiian_pacific", "Native Hawaiian or Other Pacific Islander"
+    ASIAN = "asian", "Asian"
+    AMERICAN_INDIAN_ALASKA = "american_indian_alaska", "American Indian or Alaska Native"
+    TWO_OR_MORE = "two_or_more", "Two or more races"
+    NOT_DISCLOSED = "not_disclosed", "Not disclosed"
+
+
+# The protected-characteristic fields on Technician and Candidate: HR only (technicians.visibility),
+# excluded from every model's features (predictions.features), used only by bias audits.
+PROTECTED_FIELDS = ("sex", "race_ethnicity")
+
+
+def _sex_field():
+    return models.CharField(
+        max_length=20, choices=Sex.choices, default=Sex.NOT_DISCLOSED,
+        help_text="Self-reported (EEO-1). HR only; never used as a model feature.",
+    )  # fmt: skip
+
+
+def _race_field():
+    return models.CharField(
+        max_length=30, choices=RaceEthnicity.choices, default=RaceEthnicity.NOT_DISCLOSED,
+        help_text="Self-reported (EEO-1 categories). HR only; never used as a model feature.",
+    )  # fmt: skip
+
+
 class Region(TimeStamped):
     code = models.SlugField(max_length=20, unique=True, help_text="Stable business key, e.g. 'west'.")
     name = models.CharField(max_length=100)
@@ -106,6 +146,9 @@ class Technician(TimeStamped):
         max_digits=3, decimal_places=1, null=True, blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)], help_text="Last review, 1–5 (HR only).",
     )  # fmt: skip
+    # --- HR-only (protected characteristics, self-reported) ---
+    sex = _sex_field()
+    race_ethnicity = _race_field()
     notes = models.TextField(blank=True, help_text="Free text from managers.")
     attributes = models.JSONField(default=dict, blank=True, help_text="Extra source columns, used as model features.")
 
@@ -247,6 +290,9 @@ class Candidate(TimeStamped):
     hired_technician = models.OneToOneField(
         Technician, on_delete=models.SET_NULL, null=True, blank=True, related_name="candidate"
     )
+    # --- HR-only (protected characteristics, self-reported) ---
+    sex = _sex_field()
+    race_ethnicity = _race_field()
     notes = models.TextField(blank=True)
     attributes = models.JSONField(default=dict, blank=True)
 

@@ -31,6 +31,8 @@ from django.db import models
 
 from technicians.converters import (  # noqa: F401 - several re-exported for callers
     ATTRIBUTE_KEY_MAX_LENGTH,
+    RACE_SYNONYMS,
+    SEX_SYNONYMS,
     CellError,
     choice,
     decimal,
@@ -44,6 +46,7 @@ from technicians.converters import (  # noqa: F401 - several re-exported for cal
     parse_date,
     parse_monday,
     parse_month,
+    protected_choice,
     squash_header,
     text,
 )
@@ -53,7 +56,9 @@ from technicians.models import (
     CandidateStage,
     DemandWeek,
     District,
+    RaceEthnicity,
     ScheduleType,
+    Sex,
     Technician,
     TechnicianSnapshot,
     TerminationType,
@@ -186,6 +191,21 @@ _PERSON_COLUMNS = (
     _DISTRICT,
     Column("trade", choice(Trade, label="trade"), required=True),
 )
+# Self-reported protected characteristics (HR only; never model features). Blank → not disclosed.
+_PROTECTED_COLUMNS = (
+    Column(
+        "sex",
+        protected_choice(Sex, label="sex", synonyms=SEX_SYNONYMS),
+        default=Sex.NOT_DISCLOSED.value,
+        aliases=("gender",),
+    ),
+    Column(
+        "race_ethnicity",
+        protected_choice(RaceEthnicity, label="race_ethnicity", synonyms=RACE_SYNONYMS),
+        default=RaceEthnicity.NOT_DISCLOSED.value,
+        aliases=("race", "ethnicity", "race_or_ethnicity"),
+    ),
+)
 _EXPORT_ONLY = frozenset({"id", "region", "district_name", "region_name", "created_at", "updated_at"})
 
 _TECHNICIAN = RowSpec(
@@ -208,6 +228,7 @@ _TECHNICIAN = RowSpec(
         Column("certifications", integer(min_value=0, max_value=32767), default=0),
         Column("pay_rate", decimal(**_MONEY)),
         Column("performance_rating", decimal(max_digits=3, places=1, min_value=Decimal(1), max_value=Decimal(5))),
+        *_PROTECTED_COLUMNS,
         Column("notes", text(5000, multiline=True), default=""),
     ),
 )  # fmt: skip
@@ -258,6 +279,7 @@ _CANDIDATE = RowSpec(
         Column("offered_pay_rate", decimal(**_MONEY)),
         Column("hired_employee_id", text(30), field="hired_technician_id", fk="technician",
                export="hired_technician.employee_id", aliases=("hired_technician",)),
+        *_PROTECTED_COLUMNS,
         Column("notes", text(5000, multiline=True), default=""),
     ),
 )  # fmt: skip
@@ -377,17 +399,21 @@ def validate_rows(
     resolver: Resolver | Mapping[str, Mapping[str, Any]],
     start_row: int = 2,
     ignore_columns: Iterable[str] = (),
+    seen: dict[tuple, Any] | None = None,
+    source: str = "this file",
 ) -> ValidationResult:
     """Clean and check ``rows`` of ``kind``. Pure: no queries (FKs through ``resolver``).
 
     Row numbers: ``row[ROW_NUMBER_KEY]`` if present, else ``start_row + index`` (2 = first CSV data row).
     ``ignore_columns`` are dropped (e.g. a warehouse watermark column that must not become an attribute).
+    ``seen`` (business key → first row number) carries duplicate detection across calls — the batches of
+    one warehouse sync — and ``source`` names where the duplicate was found ("this file", "this sync run").
     """
     spec = get_spec(kind)
     resolver = Resolver.coerce(resolver)
     result = ValidationResult(kind=kind)
     ignored_set = {spec.canonical(c) for c in ignore_columns} | set(spec.ignore) | {ROW_NUMBER_KEY, ROW_ERROR_KEY}
-    seen: dict[tuple, int] = {}
+    seen = {} if seen is None else seen
     ignored_extra: dict[str, None] = {}
     header_cache: dict[tuple, dict[str, str]] = {}
     known = set(spec.column_names)
@@ -474,7 +500,7 @@ def validate_rows(
             first = seen.get(key_tuple)
             if first is not None:
                 label = " + ".join(spec.key)
-                errors.append((None, f"duplicate {label} {key_str!r} in this file; first seen on row {first}"))
+                errors.append((None, f"duplicate {label} {key_str!r} in {source}; first seen on row {first}"))
             else:
                 seen[key_tuple] = rn
 

@@ -12,6 +12,7 @@ from ninja import Field
 from pydantic import BaseModel, ConfigDict
 
 from core.pagination import PageParams
+from core.params import Code, Text
 from technicians.models import CandidateSource, CandidateStage, Trade
 
 HR_ONLY = "HR only: absent from the response for users without the pay/performance permission."
@@ -29,32 +30,37 @@ class ErrorOut(Out):
     detail: str = Field(description="What was wrong, naming the parameter and the valid values.")
 
 
+TechnicianOrdering = Literal[
+    "name", "-name", "employee_id", "-employee_id", "district", "-district", "trade", "-trade",
+    "hire_date", "-hire_date", "pay_rate", "-pay_rate",
+]  # fmt: skip
+CandidateOrdering = Literal[
+    "applied_date", "-applied_date", "candidate_id", "-candidate_id", "name", "-name", "stage", "-stage",
+    "assessment_score", "-assessment_score",
+]  # fmt: skip
+
+
 class TechnicianFilters(PageParams):
-    region: str | None = Field(default=None, description="Region code, e.g. `west`. Unknown code → 422.")
-    district: str | None = Field(default=None, description="District code, e.g. `dal`. Unknown code → 422.")
+    region: Code | None = Field(default=None, description="Region code, e.g. `west`. Unknown code → 422.")
+    district: Code | None = Field(default=None, description="District code, e.g. `dal`. Unknown code → 422.")
     trade: Trade | None = Field(default=None, description="Trade.")
     status: Literal["active", "left"] | None = Field(default=None, description="Employed today, or left.")
     hire_year: int | None = Field(default=None, ge=1900, le=2100, description="Year of hire.")
-    q: str | None = Field(default=None, max_length=200, description="Search employee id, name or email.")
-    ordering: str | None = Field(
+    q: Text | None = Field(default=None, description="Search employee id, name or email.")
+    ordering: TechnicianOrdering | None = Field(
         default=None,
-        max_length=40,
-        description="One of name, employee_id, district, trade, hire_date (pay_rate for HR), `-` prefix for descending.",
+        description="Sort key, `-` prefix for descending; pay_rate only for HR (others get 422).",
     )
 
 
 class CandidateFilters(PageParams):
-    region: str | None = Field(default=None, description="Region code. Unknown code → 422.")
-    district: str | None = Field(default=None, description="District code. Unknown code → 422.")
+    region: Code | None = Field(default=None, description="Region code. Unknown code → 422.")
+    district: Code | None = Field(default=None, description="District code. Unknown code → 422.")
     trade: Trade | None = None
     stage: CandidateStage | None = None
     source: CandidateSource | None = None
-    q: str | None = Field(default=None, max_length=200, description="Search candidate id, name or email.")
-    ordering: str | None = Field(
-        default=None,
-        max_length=40,
-        description="One of applied_date, candidate_id, name, stage, assessment_score; `-` prefix for descending.",
-    )
+    q: Text | None = Field(default=None, description="Search candidate id, name or email.")
+    ordering: CandidateOrdering | None = Field(default=None, description="Sort key; `-` prefix for descending.")
 
 
 class TechnicianOut(Out):
@@ -80,6 +86,10 @@ class TechnicianOut(Out):
     attributes: dict[str, Any] = Field(description="Extra source columns (HR-only keys removed for non-HR users).")
     pay_rate: float | None = Field(default=None, description=f"Hourly pay. {HR_ONLY}")
     performance_rating: float | None = Field(default=None, description=f"Last review 1–5. {HR_ONLY}")
+    sex: str | None = Field(default=None, description=f"Self-reported sex (EEO-1; 'not_disclosed'). {HR_ONLY}")
+    race_ethnicity: str | None = Field(
+        default=None, description=f"Self-reported race/ethnicity (EEO-1 categories; 'not_disclosed'). {HR_ONLY}"
+    )
 
 
 class Page(Out):
@@ -132,6 +142,10 @@ class CandidateOut(Out):
     hired_employee_id: str | None
     attributes: dict[str, Any]
     offered_pay_rate: float | None = Field(default=None, description=f"Hourly pay offered. {HR_ONLY}")
+    sex: str | None = Field(default=None, description=f"Self-reported sex (EEO-1; 'not_disclosed'). {HR_ONLY}")
+    race_ethnicity: str | None = Field(
+        default=None, description=f"Self-reported race/ethnicity (EEO-1 categories; 'not_disclosed'). {HR_ONLY}"
+    )
 
 
 class CandidatePage(Page):

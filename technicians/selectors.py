@@ -10,11 +10,13 @@ import re
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Least
 from django.http import Http404
 
 from core.roles import user_can_view_sensitive
 from technicians.models import (
+    PROTECTED_FIELDS,
     Candidate,
     CandidateSource,
     CandidateStage,
@@ -29,8 +31,8 @@ from technicians.visibility import field_visible, is_sensitive_name, redact, vis
 TECHNICIAN_FIELDS = [
     "id", "employee_id", "first_name", "last_name", "email", "district", "region", "trade",
     "hire_date", "termination_date", "termination_type", "termination_reason", "schedule_type",
-    "commute_miles", "certifications", "pay_rate", "performance_rating", "tenure_years", "is_active",
-    "attributes",
+    "commute_miles", "certifications", "pay_rate", "performance_rating", "sex", "race_ethnicity", "tenure_years",
+    "is_active", "attributes",
 ]  # fmt: skip
 
 TECHNICIAN_ORDERINGS = {
@@ -40,6 +42,7 @@ TECHNICIAN_ORDERINGS = {
     "trade": ("trade", "last_name"),
     "hire_date": ("hire_date",),
     "pay_rate": ("pay_rate",),
+    "tenure": ("tenure_span",),  # annotated in technician_list: hire date → leaving date (or as_of)
 }
 
 
@@ -83,6 +86,9 @@ def technician_list(
         if key not in allowed:
             raise SelectorError(f"ordering must be one of {', '.join(allowed)} (optionally prefixed by '-').")
         fields = TECHNICIAN_ORDERINGS[key]
+        if key == "tenure":
+            end = Least(Coalesce(F("termination_date"), Value(as_of)), Value(as_of))
+            qs = qs.annotate(tenure_span=ExpressionWrapper(end - F("hire_date"), output_field=DurationField()))
         qs = qs.order_by(*[("-" if desc else "") + f for f in fields], "employee_id")
     else:
         qs = qs.order_by("last_name", "first_name", "employee_id")
@@ -157,6 +163,8 @@ def candidate_to_dict(*, user, candidate: Candidate) -> dict[str, Any]:
         "expected_start_date": c.expected_start_date,
         "offered_pay_rate": float(c.offered_pay_rate) if c.offered_pay_rate is not None else None,
         "hired_employee_id": c.hired_technician.employee_id if c.hired_technician_id else None,
+        "sex": c.sex,
+        "race_ethnicity": c.race_ethnicity,
         "attributes": c.attributes or {},
     }
     return redact(user, data)
@@ -205,7 +213,7 @@ TECHNICIAN_COLUMNS = (
     "id", "employee_id", "first_name", "last_name", "email", "district__code", "district__name",
     "district__region__code", "district__region__name", "trade", "hire_date", "termination_date",
     "termination_type", "termination_reason", "schedule_type", "commute_miles", "certifications", "pay_rate",
-    "performance_rating", "attributes",
+    "performance_rating", "sex", "race_ethnicity", "attributes",
 )  # fmt: skip
 _KEY_CHARS = re.compile(r"^[A-Za-z0-9_.\-]{1,60}$")
 
@@ -224,6 +232,14 @@ def _check_code(param: str, value: str, model) -> None:
     if not _is_key(value) or not model.objects.filter(code=value).exists():
         codes = list(model.objects.order_by("code").values_list("code", flat=True)[:50])
         raise SelectorError(f"unknown {param} {value!r}; valid codes: {', '.join(codes) or '(none)'}.")
+
+
+def places_validate(*, region: str | None = None, district: str | None = None) -> None:
+    """Raise SelectorError naming an unknown region/district code (every ranking and list uses the same rule)."""
+    if region:
+        _check_code("region", region, Region)
+    if district:
+        _check_code("district", district, District)
 
 
 def _filter_places(qs, *, region: str | None, district: str | None, prefix: str):
@@ -285,6 +301,9 @@ def _technician_row(row: dict[str, Any], as_of: date) -> dict[str, Any]:
         data["pay_rate"] = _as_float(row["pay_rate"])
     if "performance_rating" in row:
         data["performance_rating"] = _as_float(row["performance_rating"])
+    for name in PROTECTED_FIELDS:
+        if name in row:
+            data[name] = row[name]
     return data
 
 
@@ -404,3 +423,15 @@ def district_to_dict(*, district: District, as_of: date | None = None) -> dict[s
         "climate": district.climate,
         "active_technicians": active,
     }
+
+
+def place_names() -> dict[str, str]:
+    """District and region codes → names, for showing codes in words (cached briefly)."""
+    from django.core.cache import cache
+
+    names = cache.get("place_names")
+    if names is None:
+        names = dict(Region.objects.values_list("code", "name"))
+        names.update(District.objects.values_list("code", "name"))
+        cache.set("place_names", names, 300)
+    return names

@@ -159,6 +159,8 @@ def records_upsert(
     start_row: int = 2,
     ignore_columns: Iterable[str] = (),
     on_batch: Callable[[BatchReport], None] | None = None,
+    seen: dict | None = None,
+    source: str = "this file",
 ) -> UpsertResult:
     """Validate ``rows`` of ``kind`` and upsert them by business key, in bulk.
 
@@ -166,14 +168,17 @@ def records_upsert(
     - ``skip_invalid``: valid rows land, bad ones are returned; each batch is its own transaction and
       ``on_batch`` runs inside it (e.g. to advance a sync watermark only with committed data).
     - ``dry_run``: validate and count what would be created/updated/unchanged; write nothing.
-    Re-importing the same rows updates (or leaves unchanged) and never duplicates.
+    Re-importing the same rows updates (or leaves unchanged) and never duplicates. ``seen``/``source``: see
+    ``rowspec.validate_rows`` (duplicate keys across the batches of one sync run).
     """
     if policy not in ("all_or_nothing", "skip_invalid"):
         raise ValueError("policy must be 'all_or_nothing' or 'skip_invalid'")
     spec = get_spec(kind)
     rows = rows if isinstance(rows, list) else list(rows)
     resolver = resolver if resolver is not None else build_resolver(kind, rows)
-    vr = validate_rows(kind, rows, resolver=resolver, start_row=start_row, ignore_columns=ignore_columns)
+    vr = validate_rows(
+        kind, rows, resolver=resolver, start_row=start_row, ignore_columns=ignore_columns, seen=seen, source=source
+    )
     result = UpsertResult(
         kind=kind, rejected=list(vr.errors), rows_read=vr.rows_read, dry_run=dry_run, ignored_columns=vr.ignored_columns
     )

@@ -22,12 +22,14 @@ from core.access import requires
 from core.permissions import EXPORT_DATA, VIEW_TECHNICIANS
 from technicians import selectors
 from technicians.exports import export_csv_response
-from technicians.models import ScheduleType, Trade
+from technicians.models import RaceEthnicity, ScheduleType, Sex, Trade
 from technicians.selectors import SelectorError, field_visible
 
 PAGE_SIZE = 25
 TRADE_LABELS = dict(Trade.choices)
 SCHEDULE_LABELS = dict(ScheduleType.choices)
+SEX_LABELS = dict(Sex.choices)
+RACE_LABELS = dict(RaceEthnicity.choices)
 FILTER_NAMES = ("region", "district", "trade", "status", "hire_year", "q")
 # (sort key, column label, numeric?) — sort keys are technicians.selectors.TECHNICIAN_ORDERINGS
 COLUMNS = [
@@ -36,7 +38,7 @@ COLUMNS = [
     ("district", "District", False),
     ("trade", "Trade", False),
     ("hire_date", "Hired", False),
-    (None, "Tenure", True),
+    ("tenure", "Tenure", True),
     (None, "Status", False),
     ("pay_rate", "Pay / h", True),
 ]
@@ -209,6 +211,9 @@ def technician_detail(request, employee_id: str):
             "chart": chart,
             "show_pay": field_visible(user, "pay_rate"),
             "show_performance": field_visible(user, "performance_rating"),
+            "show_protected": field_visible(user, "sex") and field_visible(user, "race_ethnicity"),
+            "sex_label": SEX_LABELS.get(data.get("sex"), ""),
+            "race_label": RACE_LABELS.get(data.get("race_ethnicity"), ""),
             "candidate": candidate_data,
             "candidate_url": candidate_data
             and _url_or_none("predictions:candidate_detail", candidate_data["candidate_id"]),

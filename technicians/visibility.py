@@ -1,6 +1,9 @@
 """The one rule for personal data: which field, feature or attribute names a user may see.
 
-Pay and performance are HR-only. A name is sensitive when it contains one of
+Pay, performance and protected characteristics (self-reported sex, race/ethnicity) are HR-only.
+Protected characteristics are matched by ``PROTECTED_NAME_TOKENS`` (always on, whatever the
+settings say) and are also never model features: ``is_protected_name`` is the test
+predictions.features applies to every column and ``attributes`` key. A name is sensitive when it contains one of
 ``settings.SENSITIVE_NAME_TOKENS`` (``pay``, ``salary``, ``performance``, ``rating`` …), so derived
 model features such as ``pay_vs_district_median`` and extra source columns such as
 ``attributes.annual_bonus`` are covered without listing them one by one.
@@ -22,6 +25,10 @@ from django.conf import settings
 
 from core.roles import user_can_view_sensitive
 
+# Word starts that name a protected characteristic: "sex", "gender", "race_ethnicity", "ethnic_group",
+# "attributes.Gender" … Not configurable away: they are HR-only and excluded from features by construction.
+PROTECTED_NAME_TOKENS = ("sex", "gender", "race", "ethnic")
+
 
 @lru_cache(maxsize=4096)
 def _is_sensitive(name: str, tokens: tuple[str, ...]) -> bool:
@@ -31,8 +38,13 @@ def _is_sensitive(name: str, tokens: tuple[str, ...]) -> bool:
     return any(w.startswith(tok) for w in words for tok in tokens)
 
 
+def is_protected_name(name: str) -> bool:
+    """True if ``name`` (a field, column, feature or attribute key) names a protected characteristic."""
+    return _is_sensitive(str(name), PROTECTED_NAME_TOKENS)
+
+
 def is_sensitive_name(name: str) -> bool:
-    """True if ``name`` (a model field, feature or attribute key) holds pay or performance data.
+    """True if ``name`` (a model field, feature or attribute key) holds pay, performance or protected data.
 
     Besides the tokens, ``settings.SENSITIVE_FIELD_NAMES`` lists whole names that are HR-only although
     no token says so: ``termination_reason`` (values such as "Performance" or "Compensation" disclose
@@ -40,7 +52,8 @@ def is_sensitive_name(name: str) -> bool:
     name = str(name)
     if name.rsplit(".", 1)[-1].rsplit("__", 1)[-1] in settings.SENSITIVE_FIELD_NAMES:
         return True
-    return _is_sensitive(name, tuple(t.lower() for t in settings.SENSITIVE_NAME_TOKENS))
+    tokens = tuple(t.lower() for t in settings.SENSITIVE_NAME_TOKENS) + PROTECTED_NAME_TOKENS
+    return _is_sensitive(name, tokens)
 
 
 def field_visible(user, name: str) -> bool:

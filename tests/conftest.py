@@ -89,7 +89,9 @@ def celery_worker_live(transactional_db):
     from config.celery import app
 
     app.conf.task_always_eager = False
-    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30) as worker:
+    with start_worker(
+        app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30, queues=["interactive", "heavy"]
+    ) as worker:
         yield worker
 
 

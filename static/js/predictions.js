@@ -20,10 +20,14 @@
   }
 
   var builders = {
-    contrib: function (d) {
-      return { type: "bar", data: { labels: d.labels, datasets: [{ label: "log-odds", data: d.values,
-        backgroundColor: d.values.map(function (v) { return v > 0 ? "#d92d20" : "#12b76a"; }) }] },
-        options: { indexAxis: "y", maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } } };
+    // contributions: green = good for the reader. For retention risk (data-good="down") a positive
+    // contribution raises the risk (red); for a candidate's chance of staying (data-good="up") it is green.
+    contrib: function (d, canvas) {
+      var upIsGood = canvas && canvas.dataset.good === "up";
+      return { type: "bar", data: { labels: d.labels, datasets: [{ label: "effect (log-odds)", data: d.values,
+        backgroundColor: d.values.map(function (v) { return (v > 0) === upIsGood ? "#079455" : "#d92d20"; }) }] },
+        options: { indexAxis: "y", maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } },
+          scales: { y: { ticks: { autoSkip: false } }, x: { grace: "8%" } } } };
     },
     importance: function (d) {
       return { type: "bar", data: { labels: d.labels, datasets: [{ label: "mean |contribution|", data: d.values, backgroundColor: "#0b5cab" }] },
@@ -54,7 +58,11 @@
         if (c.dataset.index !== undefined && d) d = d[c.dataset.index];
         if (!d || !builders[c.dataset.chart]) return;
         c.dataset.rendered = "1";
-        new window.Chart(c, builders[c.dataset.chart](d));
+        if (c.dataset.chart === "contrib" && d.labels) {  // room for every label: no skipped bars
+          var box = c.closest(".chart-box"); if (box) box.style.height = Math.max(220, 28 * d.labels.length + 40) + "px";
+        }
+        var chart = new window.Chart(c, builders[c.dataset.chart](d, c));
+        if (window.taDescribeChart) window.taDescribeChart(chart);
       });
     });
   }

@@ -8,6 +8,15 @@ Script replies per test (consumed in order; an empty script answers "OK"):
     fake.reply_tool_calls([("query_technicians", '{"district": "Dallas"}')], pieces=3)
     fake.reply_error(500)
     fake.reply_hang(seconds=5, after=["partial "])   # stream some text, then stall
+Misbehaving the way real servers and proxies do:
+    fake.reply_error(429, retry_after="20")          # rate limit with a Retry-After header
+    fake.reply_stall(seconds=5)                      # accept the request, never send headers
+    fake.reply_trickle(seconds=5)                    # headers, then only SSE keep-alive comments
+    fake.reply_cut(["Hal", "f"], abrupt=True)        # stream ends without finish_reason / [DONE]
+                                                     # (abrupt: chunked body cut mid-way, like a dying proxy)
+    fake.reply_bad_json(after=["ok "])               # a chunk that is not JSON
+    fake.reply_text([...], finish="length")          # any finish_reason; usage=(0, 0) to under-report
+    fake.reply_tool_calls([(name, args)] * 50)       # any number of parallel calls, any argument text
 Observe: ``fake.requests`` (parsed JSON bodies), ``fake.client_closed`` (threading.Event set when the
 client dropped a streaming response before it finished).
 """
@@ -81,8 +90,8 @@ class FakeOpenAI:
         self.server.server_close()
 
     # ------------------------------------------------------------------ scripting
-    def reply_text(self, pieces, delay: float = 0.0, usage=(11, 7)):
-        self.script.append({"kind": "text", "pieces": list(pieces), "delay": delay, "usage": usage})
+    def reply_text(self, pieces, delay: float = 0.0, usage=(11, 7), finish: str = "stop"):
+        self.script.append({"kind": "text", "pieces": list(pieces), "delay": delay, "usage": usage, "finish": finish})
 
     def reply_tool_calls(self, calls, pieces: int = 3, text_before: str = "", usage=(20, 9)):
         self.script.append(
@@ -93,9 +102,22 @@ class FakeOpenAI:
         """A 'model' that repeats every tool result it was given (worst case for data leaks)."""
         self.script.append({"kind": "echo_tools"})
 
-    def reply_error(self, status: int = 500, times: int = 1):
+    def reply_error(self, status: int = 500, times: int = 1, retry_after: str | None = None):
         for _ in range(times):
-            self.script.append({"kind": "error", "status": status})
+            self.script.append({"kind": "error", "status": status, "retry_after": retry_after})
+
+    def reply_stall(self, seconds: float, times: int = 1):
+        for _ in range(times):
+            self.script.append({"kind": "stall", "seconds": seconds})
+
+    def reply_trickle(self, seconds: float, interval: float = 0.1):
+        self.script.append({"kind": "trickle", "seconds": seconds, "interval": interval})
+
+    def reply_cut(self, pieces=(), abrupt: bool = False):
+        self.script.append({"kind": "cut", "pieces": list(pieces), "abrupt": abrupt})
+
+    def reply_bad_json(self, after=()):
+        self.script.append({"kind": "bad_json", "pieces": list(after)})
 
     def reply_hang(self, seconds: float, after=()):
         self.script.append({"kind": "hang", "seconds": seconds, "pieces": list(after)})
@@ -128,33 +150,71 @@ class FakeOpenAI:
             except (ConnectionResetError, OSError):
                 raise _Closed from None
         text = payload if isinstance(payload, str) else f"data: {json.dumps(payload)}\n\n"
-        handler.wfile.write(text.encode())
+        data = text.encode()
+        if getattr(handler, "chunked", False):
+            data = f"{len(data):x}\r\n".encode() + data + b"\r\n"
+        handler.wfile.write(data)
         handler.wfile.flush()
+
+    @staticmethod
+    def _wait(handler, seconds: float):
+        """Sleep, noticing a client that hung up (so tests can see the request was dropped)."""
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            time.sleep(0.05)
+            readable, _, _ = select.select([handler.connection], [], [], 0)
+            if readable and handler.connection.recv(1, socket.MSG_PEEK) == b"":
+                raise _Closed
 
     def _chat(self, h, body, step):
         if step["kind"] == "error":
             msg = json.dumps({"error": {"message": "fake upstream failure", "type": "server_error"}}).encode()
             h.send_response(step["status"])
             h.send_header("Content-Type", "application/json")
+            if step.get("retry_after") is not None:
+                h.send_header("Retry-After", step["retry_after"])
             h.send_header("Content-Length", str(len(msg)))
             h.end_headers()
             h.wfile.write(msg)
             return
+        if step["kind"] == "stall":
+            self._wait(h, step["seconds"])
+            return
+        chunked = step["kind"] == "cut" and step["abrupt"]
+        if chunked:  # HTTP/1.1 chunked like real servers; cutting it mid-body is a protocol error for the client
+            h.protocol_version = "HTTP/1.1"
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
         h.send_header("Cache-Control", "no-cache")
+        if chunked:
+            h.send_header("Transfer-Encoding", "chunked")
+            h.send_header("Connection", "close")
         h.end_headers()
+        h.chunked = chunked
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         self._write(h, self._chunk({"role": "assistant", "content": ""}))
         if step["kind"] == "hang":
             for p in step["pieces"]:
                 self._write(h, self._chunk({"content": p}))
+            self._wait(h, step["seconds"])
+            return
+        if step["kind"] == "trickle":
             deadline = time.time() + step["seconds"]
             while time.time() < deadline:
-                time.sleep(0.05)
-                readable, _, _ = select.select([h.connection], [], [], 0)
-                if readable and h.connection.recv(1, socket.MSG_PEEK) == b"":
-                    raise _Closed
+                self._write(h, ": keep-alive\n\n")
+                self._wait(h, step["interval"])
+            return
+        if step["kind"] in ("cut", "bad_json"):
+            for p in step["pieces"]:
+                self._write(h, self._chunk({"content": p}))
+            if step["kind"] == "bad_json":
+                self._write(h, 'data: {"id": "chatcmpl-fake", "choices": [{"delta": {"content": "x"\n\n')
+                self._write(h, self._chunk({}, finish="stop"))
+                self._write(h, "data: [DONE]\n\n")
+            elif chunked:
+                h.wfile.write(b'40\r\ndata: {"id": "chatcmpl-fake", "choi')  # half a chunk, then gone
+                h.wfile.flush()
+                h.close_connection = True
             return
         if step["kind"] == "echo_tools":
             tool_texts = [m.get("content") or "" for m in body.get("messages", []) if m.get("role") == "tool"]
@@ -165,7 +225,7 @@ class FakeOpenAI:
                     time.sleep(step["delay"])
                 self._write(h, self._chunk({"content": p}))
                 self.emitted.append(time.perf_counter())
-            finish = "stop"
+            finish = step.get("finish", "stop")
         else:
             if step.get("text"):
                 self._write(h, self._chunk({"content": step["text"]}))

@@ -18,8 +18,30 @@ def test_chat_page_lists_own_conversations_and_labels_offline_mode(recruiter_cli
     html = r.content.decode()
     assert r.status_code == 200
     assert "Dallas attrition" in html and "HR secret plans" not in html
-    assert "Offline assistant." in html and f'data-ws-path="/ws/assistant/{mine.pk}/"' in html
+    assert "Offline mode." in html and f'data-ws-path="/ws/assistant/{mine.pk}/"' in html
+    assert "OPENAI_API_KEY" not in html  # a recruiter gets user words, not configuration advice
     assert "js/assistant.js" in html
+
+
+def test_question_box_and_suggestions_before_any_conversation(recruiter_client, recruiter, offline):
+    html = recruiter_client.get("/assistant/").content.decode()
+    assert 'id="chat-input"' in html and '<label for="chat-input">' in html and 'class="suggestion"' in html
+    # asking from there creates the conversation and carries the question over to be asked on arrival
+    r = recruiter_client.post("/assistant/new/", {"message": "Who in Dallas is most likely to leave?"})
+    conv = Conversation.objects.get(user=recruiter)
+    assert r.status_code == 302 and r["Location"].startswith(f"/assistant/{conv.pk}/?ask=Who+in+Dallas")
+
+
+def test_employee_ids_in_answers_link_and_citations_open_the_document(recruiter_client, recruiter, offline):
+    conv = conversation_create(user=recruiter, title="t")
+    doc = KnowledgeDocument.objects.create(title="Overtime policy", content="Overtime above 10 h needs approval.")
+    Message.objects.create(conversation=conv, role="assistant", content="E000123 <b>is</b> at risk.",
+                           citations=[{"id": doc.pk, "title": doc.title}])  # fmt: skip
+    html = recruiter_client.get(f"/assistant/{conv.pk}/").content.decode()
+    assert '<a href="/technicians/E000123/">E000123</a> &lt;b&gt;is&lt;/b&gt;' in html
+    assert f'<a class="cite" href="/assistant/documents/{doc.pk}/">Overtime policy</a>' in html
+    page = recruiter_client.get(f"/assistant/documents/{doc.pk}/").content.decode()
+    assert "needs approval" in page
 
 
 def test_home_redirects_to_latest_and_new_creates(recruiter_client, recruiter):

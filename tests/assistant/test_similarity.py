@@ -6,7 +6,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from assistant import selectors
+from assistant import selectors, services
 from assistant.embeddings import DIM, LocalEmbedder, feature_vector
 from assistant.models import TechnicianEmbedding
 from assistant.services import FEATURE_NAMES, technician_embeddings_refresh
@@ -55,7 +55,7 @@ def test_similar_technicians_are_the_nearest_by_cosine(many_techs, recruiter):
     assert all(len(v) == DIM and abs(np.linalg.norm(v) - 1) < 1e-5 for v in rows.values())
     target = "S007"
     exact = sorted((k for k in rows if k != target), key=lambda k: -cos(rows[target], rows[k]))[:5]
-    got = selectors.similar_technicians(user=recruiter, employee_id=target, limit=5)
+    got = services.similar_technicians(user=recruiter, employee_id=target, limit=5)
     assert [s["employee_id"] for s in got["similar"]] == exact
     sims = [s["similarity"] for s in got["similar"]]
     assert sims == sorted(sims, reverse=True)

@@ -63,7 +63,9 @@ def test_missing_dependency_returns_not_available_message(recruiter, monkeypatch
         tools._attr("predictions.nonexistent_module_xyz", "risk_ranking")
 
     monkeypatch.setitem(
-        tools.TOOLS, "risk_ranking", Tool("risk_ranking", "risk ranking", "x", tools.RiskRankingArgs, boom, "core.view_predictions")
+        tools.TOOLS,
+        "risk_ranking",
+        Tool("risk_ranking", "risk ranking", "x", tools.RiskRankingArgs, boom, "core.view_predictions"),
     )
     out = run_tool(user=recruiter, name="risk_ranking", arguments={})
     assert not out.ok and out.result["error"].startswith("not available yet")

@@ -114,7 +114,7 @@ def test_chat_page_offline_planner_answer(asgi_server, browser_page, offline, wo
     page = browser_page
     login(page, asgi_server, recruiter.username)
     page.click("#new-conversation")
-    assert "Offline assistant." in page.inner_text("#offline-note")
+    assert "Offline mode." in page.inner_text("#offline-note")
     page.wait_for_selector("body[data-assistant-ready='1']", timeout=20000)
     page.fill("#chat-input", "How many technicians are in region West?")
     page.keyboard.press("Enter")

@@ -27,7 +27,7 @@ def monday(d: date) -> date:
 @pytest.fixture
 def small_hierarchy(db, settings):
     settings.FORECAST_BACKTEST_FOLDS = 2
-    settings.FORECAST_HISTORY_WEEKS = WEEKS
+    settings.FORECAST_HISTORY_MAX_WEEKS = WEEKS
     west, east = RegionFactory(code="west", name="West"), RegionFactory(code="east", name="East")
     districts = [
         DistrictFactory(code="dal", name="Dallas", region=west),

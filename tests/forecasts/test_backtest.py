@@ -1,39 +1,79 @@
+"""The method portfolio: fold sizing, choice by backtest, the ensemble, conformal intervals in the output."""
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from forecasts.backtest import _calibrate_intervals, choose_method
+from forecasts.backtest import choose, fit_and_backtest, fold_cuts
 
 
-def _fold(actual, yhat, half):
-    y = np.asarray(yhat, dtype=float)
-    return {
-        "actual": list(actual),
-        "train_tail": list(range(10)),
-        "seasonal_naive": {"yhat": list(y), "lower": list(y - half), "upper": list(y + half)},
-    }
+def _frame(values, freq="MS"):
+    return pd.DataFrame({"ds": pd.date_range("2015-01-01", periods=len(values), freq=freq), "y": values})
 
 
-def test_too_narrow_intervals_are_widened_using_other_folds_only():
-    # every backtest error is 3 × the half-width: nominal intervals cover nothing
-    folds = [_fold([13.0] * 6, [10.0] * 6, 1.0) for _ in range(3)]
-    out = {"folds": folds, "methods": {"seasonal_naive": {"yhat": [10.0], "lower": [9.0], "upper": [11.0]}}}
-    _calibrate_intervals(out, ["seasonal_naive"], interval_width=0.8, season=52)
-    final = out["methods"]["seasonal_naive"]
-    assert final["calibration"] == pytest.approx(3.0)
-    assert final["upper"] == [pytest.approx(13.0)] and final["lower"] == [pytest.approx(7.0)]
-    assert all(f["seasonal_naive_score"]["coverage"] == 1.0 for f in folds)
+def test_folds_train_on_two_cycles_or_are_skipped():
+    cuts, mode = fold_cuts(60, horizon=12, frequency="monthly", folds=4)
+    assert mode == "cycles" and cuts == [24, 36, 48]  # 60 − 4·12 = 12 < 24 months: skipped
+    cuts, mode = fold_cuts(150, horizon=12, frequency="weekly", folds=3)
+    assert mode == "cycles" and cuts == [114, 126, 138] and min(cuts) >= 104
+    cuts, mode = fold_cuts(28, horizon=6, frequency="monthly", folds=3)
+    assert mode == "short" and cuts == [16, 22]  # no fold can train on 24 months: short-history mode
 
 
-def test_wide_enough_intervals_are_left_alone():
-    folds = [_fold([10.5] * 6, [10.0] * 6, 1.0) for _ in range(3)]
-    out = {"folds": folds, "methods": {"seasonal_naive": {"yhat": [10.0], "lower": [9.0], "upper": [11.0]}}}
-    _calibrate_intervals(out, ["seasonal_naive"], interval_width=0.8, season=52)
-    assert out["methods"]["seasonal_naive"]["calibration"] == 1.0
+def test_ties_go_to_the_simpler_method():
+    order = ["seasonal_naive", "naive", "ets"]
+    assert choose({"seasonal_naive": 0.9, "naive": 0.7, "ets": 0.7}, order) == "naive"
+    assert choose({"seasonal_naive": 0.9, "naive": 0.8, "ets": 0.7}, order) == "ets"
 
 
-def test_auto_prefers_prophet_unless_the_baseline_is_strictly_better():
-    bt = {"prophet": {"mase": 0.9}, "seasonal_naive": {"mase": 0.8}}
-    assert choose_method("auto", bt) == "seasonal_naive"
-    assert choose_method("auto", {"prophet": {"mase": 0.8}, "seasonal_naive": {"mase": 0.8}}) == "prophet"
-    assert choose_method("auto", {"prophet": {"mase": None}, "seasonal_naive": {"mase": 0.8}}) == "prophet"
-    assert choose_method("prophet", bt) == "prophet"
+def test_auto_picks_a_trend_method_on_a_trending_series_and_beats_seasonal_naive():
+    rng = np.random.default_rng(4)
+    y = 200 + 3.0 * np.arange(72) + rng.normal(0, 2, 72)  # strong trend, no season
+    out = fit_and_backtest(
+        _frame(y), metric="headcount", horizon=12, frequency="monthly", folds=3,
+        candidates=("seasonal_naive", "naive", "drift", "ets", "theta"),
+    )  # fmt: skip
+    bt = out["backtest"]
+    assert out["method_used"] in ("drift", "ets", "theta")
+    assert bt[out["method_used"]]["mase"] < bt["seasonal_naive"]["mase"] / 2
+    assert bt["seasonal"] is False
+    assert bt["interval"] == "conformal"
+    fc = out["methods"][out["method_used"]]
+    assert len(fc["yhat"]) == 12 and all(lo <= y <= hi for lo, y, hi in zip(fc["lower"], fc["yhat"], fc["upper"]))
+
+
+def test_auto_picks_a_seasonal_method_on_a_seasonal_series():
+    rng = np.random.default_rng(5)
+    t = np.arange(84)
+    y = 100 + 30 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, 84)
+    out = fit_and_backtest(
+        _frame(y), metric="demand", horizon=12, frequency="monthly", folds=3,
+        candidates=("seasonal_naive", "naive", "drift", "ets", "theta"),
+    )  # fmt: skip
+    assert out["backtest"]["seasonal"] is True
+    assert out["method_used"] in ("seasonal_naive", "ets", "theta")
+    assert out["backtest"]["naive"]["mase"] > 2 * out["backtest"][out["method_used"]]["mase"]
+
+
+def test_ensemble_is_the_median_of_the_three_best():
+    rng = np.random.default_rng(6)
+    y = 50 + np.cumsum(rng.normal(0.5, 2, 60))
+    out = fit_and_backtest(
+        _frame(y), metric="headcount", horizon=6, frequency="monthly", folds=3, method="ensemble",
+    )  # fmt: skip
+    members = out["backtest"]["ensemble_members"]
+    assert len(members) == 3
+    fold = out["folds"][-1]
+    expected = np.median([fold[m]["yhat"] for m in members], axis=0)
+    assert fold["ensemble"]["yhat"] == pytest.approx(list(expected))
+
+
+def test_count_forecasts_and_intervals_are_never_negative():
+    y = np.clip(np.linspace(8, 0, 40) + np.random.default_rng(7).normal(0, 1, 40), 0, None)
+    out = fit_and_backtest(
+        _frame(y), metric="hires", horizon=8, frequency="monthly", folds=3, candidates=("naive", "drift", "ets"),
+    )  # fmt: skip
+    fc = out["methods"][out["method_used"]]
+    assert min(fc["lower"]) >= 0 and min(fc["yhat"]) >= 0
+    for f in out["folds"]:
+        assert min(f[out["method_used"]]["lower"]) >= 0

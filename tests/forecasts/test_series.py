@@ -7,7 +7,7 @@ from tests.factories import DistrictFactory, RegionFactory, TechnicianFactory
 
 
 def test_weekly_index_is_complete_and_zero_filled(db, settings):
-    settings.FORECAST_HISTORY_WEEKS = 20
+    settings.FORECAST_HISTORY_MAX_WEEKS = 20
     d = DistrictFactory(code="aaa")
     TechnicianFactory(district=d, hire_date=date(2025, 1, 7))  # week of Mon 2025-01-06
     TechnicianFactory(district=d, hire_date=date(2025, 1, 9))
@@ -18,7 +18,7 @@ def test_weekly_index_is_complete_and_zero_filled(db, settings):
 
 
 def test_headcount_counts_active_at_week_end(db, settings):
-    settings.FORECAST_HISTORY_WEEKS = 10
+    settings.FORECAST_HISTORY_MAX_WEEKS = 10
     d = DistrictFactory(code="hc")
     TechnicianFactory(district=d, hire_date=date(2024, 1, 1))
     TechnicianFactory(
@@ -50,7 +50,7 @@ def test_series_end_at_the_last_complete_week(small_hierarchy, as_of):
 
 
 def test_district_without_events_is_all_zero(db, settings):
-    settings.FORECAST_HISTORY_WEEKS = 8
+    settings.FORECAST_HISTORY_MAX_WEEKS = 8
     r = RegionFactory(code="r")
     busy = DistrictFactory(code="busy", region=r)
     DistrictFactory(code="quiet", region=r)

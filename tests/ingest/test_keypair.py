@@ -5,8 +5,8 @@ import snowflake.connector
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from ingest import snowflake as sf
 from ingest.selectors import snowflake_config
-from technicians import snowflake as sf
 from tests.ingest.conftest import PASSPHRASE
 
 

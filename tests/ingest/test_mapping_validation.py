@@ -3,7 +3,7 @@
 import pytest
 
 from ingest.mapping import apply_mapping, validate_mapping
-from technicians.snowflake import ColumnInfo
+from ingest.snowflake import ColumnInfo
 from tests.ingest.conftest import TECH_COLUMNS
 
 COLUMNS = [

@@ -3,9 +3,9 @@
 import pytest
 
 from ingest import services
+from ingest import snowflake as sf
 from ingest.models import SyncStatus
 from technicians import services as technician_services
-from technicians import snowflake as sf
 from technicians.models import Technician
 from tests.ingest.conftest import tech_source_row
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from ingest import services
+from ingest import snowflake as sf
 from ingest.models import SyncRun, SyncStatus
-from technicians import snowflake as sf
 from technicians.models import Technician
 from tests.ingest.conftest import tech_source_row
 

@@ -44,7 +44,7 @@ def test_promote_archives_previous_active(trained, django_capture_on_commit_call
         model_id=services.model_train(model_type="retention", params=FAST_EBM, enqueue=False).id
     )
     assert second.status == ModelStatus.READY  # an active model exists: HR decides
-    services.model_promote(model=second, rescore=False)
+    services.model_promote(model=second, enqueue=False)
     trained.refresh_from_db()
     second.refresh_from_db()
     assert (trained.status, second.status) == (ModelStatus.ARCHIVED, ModelStatus.ACTIVE)
@@ -114,7 +114,7 @@ def test_expected_departures_empty_without_model(world):
 def test_tree_alternative_trains_and_explains_exactly(trained, hr_admin):
     tree = services.model_run(model_id=services.model_train(model_type="retention", algorithm="tree", enqueue=False).id)
     assert tree.status == ModelStatus.READY and tree.metrics["roc_auc"] > 0.6
-    services.model_promote(model=tree, rescore=False)
+    services.model_promote(model=tree, enqueue=False)
     services.predictions_score(model_type="retention")
     p = Prediction.objects.filter(model=tree).first()
     assert abs(p.intercept + sum(p.contribution_list()) - p.logit) < 1e-9

@@ -5,7 +5,7 @@ from datetime import date
 from predictions import ebm
 from predictions.features import retention_training_frame
 from technicians.demo import demo_generate
-from technicians.demo_load import demo_data_load
+from technicians.demo.load import demo_data_load
 
 PLANTED = {"overtime_hours", "overtime_trend_3m", "pay_vs_district_median", "pay_rate", "tenure_years",
            "drive_time_minutes", "commute_miles", "csat", "training_hours", "training_hours_6m"}  # fmt: skip

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from predictions import selectors
 from predictions.models import ModelStatus, TrainedModel
 from technicians.demo import demo_generate
-from technicians.demo_load import demo_data_load
+from technicians.demo.load import demo_data_load
 
 
 @pytest.fixture

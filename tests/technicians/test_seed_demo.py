@@ -11,7 +11,7 @@ from django.core.management import call_command
 from core.models import ApiKey
 from core.roles import user_can_view_sensitive
 from technicians.demo import demo_generate
-from technicians.demo_load import demo_data_load, demo_data_reset
+from technicians.demo.load import demo_data_load, demo_data_reset
 from technicians.models import Candidate, DemandWeek, District, Region, Technician, TechnicianSnapshot
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from forecasts import selectors, services
-from forecasts.models import METRICS
+from forecasts.models import METHODS, METRICS
 
 
 class Command(BaseCommand):
@@ -9,7 +9,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--metric", choices=METRICS, help="One metric (default: all).")
-        parser.add_argument("--method", default="prophet", choices=["prophet", "auto", "seasonal_naive"])
+        parser.add_argument("--method", default="auto", choices=list(METHODS))
         parser.add_argument("--reconciliation", default="mint", choices=["mint", "bottom_up", "none"])
         parser.add_argument("--horizon", type=int, default=None, help="Weeks ahead (1..52).")
         parser.add_argument("--sync", action="store_true", help="Run here instead of on the Celery worker.")
@@ -54,5 +54,5 @@ class Command(BaseCommand):
         for metric, s in (run.backtest or {}).items():
             if s.get("series"):
                 self.stdout.write(
-                    f"  {metric}: Prophet beats seasonal naive on {s['prophet_beats_baseline']}/{s['series']} series"
+                    f"  {metric}: the chosen method beats seasonal naive on {s['chosen_beats_baseline']}/{s['series']} series"
                 )

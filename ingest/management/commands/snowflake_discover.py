@@ -5,8 +5,8 @@ import json as jsonlib
 from django.core.management.base import BaseCommand, CommandError
 
 from ingest import services
+from ingest import snowflake as sf
 from ingest.selectors import snowflake_config
-from technicians import snowflake as sf
 
 
 class Command(BaseCommand):

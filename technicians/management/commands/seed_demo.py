@@ -10,7 +10,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
 
 from technicians.demo import demo_generate
-from technicians.demo_load import (
+from technicians.demo.load import (
     DEMO_PASSWORD,
     demo_data_load,
     demo_data_present,
@@ -18,6 +18,7 @@ from technicians.demo_load import (
     demo_domain_counts,
     demo_users_ensure,
 )
+from technicians.models import Technician
 
 
 def positive_int(value: str) -> int:
@@ -75,15 +76,17 @@ class Command(BaseCommand):
         t0 = time.perf_counter()
         data = demo_generate(technicians=technicians, months=months, seed=seed, as_of=as_of)
         gen_seconds = time.perf_counter() - t0
-        out.write(
-            f"Generated {technicians} technicians × {months} months (seed {seed}, as of {as_of}) in {gen_seconds:.1f}s"
-        )
+        out.write(f"Generated {months} months of demo history (seed {seed}, as of {as_of}) in {gen_seconds:.1f}s")
         t0 = time.perf_counter()
         if reset:
             deleted = demo_data_reset()
             out.write(f"Deleted {', '.join(f'{v} {k}' for k, v in deleted.items())} in {time.perf_counter() - t0:.1f}s")
         counts = demo_data_load(data=data, batch_size=batch_size, progress=lambda m: out.write(f"  {m}"))
         return [
-            self.style.SUCCESS("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())),
+            self.style.SUCCESS(
+                "Demo data loaded: "
+                + ", ".join(f"{v} {k}" for k, v in counts.items())
+                + f" ({Technician.objects.active(as_of).count()} of the technicians still active on {as_of})"
+            ),
             f"Time: generate {gen_seconds:.1f}s, load {time.perf_counter() - t0:.1f}s",
         ]

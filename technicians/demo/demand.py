@@ -11,7 +11,7 @@ import holidays as holidays_lib
 import numpy as np
 import pandas as pd
 
-from technicians.demo_company import JOBS_PER_TECH_WEEK
+from technicians.demo.company import JOBS_PER_TECH_WEEK
 
 
 def season_factor(climate: np.ndarray | str, day_of_year: np.ndarray | float) -> np.ndarray:

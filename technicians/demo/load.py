@@ -26,7 +26,7 @@ from django.utils import timezone
 from core.models import ApiKey
 from core.roles import API_CONSUMER, HR_ADMIN, RECRUITER
 from core.services import api_key_create
-from technicians.demo import DemoData
+from technicians.demo.generator import DemoData
 from technicians.models import Candidate, DemandWeek, District, Region, Technician, TechnicianSnapshot
 
 DEMO_PASSWORD = "demo12345"

@@ -1,0 +1,130 @@
+"""REST endpoints under /api/v1/analytics/: overview, trends, survival, segment comparison, risk history, counts.
+
+Thin entry points over analytics.selectors; bad input is a JSON 4xx, never a 500.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.http import Http404
+from ninja import Query, Router
+from ninja.errors import HttpError
+
+from analytics import selectors
+from analytics.population import AnalyticsInputError, Filters
+from analytics.schemas import (
+    CompareFilters,
+    CompareOut,
+    CountFilters,
+    CountOut,
+    DepartureFilters,
+    ErrorOut,
+    OverviewOut,
+    PlaceFilters,
+    RiskPointOut,
+    SurvivalFilters,
+    SurvivalOut,
+    TrendFilters,
+    TrendsOut,
+)
+from analytics.segments import Segment
+from core.auth import permissions_prime
+
+router = Router(tags=["analytics"])
+VIEW_PERMISSION = "technicians.view_technician"
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _guarded(fn):
+    """The caller needs the technicians view permission (a user without a role gets 403); domain errors → 4xx."""
+
+    @wraps(fn)
+    def wrapper(request, *args, **kwargs):
+        permissions_prime(request.user)
+        if not request.user.has_perm(VIEW_PERMISSION):
+            raise HttpError(403, f"Your account has no permission to view people analytics ({VIEW_PERMISSION}).")
+        from predictions.selectors import NoModelError
+
+        try:
+            return fn(request, *args, **kwargs)
+        except Http404 as exc:
+            raise HttpError(404, str(exc) or "Not found.") from exc
+        except NoModelError as exc:
+            raise HttpError(409, exc.message) from exc
+        except (AnalyticsInputError, ValueError) as exc:
+            raise HttpError(422, str(exc)) from exc
+
+    return wrapper
+
+
+def _place(f) -> Filters:
+    return Filters(region=f.region, district=f.district, trade=f.trade, schedule=getattr(f, "schedule", None))
+
+
+@router.get("overview", response={200: OverviewOut, **ERRORS}, summary="Overview tiles with sparklines")
+@_guarded
+def overview(request, filters: Query[PlaceFilters]):
+    return selectors.overview(filters=_place(filters))
+
+
+@router.get("trends", response={200: TrendsOut, **ERRORS}, summary="Monthly turnover and headcount by one split")
+@_guarded
+def trends(request, filters: Query[TrendFilters]):
+    return selectors.trends(filters=_place(filters), split=filters.split, months=filters.months)
+
+
+@router.get(
+    "survival", response={200: SurvivalOut, **ERRORS}, summary="Kaplan–Meier retention curves and log-rank test"
+)
+@_guarded
+def survival(request, filters: Query[SurvivalFilters]):
+    return selectors.survival_curves(
+        filters=_place(filters), by=filters.by, event=filters.event, group_a=filters.group_a,
+        group_b=filters.group_b, max_months=filters.max_months,
+    )  # fmt: skip
+
+
+def segments_from(f) -> tuple[Segment, Segment]:
+    def one(p: str) -> Segment:
+        g = lambda k: getattr(f, f"{p}_{k}")  # noqa: E731
+        return Segment(Filters(region=g("region"), district=g("district"), trade=g("trade"), schedule=g("schedule")),
+                       band=g("band"), as_of=g("as_of"))  # fmt: skip
+
+    return one("a"), one("b")
+
+
+@router.get(
+    "compare", response={200: CompareOut, **ERRORS},
+    summary="Compare two segments: difference in average risk decomposed exactly by model term",
+)  # fmt: skip
+@_guarded
+def compare(request, filters: Query[CompareFilters]):
+    a, b = segments_from(filters)
+    return selectors.segment_compare(user=request.user, a=a, b=b)
+
+
+@router.get(
+    "technicians/{employee_id}/risk-history", response={200: list[RiskPointOut], **ERRORS},
+    summary="Score and band at each scoring of one technician",
+)  # fmt: skip
+@_guarded
+def risk_history(request, employee_id: str):
+    if "\x00" in employee_id:
+        raise Http404("No technician with that employee_id.")
+    return selectors.risk_history(user=request.user, employee_id=employee_id)
+
+
+@router.get("counts/departures", response={200: CountOut, **ERRORS}, summary="Departures in a period")
+@_guarded
+def departures(request, filters: Query[DepartureFilters]):
+    return selectors.departures_count(
+        filters=_place(filters), year=filters.year, start=filters.start, end=filters.end, kind=filters.kind,
+        first_year=filters.first_year,
+    )  # fmt: skip
+
+
+@router.get("counts/hires", response={200: CountOut, **ERRORS}, summary="Hires in a period")
+@_guarded
+def hires(request, filters: Query[CountFilters]):
+    return selectors.hires_count(filters=_place(filters), year=filters.year, start=filters.start, end=filters.end)
