@@ -492,9 +492,10 @@ TOOL_PERMISSIONS = {
     "candidate_quality": P.VIEW_PREDICTIONS, "what_if": P.VIEW_PREDICTIONS, "program_roi": P.VIEW_PREDICTIONS,
     "overtime_cap_impact": P.VIEW_PREDICTIONS, "forecast": P.VIEW_FORECASTS, "hiring_plan": P.VIEW_FORECASTS,
     "knowledge_search": P.USE_ASSISTANT,
+    "turnover_trend": P.VIEW_TECHNICIANS, "survival_summary": P.VIEW_TECHNICIANS,
+    "count_in_period": P.VIEW_TECHNICIANS, "compare_segments": P.VIEW_PREDICTIONS, "risk_cohort": P.VIEW_PREDICTIONS,
+    "hires_vs_need": P.VIEW_FORECASTS,
 }  # fmt: skip
-for _name, _perm in TOOL_PERMISSIONS.items():
-    TOOLS[_name].permission = _perm
 
 
 def _register_analytics_tools() -> None:
@@ -504,6 +505,8 @@ def _register_analytics_tools() -> None:
 
 
 _register_analytics_tools()
+for _name, _perm in TOOL_PERMISSIONS.items():
+    TOOLS[_name].permission = _perm  # a tool missing here has none and is refused (fail closed)
 
 
 def today() -> date:
