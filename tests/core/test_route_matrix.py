@@ -50,10 +50,13 @@ def _walk(patterns, prefix="", namespace=None):
 
 def _django_routes():
     """(route, declared permission) for every non-API URL pattern; API routes are checked per operation."""
-    out = []
+    out, seen = [], set()
     for route, callback, ns, name in _walk(get_resolver().url_patterns):
         if ns == "api" and f"api:{name}" not in FRAMEWORK_ROUTES:
             continue
+        if route in seen:  # shadowed by an earlier pattern with the same route: never served
+            continue
+        seen.add(route)
         perm = getattr(callback, "access_permission", None)
         perm = perm or FRAMEWORK_ROUTES.get(f"{ns}:{name}") or FRAMEWORK_NAMESPACES.get(ns)
         out.append((route, perm, ns, name))
@@ -157,10 +160,11 @@ def _role_holds(role: str, perm: str) -> bool:
 
 def _fill(route: str, values: dict) -> str:
     def sub(m):
-        return values.get(m.group("name"), "x1")
+        default = "1" if (m.groupdict().get("conv") or "").startswith("int") else "x1"
+        return values.get(m.group("name"), default)
 
     route = re.sub(r"\(\?P<(?P<name>\w+)>[^)]*\)", sub, route)  # regex patterns (admin app index)
-    route = re.sub(r"<(?:\w+:)?(?P<name>\w+)>", sub, route)
+    route = re.sub(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>", sub, route)
     return "/" + re.sub(r"\{(?P<name>\w+)\}", sub, route).lstrip("/").replace("^", "").replace("$", "")
 
 
@@ -237,8 +241,13 @@ def test_route_role_matrix(client, seeded, django_capture_on_commit_callbacks):
                 if method == "GET":
                     r = call(url, query, **headers)
                 else:
-                    r = call(url if not query else f"{url}?{'&'.join(f'{k}={v}' for k, v in query.items())}",
-                             data=data, content_type="application/json", **headers)  # fmt: skip
+                    target = url if not query else f"{url}?{'&'.join(f'{k}={v}' for k, v in query.items())}"
+                    if data is None and method == "DELETE":
+                        r = call(target, **headers)
+                    elif data is None:  # a JSON API: no body still means JSON, not a multipart form
+                        r = call(target, content_type="application/json", **headers)
+                    else:
+                        r = call(target, data=data, content_type="application/json", **headers)
                 text = _body(r)
                 where = f"{method} {path} as {caller} → {r.status_code}"
                 if r.status_code >= 500:
