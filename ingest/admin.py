@@ -8,12 +8,14 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from core.access import admin_action
+from core.audit import audit_record
+from core.models import AuditAction
 from core.permissions import RUN_SYNC
 from ingest import selectors, services
 from ingest import snowflake as sf
@@ -240,10 +242,11 @@ class SyncRunAdmin(admin.ModelAdmin):
         ]
         return custom + super().get_urls()
 
+    @admin_action(RUN_SYNC)
     def rejected_csv_view(self, request, run_id):
         run = get_object_or_404(SyncRun.objects.select_related("mapping"), pk=run_id)
-        if not request.user.has_perm("ingest.view_syncrejectedrow"):
-            return HttpResponse("Forbidden", status=403)
+        audit_record(user=request.user, action=AuditAction.EXPORT, object_type="sync_rejected_rows",
+                     object_id=run.pk, via="admin")  # fmt: skip
         return rejected_rows_csv_response(run)
 
 
