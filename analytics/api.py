@@ -29,21 +29,18 @@ from analytics.schemas import (
     TrendsOut,
 )
 from analytics.segments import Segment
-from core.auth import permissions_prime
+from core.access import requires
+from core.permissions import VIEW_PREDICTIONS, VIEW_TECHNICIANS
 
 router = Router(tags=["analytics"])
-VIEW_PERMISSION = "technicians.view_technician"
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _guarded(fn):
-    """The caller needs the technicians view permission (a user without a role gets 403); domain errors → 4xx."""
+    """The caller needs core.view_technicians (a user without a role gets 403); domain errors → 4xx."""
 
     @wraps(fn)
     def wrapper(request, *args, **kwargs):
-        permissions_prime(request.user)
-        if not request.user.has_perm(VIEW_PERMISSION):
-            raise HttpError(403, f"Your account has no permission to view people analytics ({VIEW_PERMISSION}).")
         from predictions.selectors import NoModelError
 
         try:
@@ -55,7 +52,7 @@ def _guarded(fn):
         except (AnalyticsInputError, ValueError) as exc:
             raise HttpError(422, str(exc)) from exc
 
-    return wrapper
+    return requires(VIEW_TECHNICIANS)(wrapper)  # the permission, checked through the one access helper
 
 
 def _place(f) -> Filters:
@@ -109,6 +106,7 @@ def compare(request, filters: Query[CompareFilters]):
     summary="Score and band at each scoring of one technician",
 )  # fmt: skip
 @_guarded
+@requires(VIEW_PREDICTIONS)  # a person's risk history: the predictions permission too
 def risk_history(request, employee_id: str):
     if "\x00" in employee_id:
         raise Http404("No technician with that employee_id.")

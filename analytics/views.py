@@ -7,19 +7,18 @@ plain GET form (works without JavaScript). Charts are drawn by static/js/analyti
 from __future__ import annotations
 
 from datetime import date
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
 from analytics import selectors
 from analytics.population import SPLITS, AnalyticsInputError, Filters
 from analytics.segments import Segment
+from core.access import requires
 from core.params import is_code
+from core.permissions import VIEW_PREDICTIONS, VIEW_TECHNICIANS
 from technicians.models import District, Region, ScheduleType, Trade
 
-VIEW_PERMISSION = "technicians.view_technician"
 TREND_METRICS = [
     ("voluntary_rate", "Voluntary turnover (% per month)"),
     ("involuntary_rate", "Involuntary turnover (% per month)"),
@@ -34,15 +33,8 @@ SURVIVAL_LABELS = {"cohort": "Hire year", "region": "Region", "district": "Distr
 
 
 def analytics_view(view):
-    """Login required; users without the technicians view permission (no role) get the 403 page."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.has_perm(VIEW_PERMISSION):
-            return render(request, "technicians/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
+    """Login required; users without core.view_technicians (no role) get the no-access page."""
+    return requires(VIEW_TECHNICIANS)(view)
 
 
 def _choices() -> dict:
@@ -167,6 +159,7 @@ def compare(request):
     return render(request, _template(request, "analytics/_compare_result.html", "analytics/compare.html"), ctx)
 
 
+@requires(VIEW_PREDICTIONS)
 @analytics_view
 def risk_history(request, employee_id: str):
     if "\x00" in employee_id:

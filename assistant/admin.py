@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 
 from assistant import services
 from assistant.models import Conversation, KnowledgeChunk, KnowledgeDocument, LLMCall, Message, ToolCall
+from core.access import admin_action
+from core.permissions import UPLOAD_KNOWLEDGE
 
 
 class KnowledgeDocumentForm(forms.ModelForm):
@@ -67,6 +69,7 @@ class KnowledgeDocumentAdmin(admin.ModelAdmin):
         messages.info(request, f"“{obj.title}” is being chunked and embedded in the background.")
 
     @admin.action(description="Embed now (re-chunk and re-embed)")
+    @admin_action(UPLOAD_KNOWLEDGE)
     def embed_now(self, request, queryset):
         for doc in queryset:
             services.knowledge_document_enqueue(document_id=doc.pk)

@@ -24,8 +24,10 @@ from assistant.schemas import (
     ConversationRenameIn,
     ErrorOut,
 )
+from core.access import requires
 from core.pagination import paginate
 from core.params import Limit, Offset
+from core.permissions import USE_ASSISTANT
 
 router = Router(tags=["assistant"])
 ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -39,17 +41,20 @@ def _conversation(request, conversation_id):
 
 
 @router.get("conversations", response={200: ConversationPage, **ERRORS}, summary="Your conversations, newest first")
+@requires(USE_ASSISTANT)
 def conversations_list(request, limit: Limit = 50, offset: Offset = 0):
     page = paginate(selectors.conversation_list(user=request.user), limit=limit, offset=offset)
     return {"count": page["count"], "items": page["items"]}
 
 
 @router.post("conversations", response={201: ConversationOut, **ERRORS}, summary="Start a conversation")
+@requires(USE_ASSISTANT)
 def conversations_create(request, payload: ConversationIn):
     return 201, services.conversation_create(user=request.user, title=payload.title)
 
 
 @router.get("conversations/{conversation_id}", response={200: ConversationDetailOut, **ERRORS})
+@requires(USE_ASSISTANT)
 def conversations_detail(request, conversation_id: UUID):
     conv = _conversation(request, conversation_id)
     return {
@@ -62,6 +67,7 @@ def conversations_detail(request, conversation_id: UUID):
 
 
 @router.patch("conversations/{conversation_id}", response={200: ConversationOut, **ERRORS}, summary="Rename")
+@requires(USE_ASSISTANT)
 def conversations_rename(request, conversation_id: UUID, payload: ConversationRenameIn):
     conv = _conversation(request, conversation_id)
     try:
@@ -71,6 +77,7 @@ def conversations_rename(request, conversation_id: UUID, payload: ConversationRe
 
 
 @router.delete("conversations/{conversation_id}", response={204: None, **ERRORS}, summary="Delete")
+@requires(USE_ASSISTANT)
 def conversations_delete(request, conversation_id: UUID):
     services.conversation_delete(conversation=_conversation(request, conversation_id))
     return 204, None
@@ -93,6 +100,7 @@ def sse_events(events):
     summary="Ask a question; the answer streams back as Server-Sent Events",
     description="`data: {json}` events: start, delta (text), tool (label), citations, error, done; then `data: [DONE]`.",
 )
+@requires(USE_ASSISTANT)
 def conversations_ask(request, conversation_id: UUID, payload: AskIn):
     conv = _conversation(request, conversation_id)
     try:

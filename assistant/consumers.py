@@ -24,19 +24,21 @@ from django.http import Http404
 from assistant import agent, selectors
 from assistant.outcomes import Reason, status_for
 from assistant.services import AssistantInputError
+from core.access import ws_allowed
+from core.permissions import USE_ASSISTANT
 
 log = logging.getLogger(__name__)
 
 
 class AssistantConsumer(AsyncWebsocketConsumer):
+    access_permission = USE_ASSISTANT
     llm_factory = None  # tests/benchmarks may set a callable returning a ChatLLM
 
     async def connect(self):
         self.user = self.scope.get("user")
         self.task: asyncio.Task | None = None
         self.conversation = None
-        if self.user is None or not self.user.is_authenticated:
-            await self.close(code=4401)
+        if not await ws_allowed(self, USE_ASSISTANT):
             return
         try:
             self.conversation = await database_sync_to_async(selectors.conversation_get_for_user)(

@@ -145,6 +145,25 @@ def llm_call_record(
 
 
 def tool_call_record(*, message_id, user, call_id: str, outcome) -> None:
+    """The tool-call row and its audit-log entry, in one transaction."""
+    from core.audit import audit_record, subjects_in
+    from core.models import AuditAction
+
+    args = outcome.arguments if isinstance(outcome.arguments, dict) else {}
+    with transaction.atomic():
+        audit_record(
+            user=user,
+            action=AuditAction.TOOL_CALL,
+            object_type="assistant_tool",
+            object_id=outcome.name[:60],
+            subjects=[*subjects_in(args), *subjects_in(outcome.result)],
+            via="assistant",
+            detail={"arguments": args, "ok": outcome.ok, "error": outcome.error[:200], "message_id": str(message_id)},
+        )
+        _tool_call_row(message_id=message_id, user=user, call_id=call_id, outcome=outcome)
+
+
+def _tool_call_row(*, message_id, user, call_id: str, outcome) -> None:
     ToolCall.objects.create(
         message_id=message_id,
         user=user,

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from assistant.outcomes import has_non_finite, json_safe
 from assistant.tool_schemas import Args, ToolInputError
+from core.access import allowed
 from technicians.visibility import redact
 
 log = logging.getLogger("assistant.tools")
@@ -36,6 +37,7 @@ class Tool:
     description: str
     args_model: type[Args]
     func: Callable[..., dict]
+    permission: str | None = None  # core.permissions name; a tool without one is refused (fail closed)
 
     def spec(self) -> dict:
         schema = self.args_model.model_json_schema()
@@ -149,6 +151,9 @@ def run_tool(*, user, name: str, arguments: str | dict | None) -> ToolOutcome:
     tool = TOOLS.get(name)
     if tool is None:
         return done(False, {"error": f"Unknown tool {name!r}. Tools: {', '.join(TOOLS)}."}, "unknown tool")
+    if not allowed(user, tool.permission or "undeclared.permission"):
+        msg = f"This user has no access to the {tool.title} tool; tell them to ask an HR admin for access."
+        return done(False, {"error": msg}, "no access")
     if isinstance(raw, str):
         try:
             raw = json.loads(raw) if raw.strip() else {}

@@ -49,6 +49,7 @@ from assistant.tool_schemas import (  # noqa: F401
     Trade,
     WhatIfArgs,
 )
+from core import permissions as P
 
 log = logging.getLogger(__name__)
 
@@ -478,6 +479,18 @@ TOOLS: dict[str, Tool] = {
     ]
 }  # fmt: skip
 
+# The permission each tool needs (checked by tool_runner.run_tool through core.access).
+TOOL_PERMISSIONS = {
+    "query_technicians": P.VIEW_TECHNICIANS, "similar_technicians": P.VIEW_TECHNICIANS,
+    "risk_ranking": P.VIEW_PREDICTIONS, "technician_risk": P.VIEW_PREDICTIONS, "candidate_ranking": P.VIEW_PREDICTIONS,
+    "candidate_quality": P.VIEW_PREDICTIONS, "what_if": P.VIEW_PREDICTIONS, "program_roi": P.VIEW_PREDICTIONS,
+    "overtime_cap_impact": P.VIEW_PREDICTIONS, "forecast": P.VIEW_FORECASTS, "hiring_plan": P.VIEW_FORECASTS,
+    "knowledge_search": P.USE_ASSISTANT,
+    "turnover_trend": P.VIEW_TECHNICIANS, "survival_summary": P.VIEW_TECHNICIANS,
+    "count_in_period": P.VIEW_TECHNICIANS, "compare_segments": P.VIEW_PREDICTIONS, "risk_cohort": P.VIEW_PREDICTIONS,
+    "hires_vs_need": P.VIEW_FORECASTS,
+}  # fmt: skip
+
 
 def _register_analytics_tools() -> None:
     from assistant.tools_analytics import tools
@@ -486,6 +499,8 @@ def _register_analytics_tools() -> None:
 
 
 _register_analytics_tools()
+for _name, _perm in TOOL_PERMISSIONS.items():
+    TOOLS[_name].permission = _perm  # a tool missing here has none and is refused (fail closed)
 
 
 def today() -> date:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages as flash
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +10,8 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from assistant import agent, selectors, services
+from core.access import requires
+from core.permissions import USE_ASSISTANT
 
 
 def _conv_or_404(request, conversation_id):
@@ -36,14 +37,14 @@ SUGGESTIONS = [
 ]
 
 
-@login_required
+@requires(USE_ASSISTANT)
 def document_detail(request, document_id):
     """A knowledge document cited in an answer (citation chips link here)."""
     doc = selectors.knowledge_document_get(document_id=document_id)
     return render(request, "assistant/document.html", {"doc": doc})
 
 
-@login_required
+@requires(USE_ASSISTANT)
 def assistant_home(request):
     latest = selectors.conversation_list(user=request.user).first()
     if latest is not None and not request.GET.get("list"):
@@ -51,7 +52,7 @@ def assistant_home(request):
     return render(request, "assistant/chat.html", _context(request))
 
 
-@login_required
+@requires(USE_ASSISTANT)
 @require_POST
 def conversation_new(request):
     """A new conversation; a first question typed (or a suggestion picked) before it existed is asked on
@@ -64,7 +65,7 @@ def conversation_new(request):
     return redirect(f"{url}?{urlencode({'ask': question})}" if question else url)
 
 
-@login_required
+@requires(USE_ASSISTANT)
 def conversation_page(request, conversation_id):
     conv = _conv_or_404(request, conversation_id)
     if request.htmx and request.GET.get("partial") == "list":
@@ -72,7 +73,7 @@ def conversation_page(request, conversation_id):
     return render(request, "assistant/chat.html", _context(request, conv))
 
 
-@login_required
+@requires(USE_ASSISTANT)
 @require_POST
 def conversation_rename(request, conversation_id):
     conv = _conv_or_404(request, conversation_id)
@@ -85,7 +86,7 @@ def conversation_rename(request, conversation_id):
     return redirect("assistant:conversation", conversation_id=conv.pk)
 
 
-@login_required
+@requires(USE_ASSISTANT)
 @require_POST
 def conversation_delete(request, conversation_id):
     try:

@@ -1,13 +1,16 @@
 """The one NinjaAPI, mounted at /api/v1/. Each app contributes a Router from its api.py."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from core.access import NotSignedIn
 from core.api_parser import SafeJsonParser
 from core.auth import ApiKeyAuth, SessionAuthForApi
 from core.openapi import document_errors
 from core.queueing import BrokerUnavailable
+from core.quotas import AlreadyRunning
 from core.throttle import Throttled
 
 
@@ -54,6 +57,21 @@ def _throttled(request, exc: Throttled):
     response = api.create_response(request, {"detail": str(exc)}, status=429)
     response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+@api.exception_handler(NotSignedIn)
+def _not_signed_in(request, exc):
+    return _auth_error(request, exc)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "You have no access to this."}, status=403)
+
+
+@api.exception_handler(AlreadyRunning)
+def _already_running(request, exc: AlreadyRunning):
+    return api.create_response(request, {"detail": str(exc), "in_progress_id": exc.in_progress_id}, status=409)
 
 
 @api.exception_handler(BrokerUnavailable)

@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "csp",
+    "django.contrib.postgres",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
     "ninja",
     "django_htmx",
     "channels",
@@ -77,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -357,6 +362,12 @@ API_KEY_FAILURE_WINDOW = env_int("API_KEY_FAILURE_WINDOW", 300)  # seconds
 # --------------------------------------------------------------------------- personal data
 # A field, feature or attribute key is HR-only when its name contains one of these words
 # (see technicians.selectors.is_sensitive_name). Pay and performance by default.
+# Change history (django-pghistory): the Events admin, HR-only through the audit-log permission.
+PGHISTORY_ADMIN_CLASS = "core.audit_admin.ChangeHistoryAdmin"
+PGHISTORY_ADMIN_ALL_EVENTS = True
+
+# Whole names that are HR-only although no token says so (termination reasons disclose performance/pay).
+SENSITIVE_FIELD_NAMES = tuple(env_list("SENSITIVE_FIELD_NAMES", "termination_reason"))
 SENSITIVE_NAME_TOKENS = env_list(
     "SENSITIVE_NAME_TOKENS", "pay,salary,wage,bonus,compensation,performance,rating,disciplin"
 )

@@ -8,7 +8,9 @@ from django.views.generic import RedirectView
 from analytics import views as analytics_views
 from config.api import api
 from core import views as core_views
+from core.access import declare
 from core.metrics import metrics_view
+from core.permissions import PUBLIC
 
 admin.site.site_header = "Technician Analytics — HR admin"
 admin.site.site_title = "Technician Analytics"
@@ -20,8 +22,10 @@ urlpatterns = [
     # pages link the SVG icon; this answers browsers and tools that ask for /favicon.ico anyway (no 404s)
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/login/", declare(PUBLIC)(auth_views.LoginView.as_view(template_name="core/login.html")), name="login"
+    ),
+    path("accounts/logout/", declare(PUBLIC)(auth_views.LogoutView.as_view()), name="logout"),
     path("api/v1/", api.urls),
     path("api/docs", core_views.api_docs_redirect, name="api-docs"),
     path("", analytics_views.overview, name="home"),  # the overview is the home page after login

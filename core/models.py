@@ -2,9 +2,14 @@ import hashlib
 import secrets
 import uuid
 
+import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
+
+from core.permissions import CATALOGUE
 
 
 class TimeStamped(models.Model):
@@ -53,3 +58,66 @@ class ApiKey(TimeStamped):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class Access(models.Model):
+    """Not a table: the anchor of the product's permissions (catalogue in core.permissions)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = list(CATALOGUE.items())
+        verbose_name = "access permission"
+
+    def __str__(self) -> str:
+        return "access"
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    EXPORT = "export", "Exported"
+    CHANGE = "change", "Changed"
+    CREATE = "create", "Created"
+    DELETE = "delete", "Deleted"
+    TRAIN = "train", "Started training"
+    PROMOTE = "promote", "Promoted"
+    PUBLISH = "publish", "Published"
+    FORECAST = "forecast", "Started forecast run"
+    SYNC = "sync", "Started sync"
+    TOOL_CALL = "tool_call", "Assistant tool call"
+    SUBJECT_EXPORT = "subject_export", "Data-subject export"
+    ERASE = "erase", "Data-subject erasure"
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only audit log (HR-only; written in the caller's transaction).
+
+    ``subjects`` holds the business keys (employee_id / candidate_id) of the people the entry is about,
+    so "everything about this person" is one indexed lookup and an erasure can scrub them. Row-level
+    before/after history of records lives in the pghistory event tables (see core.audit).
+    UPDATE and DELETE are refused by a database trigger; only a data-subject erasure bypasses it.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True, help_text="Username at the time.")
+    action = models.CharField(max_length=20, choices=AuditAction.choices, db_index=True)
+    object_type = models.CharField(max_length=40, blank=True, db_index=True)
+    object_id = models.CharField(max_length=100, blank=True)
+    subjects = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    via = models.CharField(max_length=20, blank=True, help_text="page, api, assistant, admin, command, task")
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [GinIndex(fields=["subjects"], name="auditevent_subjects_gin")]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+        verbose_name = "audit event"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or '-'} {self.action} {self.object_type} {self.object_id}"

@@ -1,15 +1,15 @@
-"""Keep each role group's permissions in step with the installed models after every migrate."""
+"""Keep each role group's permissions in step with core.permissions.ROLE_GRANTS after every migrate."""
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from core.roles import API_CONSUMER, HR_ADMIN, RECRUITER
+from core.permissions import ROLE_GRANTS
+from core.roles import HR_ADMIN
 
 PRODUCT_APPS = ("core", "technicians", "predictions", "forecasts", "assistant")
-# Recruiters and API consumers read; they may also start training runs and chat. Forecast runs are HR-only
-# (issue 11: an exploratory run must not be started, let alone shown, by a recruiter).
-READER_EXTRA = {"predictions.add_trainedmodel", "assistant.add_conversation"}
+# Model permissions readers keep for compatibility (admin-style reads); entry points check core.* only.
+_NOT_FOR_READERS = ("view_apikey", "view_auditevent")
 
 
 def sync_role_permissions() -> None:
@@ -22,12 +22,20 @@ def sync_role_permissions() -> None:
     by_name = {f"{p.content_type.app_label}.{p.codename}": p for p in perms}
     hr, _ = Group.objects.get_or_create(name=HR_ADMIN)
     hr.permissions.add(*perms)
-    readers = [p for k, p in by_name.items() if k.split(".")[1].startswith("view_") and "sensitive" not in k]
-    readers += [by_name[k] for k in READER_EXTRA if k in by_name]
-    readers = [p for p in readers if p.codename != "view_apikey"]
-    for name in (RECRUITER, API_CONSUMER):
-        g, _ = Group.objects.get_or_create(name=name)
-        g.permissions.set(readers)
+    model_reads = [
+        p
+        for k, p in by_name.items()
+        if p.codename.startswith("view_")
+        and p.content_type.model != "access"
+        and "sensitive" not in k
+        and not p.codename.endswith("event")  # change-history / audit tables are HR-only
+        and p.codename not in _NOT_FOR_READERS
+    ]
+    for role, codenames in ROLE_GRANTS.items():
+        if role == HR_ADMIN:
+            continue
+        g, _ = Group.objects.get_or_create(name=role)
+        g.permissions.set(model_reads + [by_name[f"core.{c}"] for c in codenames])
 
 
 @receiver(post_migrate)

@@ -1,10 +1,12 @@
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
+from core.access import requires
 from core.health import health_report
+from core.permissions import AUTHENTICATED, PUBLIC
 
 
+@requires(PUBLIC)
 def healthz(request):
     """200 when PostgreSQL and Redis answer, 503 (with the failing part named) otherwise.
 
@@ -13,11 +15,12 @@ def healthz(request):
     return JsonResponse(body, status=status)
 
 
+@requires(PUBLIC)
 def api_docs_redirect(request):
     return redirect("/api/v1/docs")
 
 
-@login_required
+@requires(AUTHENTICATED)
 def home(request):
     return render(request, "core/home.html")
 
@@ -29,7 +32,7 @@ READY_WORDS = {
 }
 
 
-@login_required
+@requires(AUTHENTICATED)
 def preparing_status(request):
     """Polled by the "still being prepared" note (``was=``) and by empty states (``need=``).
 
@@ -60,7 +63,7 @@ def preparing_status(request):
 # --------------------------------------------------------------------------- error pages (config/urls.py handlers)
 _ERRORS = {
     400: ("Bad request", "The request had a value this page cannot use."),
-    403: ("Forbidden", "Your account may not open this page."),
+    403: ("No access", "You have no access to this page."),
     404: ("Not found", "There is nothing at this address."),
     500: ("Server error", "Something went wrong on our side; it has been logged."),
 }
@@ -78,6 +81,8 @@ def _error(request, status: int, exception=None):
             text = f"No API route matches {request.path[:200]!r}; see /api/v1/docs."
         return JsonResponse({"detail": text}, status=status)
     ctx = {"title": title, "message": detail or message}
+    if status == 403:  # the "no access" page: say what to do about it
+        ctx["message"] += " Ask an HR admin to add you to the Recruiter or HR admin group if you need it."
     return render(request, "core/error.html", ctx, status=status)
 
 

@@ -2,6 +2,9 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import path
 
+from core.access import admin_action
+from core.permissions import PUBLISH_FORECAST, START_FORECAST_RUN
+from core.quotas import AlreadyRunning
 from forecasts import selectors, services
 from forecasts.models import ForecastPoint, ForecastPublication, ForecastRun, ForecastSeries
 
@@ -43,15 +46,21 @@ class ForecastRunAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @admin_action(START_FORECAST_RUN)
     def run_now(self, request):
         """POST: queue a run of every metric with the default settings."""
         if request.method != "POST" or not self.has_change_permission(request):
             return redirect("admin:forecasts_forecastrun_changelist")
-        run = services.forecast_run_start(metric=None, requested_by=request.user)
-        self.message_user(request, f"Queued forecast run {run.id} (all metrics).")
+        try:
+            run = services.forecast_run_start(metric=None, requested_by=request.user)
+        except AlreadyRunning as exc:
+            self.message_user(request, str(exc), messages.WARNING)
+        else:
+            self.message_user(request, f"Queued forecast run {run.id} (all metrics).")
         return redirect("admin:forecasts_forecastrun_changelist")
 
     @admin.action(description="Run forecasts again with these settings")
+    @admin_action(START_FORECAST_RUN)
     def run_again(self, request, queryset):
         for run in queryset:
             try:
@@ -59,16 +68,14 @@ class ForecastRunAdmin(admin.ModelAdmin):
                     metric=run.metric or None, level=run.level, horizon=run.horizon, frequency=run.frequency,
                     method=run.method, reconciliation=run.reconciliation, requested_by=request.user,
                 )  # fmt: skip
-            except selectors.ForecastInputError as exc:
+            except (selectors.ForecastInputError, AlreadyRunning) as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 return
         self.message_user(request, f"Queued {queryset.count()} forecast run(s).")
 
     @admin.action(description="Publish (the forecast every dashboard, plan, API and assistant reads)")
+    @admin_action(PUBLISH_FORECAST)
     def publish(self, request, queryset):
-        if not request.user.has_perm("forecasts.publish_forecastrun"):
-            self.message_user(request, "Publishing a forecast needs the HR admin role.", messages.ERROR)
-            return
         for run in queryset:
             try:
                 pubs = services.forecast_run_publish(run_id=run.pk, user=request.user)

@@ -8,9 +8,11 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from core.access import requires
 from core.openapi import ErrorOut
 from core.pagination import PageParams, paginate
 from core.params import Code
+from core.permissions import EXPORT_DATA, PUBLISH_FORECAST, START_FORECAST_RUN, VIEW_FORECASTS
 from forecasts import selectors, services
 from forecasts.models import ForecastRun
 from forecasts.schemas import (
@@ -41,14 +43,14 @@ NO_FORECAST = {404: ErrorOut}
 
 
 @router.get("runs", response=RunPage, summary="List forecast runs (newest first)")
+@requires(VIEW_FORECASTS)
 def list_runs(request, page: Query[PageParams]):
     return paginate(selectors.forecast_run_list(), limit=page.limit, offset=page.offset)
 
 
 @router.post("runs", response={202: RunOut}, summary="Start a forecast run (queued on Celery)")
+@requires(START_FORECAST_RUN)
 def start_run(request, payload: RunIn):
-    if not request.user.has_perm("forecasts.add_forecastrun"):
-        raise HttpError(403, "starting a forecast run needs the HR admin role")
     try:
         run = services.forecast_run_start(**payload.dict(), requested_by=request.user)
     except selectors.ForecastInputError as exc:
@@ -57,6 +59,7 @@ def start_run(request, payload: RunIn):
 
 
 @router.get("runs/{run_id}", response=RunDetailOut, summary="A run with its series and forecast points")
+@requires(VIEW_FORECASTS)
 def get_run(request, run_id: UUID):
     run = get_object_or_404(ForecastRun, pk=run_id)
     run.series_list = list(selectors.run_series(run=run))
@@ -66,6 +69,7 @@ def get_run(request, run_id: UUID):
 
 
 @router.get("runs/{run_id}/status", response=RunStatusOut, summary="Poll a run's status and progress")
+@requires(VIEW_FORECASTS)
 def run_status(request, run_id: UUID):
     return get_object_or_404(ForecastRun, pk=run_id)
 
@@ -73,6 +77,7 @@ def run_status(request, run_id: UUID):
 @router.get(
     "series", response={200: ForecastSeriesOut, **NO_FORECAST}, summary="History, forecast and backtest of one series"
 )
+@requires(VIEW_FORECASTS)
 def get_series(request, metric: Metric, level: Level = "company", key: Code | None = None, run_id: UUID | None = None):
     try:
         return selectors.forecast_series(metric=metric, level=level, key=key, run_id=run_id)
@@ -117,6 +122,7 @@ class PlanQuery(Schema):
     response={200: PlanOut, **NO_FORECAST},
     summary="Hiring plan per district × trade, with totals that never net",
 )
+@requires(VIEW_FORECASTS)
 def hiring_plan(request, q: Query[PlanQuery]):
     return _plan(request, **q.dict())
 
@@ -128,6 +134,7 @@ CSV_200 = {"responses": {"200": {"description": "CSV", "content": {"text/csv": {
     "hiring-plan.csv", response=NO_FORECAST, openapi_extra=CSV_200,
     summary="The hiring plan as CSV (same rows, filters and order as the JSON)",
 )  # fmt: skip
+@requires(EXPORT_DATA)
 def hiring_plan_csv(request, q: Query[PlanQuery]):
     from forecasts.views import plan_csv_response
 
@@ -139,9 +146,8 @@ def hiring_plan_csv(request, q: Query[PlanQuery]):
     response={200: list[PublicationOut], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Publish a completed run (HR admins)",
 )
+@requires(PUBLISH_FORECAST)
 def publish_run(request, run_id: UUID, metric: Metric | None = None):
-    if not request.user.has_perm("forecasts.publish_forecastrun"):
-        raise HttpError(403, "publishing a forecast needs the HR admin role")
     get_object_or_404(ForecastRun, pk=run_id)
     try:
         pubs = services.forecast_run_publish(run_id=run_id, user=request.user, metric=metric)
@@ -152,6 +158,7 @@ def publish_run(request, run_id: UUID, metric: Metric | None = None):
 
 
 @router.get("runs/{run_id}/compare", summary="Compare a run with the published forecast (accuracy, differences)")
+@requires(VIEW_FORECASTS)
 def compare_run(request, run_id: UUID):
     run = get_object_or_404(ForecastRun, pk=run_id)
     return selectors.run_comparison(run=run)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from core.access import ws_allowed
+from core.permissions import VIEW_FORECASTS
+
 
 class RunProgressConsumer(AsyncWebsocketConsumer):
-    """ws/forecasts/runs/ (every run) or ws/forecasts/runs/<uuid>/ (one run). Logged-in users only."""
+    """ws/forecasts/runs/ (every run) or ws/forecasts/runs/<uuid>/ (one run). Forecast viewers only."""
+
+    access_permission = VIEW_FORECASTS
 
     async def connect(self):
-        user = self.scope.get("user")
-        if not user or not user.is_authenticated:
-            await self.close(code=4401)
+        if not await ws_allowed(self, VIEW_FORECASTS):
             return
         run_id = self.scope["url_route"]["kwargs"].get("run_id")
         self.group = f"forecast-run-{run_id}" if run_id else "forecast-runs"

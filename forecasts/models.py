@@ -64,6 +64,14 @@ class ForecastRun(TimeStamped):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "-created_at"])]
         permissions = [("publish_forecastrun", "Can publish a forecast run (the one every reader sees)")]
+        constraints = [
+            # the quota: one queued-or-running run per scope (metric selection, level, frequency)
+            models.UniqueConstraint(
+                fields=["metric", "level", "frequency"],
+                condition=models.Q(status__in=["queued", "running", "reconciling"]),
+                name="forecastrun_one_running_per_scope",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.metric or 'all metrics'} · {self.created_at:%Y-%m-%d %H:%M} · {self.status}"

@@ -14,11 +14,14 @@ import zlib
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.heartbeat import heartbeat
+from core.models import AuditAction
+from core.quotas import AlreadyRunning, violates
 from forecasts import metrics as fm
 from forecasts.backtest import fit_and_backtest, score, summarise
 from forecasts.models import (
@@ -41,6 +44,9 @@ from forecasts.series import build_series
 
 log = logging.getLogger(__name__)
 LEVEL_RANK = {"company": 0, "region": 1, "district": 2}
+
+
+ACTIVE_STATUSES = ("queued", "running", "reconciling")  # the quota constraint's statuses
 
 
 def _check(name: str, value, valid) -> None:
@@ -74,16 +80,27 @@ def forecast_run_start(
     if level == "company" and reconciliation != "none":
         reconciliation = "none"  # a single series has nothing to reconcile
     user = requested_by if getattr(requested_by, "is_authenticated", False) else None
-    run = ForecastRun.objects.create(
-        metric=metric or "",
-        level=level,
-        horizon=horizon,
-        frequency=frequency,
-        method=method,
-        reconciliation=reconciliation,
-        interval_width=settings.FORECAST_INTERVAL_WIDTH,
-        requested_by=user,
-    )
+    try:
+        with transaction.atomic():
+            run = ForecastRun.objects.create(
+                metric=metric or "",
+                level=level,
+                horizon=horizon,
+                frequency=frequency,
+                method=method,
+                reconciliation=reconciliation,
+                interval_width=settings.FORECAST_INTERVAL_WIDTH,
+                requested_by=user,
+            )
+            audit_record(user=user, action=AuditAction.FORECAST, object_type="forecast_run", object_id=run.pk,
+                         detail={"metric": run.metric, "level": level, "frequency": frequency, "method": method})  # fmt: skip
+    except IntegrityError as exc:
+        if not violates(exc, "forecastrun_one_running_per_scope"):
+            raise
+        running = ForecastRun.objects.filter(
+            metric=metric or "", level=level, frequency=frequency, status__in=ACTIVE_STATUSES
+        ).first()
+        raise AlreadyRunning("forecast run for this scope", running.pk if running else None) from exc
     if enqueue:
         from core.queueing import enqueue_on_commit
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.access import allowed, requires
+from core.permissions import EXPORT_DATA, PUBLISH_FORECAST, START_FORECAST_RUN, VIEW_FORECASTS
+from core.quotas import AlreadyRunning
 from forecasts import selectors, services
 from forecasts.models import METRICS, ForecastRun
 from technicians.exports import formula_guard
@@ -33,7 +35,7 @@ def _parse_selection(params) -> tuple[str, str, str | None]:
     return metric, level, params.get("key") or None
 
 
-@login_required
+@requires(VIEW_FORECASTS)
 def forecast_page(request):
     metric, level, key = _parse_selection(request.GET)
     ctx = {"metric": metric, "level": level, "key": key, "metrics": selectors.metric_choices(), **_where_options()}
@@ -126,7 +128,7 @@ def _query(params: dict) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "", 0, 0.0) and k != "weeks_max"})
 
 
-@login_required
+@requires(VIEW_FORECASTS)
 def hiring_plan(request):
     params, errors = _plan_inputs(request)
     ctx = {
@@ -168,7 +170,7 @@ def _programs() -> list:
         return []
 
 
-@login_required
+@requires(EXPORT_DATA)
 def hiring_plan_csv(request):
     params, errors = _plan_inputs(request)
     try:
@@ -191,7 +193,7 @@ def plan_csv_response(rows: list[dict]) -> HttpResponse:
     return response
 
 
-@login_required
+@requires(VIEW_FORECASTS)
 def run_list(request):
     runs = list(selectors.forecast_run_list()[:30])
     ctx = {"runs": runs, "metrics": METRICS}
@@ -199,12 +201,9 @@ def run_list(request):
     return render(request, template, ctx)
 
 
-@login_required
+@requires(START_FORECAST_RUN)
 @require_POST
 def run_start(request):
-    if not request.user.has_perm("forecasts.add_forecastrun"):
-        messages.error(request, "Starting a forecast run needs the HR admin role.")
-        return redirect("forecasts:run_list")
     active = selectors.forecast_run_active()
     if active and selectors.forecast_run_is_stale(active):
         services.forecast_run_resume(run_id=active.id)
@@ -219,27 +218,26 @@ def run_start(request):
         services.forecast_run_start(metric=metric, method=method, requested_by=request.user)
     except selectors.ForecastInputError as exc:
         messages.error(request, str(exc))
+    except AlreadyRunning as exc:
+        messages.info(request, str(exc))
     else:
         messages.success(request, "Forecast run queued.")
     return redirect("forecasts:run_list")
 
 
-@login_required
+@requires(VIEW_FORECASTS)
 def run_detail(request, run_id):
     run = get_object_or_404(ForecastRun, pk=run_id)
     series = run.series.defer("history", "fit").order_by("metric", "level", "key")
     ctx = {"run": run, "series": series, "published": selectors.published_run_ids(),
-           "can_publish": request.user.has_perm("forecasts.publish_forecastrun")}  # fmt: skip
+           "can_publish": allowed(request.user, PUBLISH_FORECAST)}  # fmt: skip
     return render(request, "forecasts/run_detail.html", ctx)
 
 
-@login_required
+@requires(PUBLISH_FORECAST)
 @require_POST
 def run_publish(request, run_id):
     run = get_object_or_404(ForecastRun, pk=run_id)
-    if not request.user.has_perm("forecasts.publish_forecastrun"):
-        messages.error(request, "Publishing a forecast needs the HR admin role.")
-        return redirect("forecasts:run_detail", run_id=run.pk)
     try:
         pubs = services.forecast_run_publish(run_id=run.pk, user=request.user)
     except services.PublishError as exc:
@@ -249,7 +247,7 @@ def run_publish(request, run_id):
     return redirect("forecasts:run_detail", run_id=run.pk)
 
 
-@login_required
+@requires(VIEW_FORECASTS)
 def run_compare(request, run_id):
     run = get_object_or_404(ForecastRun, pk=run_id)
     return render(request, "forecasts/run_compare.html", {"run": run, "cmp": selectors.run_comparison(run=run)})

@@ -8,11 +8,15 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from core.access import admin_action
+from core.audit import audit_record
+from core.models import AuditAction
+from core.permissions import RUN_SYNC
 from ingest import selectors, services
 from ingest import snowflake as sf
 from ingest.mapping import validate_mapping
@@ -169,14 +173,17 @@ class SourceMappingAdmin(admin.ModelAdmin):
             )
 
     @admin.action(description="Sync now", permissions=["change"])
+    @admin_action(RUN_SYNC)
     def sync_now(self, request, queryset):
         self._queue(request, queryset, full=False)
 
     @admin.action(description="Full re-sync now (ignore watermark)", permissions=["change"])
+    @admin_action(RUN_SYNC)
     def full_sync_now(self, request, queryset):
         self._queue(request, queryset, full=True)
 
     @admin.action(description="Reset watermark (next sync reads everything)", permissions=["change"])
+    @admin_action(RUN_SYNC)
     def reset_watermark(self, request, queryset):
         for mapping in queryset:
             services.mapping_reset_watermark(mapping=mapping)
@@ -235,10 +242,11 @@ class SyncRunAdmin(admin.ModelAdmin):
         ]
         return custom + super().get_urls()
 
+    @admin_action(RUN_SYNC)
     def rejected_csv_view(self, request, run_id):
         run = get_object_or_404(SyncRun.objects.select_related("mapping"), pk=run_id)
-        if not request.user.has_perm("ingest.view_syncrejectedrow"):
-            return HttpResponse("Forbidden", status=403)
+        audit_record(user=request.user, action=AuditAction.EXPORT, object_type="sync_rejected_rows",
+                     object_id=run.pk, via="admin")  # fmt: skip
         return rejected_rows_csv_response(run)
 
 

@@ -14,8 +14,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Body, Query, Router
 from ninja.errors import HttpError
 
+from core.access import requires
 from core.pagination import PageParams, paginate
 from core.params import Code
+from core.permissions import RUN_SYNC
 from ingest import selectors, services
 from ingest import snowflake as sf
 from ingest.models import SourceMapping, SyncRun, SyncStatus, SyncTrigger
@@ -24,11 +26,6 @@ from technicians.visibility import redact
 
 router = Router(tags=["ingest"])
 _OPTIONAL_BODY = Body(None)  # an optional JSON object body (documented as an object, never `null`)
-
-
-def _require(request, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise HttpError(403, "Only HR admins can use the warehouse sync (missing permission " + perm + ").")
 
 
 def _source_dict(m) -> dict:
@@ -50,16 +47,16 @@ def _source_dict(m) -> dict:
 @router.get(
     "/status", response=StatusOut, by_alias=True, summary="Is Snowflake configured and reachable; last sync per source"
 )
+@requires(RUN_SYNC)
 def status(request, refresh: bool = False):
-    _require(request, "ingest.view_sourcemapping")
     data = selectors.snowflake_status(refresh=refresh)
     data["sources"] = [_source_dict(m) for m in selectors.mapping_list()]
     return data
 
 
 @router.post("/sources/{name}/sync", response={202: SyncRunOut, 409: dict}, summary="Queue a sync of one source")
+@requires(RUN_SYNC)
 def sync_source(request, name: str, payload: SyncIn = _OPTIONAL_BODY):
-    _require(request, "ingest.add_syncrun")
     mapping = get_object_or_404(SourceMapping, name=name)
     if not selectors.snowflake_config().is_configured:
         raise HttpError(409, selectors.snowflake_status()["message"])
@@ -74,8 +71,8 @@ def sync_source(request, name: str, payload: SyncIn = _OPTIONAL_BODY):
 
 
 @router.get("/runs", response=SyncRunPage, summary="Sync runs, newest first")
+@requires(RUN_SYNC)
 def runs(request, source: Code | None = None, status: SyncStatus | None = None, page: Query[PageParams] = None):
-    _require(request, "ingest.view_syncrun")
     page = page or PageParams()
     data = paginate(selectors.run_list(mapping_name=source, status=status), limit=page.limit, offset=page.offset)
     data["items"] = [selectors.run_to_dict(r) for r in data["items"]]
@@ -83,14 +80,14 @@ def runs(request, source: Code | None = None, status: SyncStatus | None = None, 
 
 
 @router.get("/runs/{run_id}", response=SyncRunOut, summary="One sync run")
+@requires(RUN_SYNC)
 def run_detail(request, run_id: UUID):
-    _require(request, "ingest.view_syncrun")
     return selectors.run_to_dict(get_object_or_404(SyncRun.objects.select_related("mapping"), pk=run_id))
 
 
 @router.get("/runs/{run_id}/rejected", response=RejectedPage, summary="Rows a run rejected, with reasons")
+@requires(RUN_SYNC)
 def run_rejected(request, run_id: UUID, page: Query[PageParams] = None):
-    _require(request, "ingest.view_syncrejectedrow")
     run = get_object_or_404(SyncRun, pk=run_id)
     page = page or PageParams()
     data = paginate(selectors.rejected_rows(run=run), limit=page.limit, offset=page.offset)

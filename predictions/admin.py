@@ -9,6 +9,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from core.access import admin_action
+from core.permissions import PROMOTE_MODEL, TRAIN_MODEL
+from core.quotas import AlreadyRunning
 from predictions import promotion, services
 from predictions.models import CandidateNotice, DriftReport, ModelType, Prediction, RetentionProgram, TrainedModel
 
@@ -90,6 +93,7 @@ class TrainedModelAdmin(admin.ModelAdmin):
         return f"{v:.3f}" if v is not None else "—"
 
     @admin.action(description="Promote selected model to active (review its bias audit first)")
+    @admin_action(PROMOTE_MODEL)
     def promote(self, request, queryset):
         """First shows each selected version's bias audit and gate; the confirmation (with a written
         justification where the gate asks for one) promotes through predictions.promotion."""
@@ -123,6 +127,7 @@ class TrainedModelAdmin(admin.ModelAdmin):
         return None
 
     @admin.action(description="Archive selected models")
+    @admin_action(PROMOTE_MODEL)
     def archive(self, request, queryset):
         for m in queryset:
             try:
@@ -136,6 +141,7 @@ class TrainedModelAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @admin_action(TRAIN_MODEL)
     def train_now(self, request, model_type: str):
         if request.method != "POST" or not self.has_change_permission(request):
             return redirect(reverse("admin:predictions_trainedmodel_changelist"))
@@ -145,7 +151,7 @@ class TrainedModelAdmin(admin.ModelAdmin):
             )
             self.message_user(request, format_html("Training {} queued — <a href='{}'>follow progress</a>.", m.label,
                                                    reverse("predictions:models") + f"?id={m.id}"))  # fmt: skip
-        except ValueError as exc:
+        except (ValueError, AlreadyRunning) as exc:
             self.message_user(request, str(exc), messages.ERROR)
         return redirect(reverse("admin:predictions_trainedmodel_changelist"))
 

@@ -10,9 +10,10 @@ from django.urls import reverse
 from ninja import Path, Router
 from ninja.errors import HttpError
 
+from core.access import requires
 from core.pagination import clamp_limit
 from core.params import Code, Limit, Offset
-from core.roles import user_can_view_sensitive
+from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
 from predictions import promotion, selectors, services
 from predictions.ebm import ArtifactError
 from predictions.schemas import (
@@ -30,6 +31,7 @@ from predictions.schemas import (
     WhatIfIn,
 )
 from technicians.models import Trade
+from technicians.visibility import redact
 
 router = Router(tags=["predictions"])
 
@@ -57,11 +59,6 @@ def _errors(fn):
     return wrapper
 
 
-def _require_hr(request) -> None:
-    if not user_can_view_sensitive(request.user):
-        raise HttpError(403, "Only HR admins can train or promote models.")
-
-
 def _train_out(model) -> dict[str, Any]:
     return {
         "id": str(model.id), "run_id": str(model.run_id), "model_type": model.model_type, "algorithm": model.algorithm,
@@ -72,12 +69,14 @@ def _train_out(model) -> dict[str, Any]:
 
 @router.get("models", summary="Model versions with metrics and global importances")
 @_errors
+@requires(VIEW_PREDICTIONS)
 def list_models(request, model_type: ModelTypeName | None = None):
     return [selectors.model_to_dict(user=request.user, model=m) for m in selectors.model_list(model_type=model_type)]
 
 
 @router.get("models/{model_id}", summary="One model: metrics, calibration, importances, shape functions")
 @_errors
+@requires(VIEW_PREDICTIONS)
 def get_model(request, model_id: str):
     return selectors.model_to_dict(user=request.user, model=selectors.model_get(model_id=model_id), detail=True)
 
@@ -90,8 +89,8 @@ def get_model(request, model_id: str):
     "`justification`; without one the answer is 409 with the gate's reasons and the numbers.",
 )
 @_errors
+@requires(PROMOTE_MODEL)
 def promote_model(request, model_id: str, payload: PromoteIn | None = None):
-    _require_hr(request)
     model = selectors.model_get(model_id=model_id)
     try:
         promoted = promotion.model_promote_checked(
@@ -104,6 +103,7 @@ def promote_model(request, model_id: str, payload: PromoteIn | None = None):
 
 @router.get("models/{model_id}/audit", summary="The version's bias audit (holdout + current population) and gate")
 @_errors
+@requires(VIEW_PREDICTIONS)
 def model_audit(request, model_id: str):
     model = selectors.model_get(model_id=model_id)
     return {
@@ -115,16 +115,16 @@ def model_audit(request, model_id: str):
 
 @router.post("models/{model_id}/audit", summary="Re-run the version's bias audit now (HR)")
 @_errors
+@requires(TRAIN_MODEL)
 def model_audit_refresh(request, model_id: str):
-    _require_hr(request)
     model = promotion.model_audit_refresh(model=selectors.model_get(model_id=model_id))
     return {"model": model.label, "audit": model.bias_audit, "gate": promotion.promotion_gate(model=model).as_dict()}
 
 
 @router.post("models/{model_id}/mitigate", response={202: TrainOut}, summary="Retrain without chosen features (HR)")
 @_errors
+@requires(TRAIN_MODEL)
 def model_mitigate(request, model_id: str, payload: MitigateIn):
-    _require_hr(request)
     base = selectors.model_get(model_id=model_id)
     m = promotion.model_train_mitigated(base=base, exclude_features=payload.exclude_features, requested_by=request.user)
     return 202, _train_out(m)
@@ -132,8 +132,8 @@ def model_mitigate(request, model_id: str, payload: MitigateIn):
 
 @router.post("train", response={202: TrainOut}, summary="Start a training run (HR); poll status_url")
 @_errors
+@requires(TRAIN_MODEL)
 def train(request, payload: TrainIn):
-    _require_hr(request)
     m = services.model_train(
         model_type=payload.model_type, algorithm=payload.algorithm, params=payload.params, requested_by=request.user
     )
@@ -142,12 +142,14 @@ def train(request, payload: TrainIn):
 
 @router.get("train/{model_id}", response=TrainOut, url_name="prediction_train_status", summary="Training status")
 @_errors
+@requires(VIEW_PREDICTIONS)
 def train_status(request, model_id: str):
     return _train_out(selectors.model_get(model_id=model_id))
 
 
 @router.get("risk", response=RiskPage, summary="Technicians ranked by retention risk")
 @_errors
+@requires(VIEW_PREDICTIONS, audit="risk")
 def risk(request, region: Code | None = None, district: Code | None = None, trade: Trade | None = None,
          band: Band | None = None, limit: Limit | None = None, offset: Offset = 0):  # fmt: skip
     return selectors.risk_ranking(
@@ -163,18 +165,21 @@ def risk(request, region: Code | None = None, district: Code | None = None, trad
 
 @router.get("technicians/{employee_id}/risk", response=TechnicianRiskOut, summary="Risk and contributions")
 @_errors
+@requires(VIEW_PREDICTIONS, audit="risk", subject="employee_id")
 def technician_risk(request, employee_id: str):
     return selectors.technician_risk(user=request.user, employee_id=employee_id)
 
 
 @router.post("technicians/{employee_id}/what-if", response={200: dict, 422: dict}, summary="Rescore with changes")
 @_errors
+@requires(VIEW_PREDICTIONS, audit="risk", subject="employee_id")
 def what_if(request, employee_id: str, payload: WhatIfIn):
     return services.what_if(user=request.user, employee_id=employee_id, changes=payload.changes)
 
 
 @router.get("candidates", response=CandidateRankingPage, summary="Open candidates ranked by quality of hire")
 @_errors
+@requires(VIEW_PREDICTIONS, audit="candidate_quality")
 def candidates(request, region: Code | None = None, district: Code | None = None, trade: Trade | None = None,
                limit: Limit | None = None, offset: Offset = 0):  # fmt: skip
     return selectors.candidate_ranking(
@@ -184,27 +189,31 @@ def candidates(request, region: Code | None = None, district: Code | None = None
 
 @router.get("candidates/{candidate_id}/quality", response=CandidateQualityOut, summary="Quality of hire")
 @_errors
+@requires(VIEW_PREDICTIONS, audit="candidate_quality", subject="candidate_id")
 def candidate_quality(request, candidate_id: str):
     return selectors.candidate_quality(user=request.user, candidate_id=candidate_id)
 
 
 @router.post("score", response={200: dict, 422: dict}, summary="Score an ad-hoc feature payload")
 @_errors
+@requires(VIEW_PREDICTIONS)
 def score(request, payload: ScoreIn):
     return services.score_payload(user=request.user, model_type=payload.model_type, payload=payload.features)
 
 
 @router.get("programs", summary="Retention programs")
+@requires(VIEW_PREDICTIONS)
 def programs(request):
     return [
         {"id": p.pk, "name": p.name, "description": p.description,
-         "cost_per_technician": float(p.cost_per_technician), "change": p.change}
+         "cost_per_technician": float(p.cost_per_technician), "change": redact(request.user, p.change)}
         for p in selectors.program_list()
     ]  # fmt: skip
 
 
 @router.get("programs/{program_id}/roi", summary="ROI of a program for a cohort")
 @_errors
+@requires(VIEW_PREDICTIONS)
 def program_roi(request, program_id: Annotated[int, Path(ge=1, le=2**31 - 1)], region: Code | None = None,
                 district: Code | None = None, trade: Trade | None = None, band: Band | None = None):  # fmt: skip
     return services.program_roi(
@@ -213,5 +222,6 @@ def program_roi(request, program_id: Annotated[int, Path(ge=1, le=2**31 - 1)], r
 
 
 @router.get("expected-departures", summary="Expected voluntary departures per district within the horizon")
+@requires(VIEW_PREDICTIONS)
 def expected_departures(request):
     return selectors.expected_departures_by_district()

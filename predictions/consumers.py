@@ -5,12 +5,15 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from core.access import ws_allowed
+from core.permissions import VIEW_PREDICTIONS
+
 
 class ModelProgressConsumer(AsyncJsonWebsocketConsumer):
+    access_permission = VIEW_PREDICTIONS
+
     async def connect(self):
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+        if not await ws_allowed(self, VIEW_PREDICTIONS):
             return
         self.model_id = str(self.scope["url_route"]["kwargs"]["model_id"])
         state = await self._state()

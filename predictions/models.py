@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
@@ -94,6 +95,12 @@ class TrainedModel(TimeStamped):
                 fields=["model_type"],
                 condition=models.Q(status="active"),
                 name="trainedmodel_one_active_per_type",
+            ),
+            # the quota: one queued-or-training run per model type, enforced by the database (no race)
+            models.UniqueConstraint(
+                fields=["model_type"],
+                condition=models.Q(status__in=["queued", "training"]),
+                name="trainedmodel_one_running_per_type",
             ),
         ]
 
@@ -210,6 +217,7 @@ class Prediction(models.Model):
         return [{"feature": t, "contribution": c} for t, c in pairs]
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True)
 class RetentionProgram(TimeStamped):
     """An HR-curated intervention: a cost per technician and the feature change it makes.
 

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from predictions import drift, ebm, features
 from predictions.explain import contributions_for, explanation_text, fold
 from predictions.models import ModelStatus, ModelType, Prediction, TrainedModel
+from technicians.visibility import field_visible
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,13 @@ def predictions_score(*, model_type: str, as_of: date | None = None, model: Trai
 
 
 def score_payload(*, user, model_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Score an ad-hoc feature payload with the active model (unknown keys are rejected)."""
+    """Score an ad-hoc feature payload with the active model (unknown keys are rejected).
+
+    HR-only inputs (pay, performance — the visibility rule) are refused for users who may not see them:
+    a recruiter must not probe the model's pay effect through ad-hoc scores."""
+    restricted = sorted(k for k in payload if not field_visible(user, str(k)))
+    if restricted:
+        raise WhatIfError(restricted[0], "is an HR-only input (pay/performance); your role cannot score with it")
     model = _active(model_type)
     if model is None:
         from predictions.selectors import NoModelError

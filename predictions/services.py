@@ -18,7 +18,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.heartbeat import heartbeat
+from core.models import AuditAction
+from core.quotas import AlreadyRunning, violates
 from predictions import bias, ebm, features, monitoring
 from predictions.models import Algorithm, ModelStatus, ModelType, TrainedModel
 from predictions.scoring import (  # noqa: F401 - re-exported service interface
@@ -77,8 +80,15 @@ def model_train(
                     excluded_features=sorted(set(exclude_features or [])),
                     derived_from=derived_from,
                 )
+                audit_record(user=requested_by, action=AuditAction.TRAIN, object_type="model", object_id=model.pk,
+                             detail={"model_type": model_type, "version": version, "algorithm": algorithm})  # fmt: skip
             break
-        except IntegrityError:  # two runs created at once: take the next version
+        except IntegrityError as exc:  # two runs created at once: take the next version
+            if violates(exc, "trainedmodel_one_running_per_type"):
+                running = TrainedModel.objects.filter(
+                    model_type=model_type, status__in=[ModelStatus.QUEUED, ModelStatus.TRAINING]
+                ).first()
+                raise AlreadyRunning(f"{model_type} training", running.pk if running else None) from exc
             continue
     else:
         raise RuntimeError("could not allocate a model version")
@@ -347,7 +357,7 @@ def _time_split(frame: features.Frame) -> tuple[np.ndarray, np.ndarray, dict]:
     return np.where(~test)[0], np.where(test)[0], window
 
 
-def model_promote(*, model: TrainedModel, enqueue: bool = True) -> TrainedModel:
+def model_promote(*, model: TrainedModel, enqueue: bool = True, promoted_by=None) -> TrainedModel:
     """Make ``model`` the active version of its type: score it first, then switch (``model_activate``).
 
     ``enqueue=True`` (pages, API, admin) queues the scoring + switch on the ``interactive`` queue and
@@ -362,6 +372,8 @@ def model_promote(*, model: TrainedModel, enqueue: bool = True) -> TrainedModel:
             return current
         if current.status not in (ModelStatus.READY, ModelStatus.ARCHIVED) or not current.artifact_sha256:
             raise ModelStateError(f"only a ready or archived model can be promoted (this one is {current.status})")
+        audit_record(user=promoted_by, action=AuditAction.PROMOTE, object_type="model", object_id=current.pk,
+                     detail={"model_type": current.model_type, "version": current.version})  # fmt: skip
         previous_stage = current.stage
         TrainedModel.objects.filter(pk=current.pk).update(stage=STAGE_ACTIVATE, error="", updated_at=timezone.now())
         if enqueue:

@@ -6,21 +6,22 @@ Function views; a partial when ``request.htmx``, the full page otherwise.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.access import allowed, requires
 from core.params import page_number
-from core.roles import user_can_view_sensitive
+from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
+from core.quotas import AlreadyRunning
 from predictions import selectors, services
 from predictions.ebm import ArtifactError
 from predictions.features import ACTIONABLE, SCHEDULES, label_for
 from predictions.models import ModelType
 from predictions.templatetags.predictions_format import value_text
 from technicians.models import District, Region, Trade
-from technicians.visibility import field_visible
+from technicians.visibility import field_visible, redact
 
 PAGE = 25
 
@@ -43,7 +44,7 @@ def _page(request) -> int:
     return page_number(request, default=0, minimum=0)  # bounded: a bigint-sized page is a 400 page
 
 
-@login_required
+@requires(VIEW_PREDICTIONS, audit="risk")
 def risk_dashboard(request):
     f = _filters(request)
     page = _page(request)
@@ -60,7 +61,7 @@ def risk_dashboard(request):
     return render(request, template, ctx)
 
 
-@login_required
+@requires(VIEW_PREDICTIONS, audit="candidate_quality")
 def candidates(request):
     f = _filters(request)
     page = _page(request)
@@ -79,7 +80,7 @@ def candidates(request):
     return render(request, template, ctx)
 
 
-@login_required
+@requires(VIEW_PREDICTIONS, audit="candidate_quality", subject="candidate_id")
 def candidate_detail(request, candidate_id: str):
     """Quality of hire for one candidate: score, likelihood band, contributions chart, explanation."""
     if "\x00" in candidate_id:
@@ -143,7 +144,7 @@ def _contrib_chart(contribs: list[dict], limit: int = 12) -> dict:
     return {"labels": [c["label"] for c in top], "values": [round(c["contribution"], 4) for c in top]}
 
 
-@login_required
+@requires(VIEW_PREDICTIONS, audit="risk", subject="employee_id")
 def technician_panel(request, employee_id: str):
     """The HTMX partial loaded into the technician detail page (and the full-page fallback)."""
     ctx = _panel_context(request, employee_id)  # Http404 for unknown ids
@@ -152,7 +153,7 @@ def technician_panel(request, employee_id: str):
     return render(request, "predictions/technician.html", ctx)
 
 
-@login_required
+@requires(VIEW_PREDICTIONS, audit="risk", subject="employee_id")
 @require_POST
 def technician_what_if(request, employee_id: str):
     changes: dict = {}
@@ -197,7 +198,7 @@ def _fmt(v) -> str:
     return str(v)
 
 
-@login_required
+@requires(VIEW_PREDICTIONS)
 def models_page(request):
     models = list(selectors.model_list())
     selected = None
@@ -206,7 +207,7 @@ def models_page(request):
         selected = selectors.model_get(model_id=sel_id)
     else:
         selected = next((m for m in models if m.status == "active"), models[0] if models else None)
-    ctx = {"models": models, "selected": selected, "can_train": user_can_view_sensitive(request.user),
+    ctx = {"models": models, "selected": selected, "can_train": allowed(request.user, TRAIN_MODEL),
            "model_types": ModelType.choices}  # fmt: skip
     if selected is not None:
         data = selectors.model_to_dict(user=request.user, model=selected, detail=True)
@@ -223,18 +224,16 @@ def models_page(request):
     return render(request, "predictions/models.html", ctx)
 
 
-@login_required
+@requires(TRAIN_MODEL)
 @require_POST
 def model_train_view(request):
-    if not user_can_view_sensitive(request.user):
-        return HttpResponseForbidden("Only HR admins can train models.")
     try:
         m = services.model_train(
             model_type=request.POST.get("model_type", ""),
             algorithm=request.POST.get("algorithm", "ebm"),
             requested_by=request.user,
         )
-    except ValueError as exc:
+    except (ValueError, AlreadyRunning) as exc:
         messages.error(request, str(exc))
         return redirect("predictions:models")
     if request.htmx:
@@ -242,7 +241,7 @@ def model_train_view(request):
     return redirect(f"{reverse('predictions:models')}?id={m.id}")
 
 
-@login_required
+@requires(VIEW_PREDICTIONS)
 def model_status(request, model_id):
     """The progress box, polled while a model trains. When it finishes, the Models page reloads on that
     version so the versions table shows it (and its Promote button) without a manual reload."""
@@ -254,10 +253,26 @@ def model_status(request, model_id):
     return render(request, "predictions/_train_progress.html", {"m": m})
 
 
-@login_required
+@requires(PROMOTE_MODEL)
+@require_POST
+def model_promote_view(request, model_id):
+    m = selectors.model_get(model_id=model_id)
+    try:
+        services.model_promote(model=m, promoted_by=request.user)
+        messages.success(request, f"{m.label} is now active; scores are being refreshed.")
+    except services.ModelStateError as exc:
+        messages.error(request, str(exc))
+    return redirect(f"{reverse('predictions:models')}?id={m.id}")
+
+
+@requires(VIEW_PREDICTIONS)
 def programs(request):
     f = _filters(request)
-    progs = list(selectors.program_list())
+    progs = [
+        {"pk": p.pk, "name": p.name, "description": p.description, "cost_per_technician": p.cost_per_technician,
+         "change": redact(request.user, p.change)}  # a program's pay rule is HR-only (visibility rule)
+        for p in selectors.program_list()
+    ]  # fmt: skip
     ctx = {"programs": progs, "filters": f, **_choices()}
     pid = request.GET.get("program")
     if pid:

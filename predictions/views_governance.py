@@ -3,34 +3,19 @@ published audit summary per model type, and drift monitoring. Thin: selectors/se
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.roles import user_can_view_sensitive, user_role
+from core.access import declare, requires
+from core.permissions import PROMOTE_MODEL, PUBLIC, TRAIN_MODEL, VIEW_PREDICTIONS
+from core.roles import user_can_view_sensitive
 from predictions import cards, promotion, selectors
 from predictions.models import DriftReport, ModelType
 from predictions.services import ModelStateError
-
-ROLES = ("HR admin", "Recruiter", "API consumer")
-
-
-def role_view(view):
-    """Login required; a user without a role gets 403 (sees nothing)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if user_role(request.user) not in ROLES:
-            return HttpResponseForbidden("You have no role in this application.")
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
 
 
 def _download(response, filename: str):
@@ -38,7 +23,7 @@ def _download(response, filename: str):
     return response
 
 
-@role_view
+@requires(VIEW_PREDICTIONS)
 def model_audit_page(request, model_id):
     model = selectors.model_get(model_id=model_id)
     ctx = {
@@ -54,11 +39,9 @@ def model_audit_page(request, model_id):
     return render(request, "predictions/model_audit.html", ctx)
 
 
-@login_required
+@requires(PROMOTE_MODEL)
 @require_POST
 def model_promote_view(request, model_id):
-    if not user_can_view_sensitive(request.user):
-        return HttpResponseForbidden("Only HR admins can promote models.")
     m = selectors.model_get(model_id=model_id)
     audit_url = reverse("predictions:model_audit", args=[m.id])
     try:
@@ -79,11 +62,9 @@ def model_promote_view(request, model_id):
     return redirect(f"{reverse('predictions:models')}?id={m.id}")
 
 
-@login_required
+@requires(TRAIN_MODEL)
 @require_POST
 def model_audit_refresh_view(request, model_id):
-    if not user_can_view_sensitive(request.user):
-        return HttpResponseForbidden("Only HR admins can re-run audits.")
     m = selectors.model_get(model_id=model_id)
     try:
         promotion.model_audit_refresh(model=m)
@@ -93,11 +74,9 @@ def model_audit_refresh_view(request, model_id):
     return redirect(reverse("predictions:model_audit", args=[m.id]))
 
 
-@login_required
+@requires(TRAIN_MODEL)
 @require_POST
 def model_mitigate_view(request, model_id):
-    if not user_can_view_sensitive(request.user):
-        return HttpResponseForbidden("Only HR admins can train models.")
     base = selectors.model_get(model_id=model_id)
     try:
         new = promotion.model_train_mitigated(
@@ -110,7 +89,7 @@ def model_mitigate_view(request, model_id):
     return redirect(reverse("predictions:model_audit", args=[new.id]))
 
 
-@role_view
+@requires(VIEW_PREDICTIONS)
 def model_card_page(request, model_id):
     model = selectors.model_get(model_id=model_id)
     card = cards.model_card(model=model)
@@ -120,12 +99,12 @@ def model_card_page(request, model_id):
     return _download(response, f"model-card-{model.model_type}-v{model.version}.html") if download else response
 
 
+# The posting LL144 asks for: public when BIAS_AUDIT_SUMMARY_PUBLIC, else for users who may view predictions.
+_summary_access = declare(PUBLIC) if settings.BIAS_AUDIT_SUMMARY_PUBLIC else requires(VIEW_PREDICTIONS)
+
+
+@_summary_access
 def audit_summary_page(request, model_type: str):
-    """The posting LL144 asks for. Public when BIAS_AUDIT_SUMMARY_PUBLIC, else for users with a role."""
-    if not settings.BIAS_AUDIT_SUMMARY_PUBLIC and user_role(request.user) not in ROLES:
-        if not request.user.is_authenticated:
-            return redirect(f"{settings.LOGIN_URL}?next={request.path}")
-        return HttpResponseForbidden("You have no role in this application.")
     if model_type not in ModelType.values:
         raise Http404(f"No model type {model_type!r}.")
     summary = cards.audit_summary(model_type=model_type)
@@ -135,7 +114,7 @@ def audit_summary_page(request, model_type: str):
     return _download(response, f"bias-audit-summary-{model_type}.html") if download else response
 
 
-@role_view
+@requires(VIEW_PREDICTIONS)
 def monitoring_page(request):
     reports = list(DriftReport.objects.select_related("model").order_by("-created_at")[:60])
     by_type: dict[str, list] = {}
@@ -167,7 +146,7 @@ def monitoring_page(request):
     return render(request, "predictions/monitoring.html", ctx)
 
 
-@role_view
+@requires(VIEW_PREDICTIONS)
 def candidate_notice_export(request, candidate_id: str):
     """The candidate-facing sheet (HTML download): the notice about the automated tool, and what it
     assessed for this candidate, as the requesting user may see it (no pay terms for recruiters)."""

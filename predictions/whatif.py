@@ -13,7 +13,7 @@ from predictions import ebm, features
 from predictions.explain import contributions_for, explanation_text, fold
 from predictions.models import ModelType, Prediction, RetentionProgram
 from predictions.scoring import WhatIfError, _active, band_for, decode_values, load_fitted
-from technicians.visibility import field_visible
+from technicians.visibility import field_visible, redact
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def program_roi(
     net = savings - program_cost
     return {
         "program": {"id": program.pk, "name": program.name, "description": program.description,
-                    "cost_per_technician": float(program.cost_per_technician), "change": program.change},
+                    "cost_per_technician": float(program.cost_per_technician), "change": redact(user, program.change)},
         "cohort": {"region": region, "district": district, "trade": trade, "band": band},
         "cohort_size": n,
         "model_version": model.version,

@@ -25,6 +25,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from redis.exceptions import RedisError
 
+from core.access import admin_action
+from core.admin import subject_export_action
+from core.permissions import EXPORT_DATA
 from core.roles import user_can_view_sensitive
 from technicians.exports import export_csv_response
 from technicians.importers import ImportFileError, csv_import, csv_parse, max_import_bytes, read_limited
@@ -288,6 +291,7 @@ class ImportExportMixin(HrOnlyMixin):
         messages.success(request, f"Imported {stored['name']}: {result.summary()}.")
         return redirect(self._url("changelist"))
 
+    @admin_action(EXPORT_DATA)
     def export_view(self, request):
         """The changelist as CSV, with the same filters and search as the page it was clicked on."""
         if not self.has_view_permission(request):
@@ -299,6 +303,7 @@ class ImportExportMixin(HrOnlyMixin):
         return export_csv_response(user=request.user, kind=self.import_kind, queryset=cl.get_queryset(request))
 
     @admin.action(description="Export selected to CSV")
+    @admin_action(EXPORT_DATA)
     def export_selected(self, request, queryset):
         return export_csv_response(user=request.user, kind=self.import_kind, queryset=queryset)
 
@@ -393,7 +398,7 @@ class TechnicianAdmin(ImportExportMixin, admin.ModelAdmin):
     list_per_page = 50
     # no date_hierarchy: decades of hire years made a wall of links; the "hire year" filter does the job
     inlines = (SnapshotInline,)
-    actions = ("mark_left", "export_selected")
+    actions = ("mark_left", "export_selected", subject_export_action)
     readonly_fields = ("tenure", "status", "created_at", "updated_at")
     fieldsets = (
         ("Person", {"fields": ("employee_id", ("first_name", "last_name"), "email")}),
@@ -511,7 +516,7 @@ class CandidateAdmin(ImportExportMixin, admin.ModelAdmin):
     date_hierarchy = "applied_date"
     ordering = ("-applied_date", "last_name")
     list_per_page = 50
-    actions = ("export_selected",)
+    actions = ("export_selected", subject_export_action)
     readonly_fields = ("created_at", "updated_at")
     fieldsets = (
         ("Person", {"fields": ("candidate_id", ("first_name", "last_name"), "email")}),

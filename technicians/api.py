@@ -8,9 +8,10 @@ from django.http import Http404
 from ninja import Query, Router
 from ninja.errors import HttpError
 
-from core.auth import permissions_prime
+from core.access import requires
 from core.pagination import PageParams, clamp_limit
 from core.params import Code
+from core.permissions import AUTHENTICATED, VIEW_TECHNICIANS
 from core.roles import user_can_view_sensitive, user_role
 from technicians import selectors
 from technicians.schemas import (
@@ -35,13 +36,6 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
 NOT_FOUND = {**ERRORS, 404: ErrorOut}
 
 
-def _require(request, model: str) -> None:
-    """403 unless the caller (API key's user or session user) may view ``model``."""
-    permissions_prime(request.user)
-    if not request.user.has_perm(f"technicians.view_{model}"):
-        raise HttpError(403, f"Your account has no permission to view {model}s (technicians.view_{model}).")
-
-
 def _found(fn, **kwargs):
     """Call a ``*_get*`` selector and turn its Http404 into a JSON 404 that names the key."""
     try:
@@ -58,6 +52,7 @@ def _selected(fn, **kwargs):
 
 
 @router.get("me", response={200: MeOut, 401: ErrorOut}, summary="Who am I (user, role, pay visibility)")
+@requires(AUTHENTICATED)
 def me(request):
     return {
         "username": request.user.get_username(),
@@ -77,8 +72,8 @@ def me(request):
         "for HR users. Unknown codes and bad values get a 422 naming the parameter."
     ),
 )
+@requires(VIEW_TECHNICIANS, audit="technician")
 def technicians_list(request, filters: Query[TechnicianFilters]):
-    _require(request, "technician")
     limit = clamp_limit(filters.limit)
     qs = _selected(
         selectors.technician_list,
@@ -103,8 +98,8 @@ def technicians_list(request, filters: Query[TechnicianFilters]):
     exclude_unset=True,
     summary="One technician by employee_id",
 )
+@requires(VIEW_TECHNICIANS, audit="technician", subject="employee_id")
 def technician_detail(request, employee_id: str):
-    _require(request, "technician")
     tech = _found(selectors.technician_get_for_user, user=request.user, employee_id=employee_id)
     return selectors.technician_to_dict(user=request.user, technician=tech)
 
@@ -115,8 +110,8 @@ def technician_detail(request, employee_id: str):
     exclude_unset=True,
     summary="Monthly snapshots of one technician (newest first)",
 )
+@requires(VIEW_TECHNICIANS, audit="snapshots", subject="employee_id")
 def technician_snapshots(request, employee_id: str, page: Query[PageParams]):
-    _require(request, "techniciansnapshot")
     limit = clamp_limit(page.limit)
     tech = _found(selectors.technician_get_for_user, user=request.user, employee_id=employee_id)
     rows = selectors.snapshot_list_for_user(user=request.user, technician=tech, limit=page.offset + limit)
@@ -131,8 +126,8 @@ def technician_snapshots(request, employee_id: str, page: Query[PageParams]):
     summary="List candidates",
     description="Filter by region/district code, trade, stage, source and a search string; newest first.",
 )
+@requires(VIEW_TECHNICIANS, audit="candidate")
 def candidates_list(request, filters: Query[CandidateFilters]):
-    _require(request, "candidate")
     limit = clamp_limit(filters.limit)
     qs = _selected(
         selectors.candidate_list,
@@ -156,15 +151,15 @@ def candidates_list(request, filters: Query[CandidateFilters]):
     exclude_unset=True,
     summary="One candidate by candidate_id",
 )
+@requires(VIEW_TECHNICIANS, audit="candidate", subject="candidate_id")
 def candidate_detail(request, candidate_id: str):
-    _require(request, "candidate")
     cand = _found(selectors.candidate_get_for_user, user=request.user, candidate_id=candidate_id)
     return selectors.candidate_to_dict(user=request.user, candidate=cand)
 
 
 @router.get("regions", response={200: list[RegionOut], **ERRORS}, summary="Regions with headcount")
+@requires(VIEW_TECHNICIANS)
 def regions_list(request):
-    _require(request, "region")
     return list(selectors.region_list())
 
 
@@ -173,8 +168,8 @@ def regions_list(request):
     response={200: DistrictPage, **ERRORS},
     summary="List districts (optionally of one region)",
 )
+@requires(VIEW_TECHNICIANS)
 def districts_list(request, page: Query[PageParams], region: Code | None = None):
-    _require(request, "district")
     limit = clamp_limit(page.limit)
     qs = _selected(selectors.district_list, region=region)
     items = [selectors.district_to_dict(district=d) for d in qs[page.offset : page.offset + limit]]
@@ -182,7 +177,7 @@ def districts_list(request, page: Query[PageParams], region: Code | None = None)
 
 
 @router.get("districts/{code}", response={200: DistrictOut, **NOT_FOUND}, summary="One district by code")
+@requires(VIEW_TECHNICIANS)
 def district_detail(request, code: str):
-    _require(request, "district")
     district = _found(selectors.district_get, code=code)
     return selectors.district_to_dict(district=district)

@@ -148,7 +148,17 @@ def export_csv(*, user, kind: str, queryset: QuerySet | None = None) -> str:
 
 
 def export_csv_response(*, user, kind: str, queryset: QuerySet | None = None) -> StreamingHttpResponse:
-    """A streamed CSV download, named ``<kind>-YYYYMMDD-HHMM.csv`` (UTF-8 with BOM for Excel)."""
+    """A streamed CSV download, named ``<kind>-YYYYMMDD-HHMM.csv`` (UTF-8 with BOM for Excel).
+
+    Every export (page, admin changelist, admin action) is written to the audit log: who, what kind,
+    and whose records (employee / candidate ids)."""
+    from core.audit import audit_record
+    from core.models import AuditAction
+
+    qs = export_queryset(kind=kind, queryset=queryset)
+    key = {"technicians": "employee_id", "candidates": "candidate_id", "snapshots": "technician__employee_id"}.get(kind)
+    audit_record(user=user, action=AuditAction.EXPORT, object_type=kind, via="export",
+                 subjects=qs.values_list(key, flat=True)[:500] if key else ())  # fmt: skip
     lines = export_csv_lines(export_rows(user=user, kind=kind, queryset=queryset))
 
     def body() -> Iterator[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+import pghistory
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -112,6 +113,7 @@ class TechnicianQuerySet(models.QuerySet):
         )
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True)
 class Technician(TimeStamped):
     """A field technician. ``employee_id`` is the business key used by imports and the API.
 
@@ -256,6 +258,7 @@ class CandidateSource(models.TextChoices):
     SOCIAL = "social", "Social media"
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True)
 class Candidate(TimeStamped):
     """An applicant; ``candidate_id`` is the business key. Linked to the Technician they became."""
 

@@ -74,7 +74,7 @@ class TechnicianOut(Out):
     hire_date: date
     termination_date: date | None
     termination_type: str | None
-    termination_reason: str
+    termination_reason: str | None = Field(None, description="HR admins only (may disclose performance or pay).")
     schedule_type: str
     commute_miles: float | None
     certifications: int

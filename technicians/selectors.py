@@ -288,7 +288,6 @@ def _technician_row(row: dict[str, Any], as_of: date) -> dict[str, Any]:
         "hire_date": hire,
         "termination_date": end,
         "termination_type": row["termination_type"] or None,
-        "termination_reason": row["termination_reason"],
         "schedule_type": row["schedule_type"],
         "commute_miles": _as_float(row["commute_miles"]),
         "certifications": row["certifications"],
@@ -296,6 +295,8 @@ def _technician_row(row: dict[str, Any], as_of: date) -> dict[str, Any]:
         "is_active": hire <= as_of and (end is None or end > as_of),
         "attributes": row["attributes"] or {},
     }
+    if "termination_reason" in row:  # HR-only (visibility rule)
+        data["termination_reason"] = row["termination_reason"]
     if "pay_rate" in row:
         data["pay_rate"] = _as_float(row["pay_rate"])
     if "performance_rating" in row:

@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from functools import wraps
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django_htmx.http import push_url
 
+from core.access import requires
+from core.permissions import EXPORT_DATA, VIEW_TECHNICIANS
 from technicians import selectors
 from technicians.exports import export_csv_response
 from technicians.models import RaceEthnicity, ScheduleType, Sex, Trade
 from technicians.selectors import SelectorError, field_visible
 
 PAGE_SIZE = 25
-VIEW_PERMISSION = "technicians.view_technician"
 TRADE_LABELS = dict(Trade.choices)
 SCHEDULE_LABELS = dict(ScheduleType.choices)
 SEX_LABELS = dict(Sex.choices)
@@ -46,15 +45,8 @@ COLUMNS = [
 
 
 def dashboard_view(view):
-    """Login required; users without the technicians view permission (no role) get a 403 page."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.has_perm(VIEW_PERMISSION):
-            return render(request, "technicians/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
+    """Login required; users without the technicians view permission (no role) get the no-access page."""
+    return requires(VIEW_TECHNICIANS)(view)
 
 
 class TechnicianFilterForm(forms.Form):
@@ -175,7 +167,7 @@ def technician_list(request):
     return render(request, "technicians/list.html", ctx)
 
 
-@dashboard_view
+@requires(EXPORT_DATA)
 def technician_export(request):
     """CSV of the current filtered, sorted list: the importers' export (same columns as the admin's
     export, re-importable), which picks the columns this user may see (no pay for recruiters)."""
@@ -195,7 +187,7 @@ def _url_or_none(name: str, *args) -> str | None:
         return None
 
 
-@dashboard_view
+@requires(VIEW_TECHNICIANS, audit="technician", subject="employee_id")
 def technician_detail(request, employee_id: str):
     user = request.user
     tech = selectors.technician_get_for_user(user=user, employee_id=employee_id)  # Http404 → 404 page

@@ -8,6 +8,8 @@ predictions.features applies to every column and ``attributes`` key. A name is s
 model features such as ``pay_vs_district_median`` and extra source columns such as
 ``attributes.annual_bonus`` are covered without listing them one by one.
 
+Whole field names listed in ``settings.SENSITIVE_FIELD_NAMES`` (``termination_reason``) are HR-only too.
+
 Every entry point (pages, API, exports, assistant tools, explanations) goes through
 ``field_visible`` / ``redact`` — re-exported by technicians.selectors.
 """
@@ -42,9 +44,16 @@ def is_protected_name(name: str) -> bool:
 
 
 def is_sensitive_name(name: str) -> bool:
-    """True if ``name`` (a model field, feature or attribute key) holds pay, performance or protected data."""
+    """True if ``name`` (a model field, feature or attribute key) holds pay, performance or protected data.
+
+    Besides the tokens, ``settings.SENSITIVE_FIELD_NAMES`` lists whole names that are HR-only although
+    no token says so: ``termination_reason`` (values such as "Performance" or "Compensation" disclose
+    performance and pay)."""
+    name = str(name)
+    if name.rsplit(".", 1)[-1].rsplit("__", 1)[-1] in settings.SENSITIVE_FIELD_NAMES:
+        return True
     tokens = tuple(t.lower() for t in settings.SENSITIVE_NAME_TOKENS) + PROTECTED_NAME_TOKENS
-    return _is_sensitive(str(name), tokens)
+    return _is_sensitive(name, tokens)
 
 
 def field_visible(user, name: str) -> bool:

@@ -63,7 +63,9 @@ def test_missing_dependency_returns_not_available_message(recruiter, monkeypatch
         tools._attr("predictions.nonexistent_module_xyz", "risk_ranking")
 
     monkeypatch.setitem(
-        tools.TOOLS, "risk_ranking", Tool("risk_ranking", "risk ranking", "x", tools.RiskRankingArgs, boom)
+        tools.TOOLS,
+        "risk_ranking",
+        Tool("risk_ranking", "risk ranking", "x", tools.RiskRankingArgs, boom, "core.view_predictions"),
     )
     out = run_tool(user=recruiter, name="risk_ranking", arguments={})
     assert not out.ok and out.result["error"].startswith("not available yet")
@@ -78,7 +80,7 @@ def _leaky(*, user, args):
 
 
 def test_safety_net_strips_pay_for_recruiter_but_not_hr(recruiter, hr_admin, monkeypatch):
-    monkeypatch.setitem(tools.TOOLS, "leaky", Tool("leaky", "leaky", "x", _LeakArgs, _leaky))
+    monkeypatch.setitem(tools.TOOLS, "leaky", Tool("leaky", "leaky", "x", _LeakArgs, _leaky, "core.view_technicians"))
     rec = run_tool(user=recruiter, name="leaky", arguments="{}")
     hr = run_tool(user=hr_admin, name="leaky", arguments="{}")
     assert "pay" not in rec.content and "performance" not in rec.content and "csat" in rec.content
@@ -92,3 +94,19 @@ def test_huge_results_are_truncated_to_valid_json(settings):
     )
     data = json.loads(text)
     assert len(text) <= 500 and data["truncated"] and data["count"] == 1000 and data["items"]
+
+
+def test_every_tool_declares_a_permission_and_undeclared_tools_are_refused(hr_admin, monkeypatch):
+    assert all(t.permission for t in tools.TOOLS.values())
+    monkeypatch.setitem(tools.TOOLS, "leaky", Tool("leaky", "leaky", "x", _LeakArgs, _leaky))  # no permission
+    out = run_tool(user=hr_admin, name="leaky", arguments="{}")
+    assert not out.ok and "no access" in out.result["error"]
+
+
+def test_a_user_without_a_role_gets_a_refusal_from_every_tool(db):
+    from tests.factories import make_user
+
+    nobody = make_user("nobody", None)
+    for name in tools.TOOLS:
+        out = run_tool(user=nobody, name=name, arguments="{}")
+        assert not out.ok and "no access" in out.result["error"], name

@@ -46,10 +46,10 @@ def test_forecast_run_button_with_dead_broker_redirects_with_the_reason(transact
     from django.test import Client
 
     from forecasts.models import ForecastRun
-    from tests.factories import RECRUITER, make_user
+    from tests.factories import HR_ADMIN, make_user
 
     client = Client()
-    client.force_login(make_user("rec-broker", RECRUITER))
+    client.force_login(make_user("hr-broker", HR_ADMIN))  # starting forecast runs is an HR permission
     resp = client.post("/forecasts/runs/start/", {"metric": "demand"}, HTTP_REFERER="http://testserver/forecasts/runs/")
     assert resp.status_code == 302
     page = client.get(resp["Location"])

@@ -7,8 +7,9 @@ API = "/api/v1/forecasts"
 
 
 @pytest.fixture
-def auth(api_user, api_key_for):
-    return {"HTTP_AUTHORIZATION": f"Bearer {api_key_for(api_user)}"}
+def auth(hr_admin, api_key_for):
+    """Starting forecast runs is an HR permission (core.start_forecast_run)."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_key_for(hr_admin)}"}
 
 
 @pytest.mark.parametrize("horizon", [0, 53, -1])

@@ -55,7 +55,7 @@ def test_run_button_queues_one_run_at_a_time_for_hr_only(hr_client, recruiter, d
         assert r.status_code == 302
         hr_client.post("/forecasts/runs/start/", {"metric": "demand"})
     assert ForecastRun.objects.count() == 1
-    page = recruiter_client.get("/forecasts/runs/")
+    page = hr_client.get("/forecasts/runs/")
     assert b"ws-connect" in page.content and b"run-progress-" in page.content
 
 

@@ -86,7 +86,7 @@ def _leaky(*, user, args):
 
 
 def test_assistant_tools_never_hand_them_to_a_recruiter(marked, recruiter, hr_admin, monkeypatch):
-    monkeypatch.setitem(tools.TOOLS, "leaky", Tool("leaky", "leaky", "x", tools.Args, _leaky))
+    monkeypatch.setitem(tools.TOOLS, "leaky", Tool("leaky", "leaky", "x", tools.Args, _leaky, "core.view_technicians"))
     rec = run_tool(user=recruiter, name="leaky", arguments="{}")
     assert rec.ok and not (_keys(rec.result) & PROTECTED)
     hr = run_tool(user=hr_admin, name="leaky", arguments="{}")

@@ -83,7 +83,7 @@ def test_permissions_loaded_in_one_query_match_django(client, people, recruiter,
         permissions_prime(primed)
         fresh = get_user_model().objects.get(pk=user.pk)
         assert primed._perm_cache == fresh.get_all_permissions()
-        assert primed.has_perm("technicians.view_technician")
+        assert primed.has_perm("core.view_technicians")
 
 
 def test_a_directly_granted_view_permission_is_honoured(client, people, api_key_for):
@@ -92,6 +92,6 @@ def test_a_directly_granted_view_permission_is_honoured(client, people, api_key_
     from tests.factories import make_user
 
     user = make_user("direct", None)
-    user.user_permissions.add(Permission.objects.get(codename="view_technician"))
+    user.user_permissions.add(Permission.objects.get(codename="view_technicians"))  # the domain permission
     r = _get(client, api_key_for(user), "technicians")
     assert r.status_code == 200 and "pay_rate" not in r.json()["items"][0]
