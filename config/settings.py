@@ -88,8 +88,8 @@ MIDDLEWARE = [
     "core.middleware.HostileInputMiddleware",
     "core.middleware.RequestLogMiddleware",
     "core.middleware.BrokerUnavailableMiddleware",
-    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a lockout into the lockout page
     "django_prometheus.middleware.PrometheusAfterMiddleware",  # request latency by view (core/metrics.py)
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
