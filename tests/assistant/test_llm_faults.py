@@ -306,3 +306,25 @@ def test_a_bug_mid_turn_ends_with_one_status_everywhere(fake_openai, world, recr
     reply, [error], text = outcome(conv, events)
     assert (reply.status, reply.reason, text) == ("partial", "internal", "Dallas has three.")
     assert "went wrong" in error["message"] and "fire" not in error["message"]
+
+
+def test_final_request_shrinks_tool_results_to_the_room_left_or_gives_up():
+    from assistant.agent import _final_messages, _size, _Turn
+
+    turn = _Turn(deadline=time.monotonic() + 5)
+    turn.reach("the size budget for one question")
+    rows = [{"employee_id": f"E{i}", "risk": i / 100} for i in range(400)]
+    messages = [
+        {"role": "system", "content": "rules"},
+        {"role": "user", "content": "Who will leave?"},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "a"}, {"id": "b"}]},
+        {"role": "tool", "tool_call_id": "a", "content": json.dumps({"items": rows})},
+        {"role": "tool", "tool_call_id": "b", "content": json.dumps({"items": rows[:50]})},
+    ]
+    assert _size(messages, None) > 12_000
+    final = _final_messages(messages, 6_000, turn)
+    assert _size(final, None) <= 6_000
+    assert final[-1]["role"] == "system" and "size budget" in final[-1]["content"]
+    shrunk = json.loads(final[3]["content"])
+    assert shrunk["truncated"] and 0 < len(shrunk["items"]) < 400  # still valid JSON, fewer rows
+    assert _final_messages(messages, 900, turn) is None  # no useful room left: the caller summarises instead
