@@ -18,9 +18,9 @@ admin.site.index_title = "Curate technicians, candidates, models and knowledge"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
-    path("metrics", metrics_view, name="metrics"),
+    path("metrics", declare(PUBLIC)(metrics_view), name="metrics"),  # its own token / network check
     # pages link the SVG icon; this answers browsers and tools that ask for /favicon.ico anyway (no 404s)
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", declare(PUBLIC)(RedirectView.as_view(url=static("favicon.svg"), permanent=True))),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/", declare(PUBLIC)(auth_views.LoginView.as_view(template_name="core/login.html")), name="login"

@@ -48,7 +48,9 @@ def list_runs(request, page: Query[PageParams]):
     return paginate(selectors.forecast_run_list(), limit=page.limit, offset=page.offset)
 
 
-@router.post("runs", response={202: RunOut}, summary="Start a forecast run (queued on Celery)")
+@router.post(
+    "runs", response={202: RunOut, 409: ErrorOut}, summary="Start a forecast run (queued on Celery; 409 while one runs)"
+)
 @requires(START_FORECAST_RUN)
 def start_run(request, payload: RunIn):
     try:

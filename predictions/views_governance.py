@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.access import declare, requires
-from core.permissions import PROMOTE_MODEL, PUBLIC, TRAIN_MODEL, VIEW_PREDICTIONS
+from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
 from core.roles import user_can_view_sensitive
 from predictions import cards, promotion, selectors
 from predictions.models import DriftReport, ModelType
@@ -99,12 +99,16 @@ def model_card_page(request, model_id):
     return _download(response, f"model-card-{model.model_type}-v{model.version}.html") if download else response
 
 
-# The posting LL144 asks for: public when BIAS_AUDIT_SUMMARY_PUBLIC, else for users who may view predictions.
-_summary_access = declare(PUBLIC) if settings.BIAS_AUDIT_SUMMARY_PUBLIC else requires(VIEW_PREDICTIONS)
-
-
-@_summary_access
+@declare(VIEW_PREDICTIONS)
 def audit_summary_page(request, model_type: str):
+    """The posting LL144 asks for: public when BIAS_AUDIT_SUMMARY_PUBLIC (read per request, so the setting
+    can change without a restart), else for users who may view predictions (core.access, like every page)."""
+    if settings.BIAS_AUDIT_SUMMARY_PUBLIC:
+        return _audit_summary(request, model_type)
+    return _audit_summary_for_readers(request, model_type)
+
+
+def _audit_summary(request, model_type: str):
     if model_type not in ModelType.values:
         raise Http404(f"No model type {model_type!r}.")
     summary = cards.audit_summary(model_type=model_type)
@@ -162,3 +166,6 @@ def candidate_notice_export(request, candidate_id: str):
         ctx["no_model"] = exc.message
     response = render(request, "predictions/candidate_notice.html", ctx)
     return _download(response, f"candidate-{cand.candidate_id}-assessment.html")
+
+
+_audit_summary_for_readers = requires(VIEW_PREDICTIONS)(_audit_summary)

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('forecasts', '0004_merge_i9a'),
-        ('forecasts', '0005_i11_forecast_publication'),
+        ("forecasts", "0004_merge_i9a"),
+        ("forecasts", "0005_i11_forecast_publication"),
     ]
 
-    operations = [
-    ]
+    operations = []

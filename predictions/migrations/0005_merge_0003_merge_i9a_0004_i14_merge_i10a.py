@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('predictions', '0003_merge_i9a'),
-        ('predictions', '0004_i14_merge_i10a'),
+        ("predictions", "0003_merge_i9a"),
+        ("predictions", "0004_i14_merge_i10a"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('technicians', '0003_i11_demand_by_trade'),
-        ('technicians', '0004_i9a_history_protected_fields'),
+        ("technicians", "0003_i11_demand_by_trade"),
+        ("technicians", "0004_i9a_history_protected_fields"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -31,3 +31,15 @@ def browser_page():
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         yield page
         browser.close()
+
+
+def wait_js(page, js: str, timeout: float = 30.0) -> None:
+    """Poll a JS expression from Python. page.evaluate is not subject to the page's Content-Security-Policy,
+    whereas wait_for_function's string predicates are eval'd in the page and blocked by script-src 'self'."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not page.evaluate(js):
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for: {js}")
+        time.sleep(0.1)

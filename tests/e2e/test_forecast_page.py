@@ -6,23 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, wait_js
 from tests.factories import DistrictFactory, RegionFactory
 from tests.forecasts.conftest import make_completed_run
 
 pytestmark = pytest.mark.e2e
-
-
-def _until(page, js: str, timeout: float = 30.0) -> None:
-    """Poll a JS expression from Python (page.evaluate is not subject to the page's CSP, whereas
-    wait_for_function's string predicates are eval'd in the page and blocked by script-src 'self')."""
-    import time
-
-    end = time.monotonic() + timeout
-    while not page.evaluate(js):
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for: {js}")
-        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -71,8 +59,8 @@ def test_switching_series_swaps_chart_and_accuracy_in_place(live_server, browser
     page.evaluate("window.__marker = 'same page'")  # survives only if there is no full reload
 
     page.select_option("#fc-where", "district:phx")
-    page.wait_for_function(
-        "document.querySelector('#fc-title') && document.querySelector('#fc-title').innerText.includes('Phoenix')"
+    wait_js(
+        page, "document.querySelector('#fc-title') && document.querySelector('#fc-title').innerText.includes('Phoenix')"
     )
     page.wait_for_selector("#forecast-chart[data-drawn]")
     assert page.evaluate("window.__marker") == "same page"
@@ -103,9 +91,11 @@ def test_hiring_plan_scenario_and_export_follow_the_page(live_server, browser_pa
     before = page.inner_text("#plan-table tbody tr:first-child td:nth-child(7)")
     page.fill("#hp-demand", "50")
     page.dispatch_event("#hp-demand", "change")
-    _until(page, f"document.querySelector('#plan-table tbody tr:first-child td:nth-child(7)').innerText !== {before!r}")
+    wait_js(
+        page, f"document.querySelector('#plan-table tbody tr:first-child td:nth-child(7)').innerText !== {before!r}"
+    )
     page.select_option("#hp-region", "west")
-    _until(page, "document.querySelector('#plan-csv').href.includes('region=west')")
+    wait_js(page, "document.querySelector('#plan-csv').href.includes('region=west')")
     href = page.get_attribute("#plan-csv", "href")
     assert "demand_pct=50" in href and "trade=hvac" in href and "weeks=12" in href
     shown = page.eval_on_selector_all(

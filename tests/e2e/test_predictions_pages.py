@@ -3,6 +3,12 @@
 import pytest
 
 
+def _pct(text: str) -> float:
+    """A risk shown as "37%" (or a bare probability) as a number."""
+    t = text.strip().replace("\u2212", "-")
+    return float(t.rstrip("%")) / 100 if t.endswith("%") else float(t)
+
+
 @pytest.fixture
 def trained_world(transactional_db, tmp_path, settings):
     # built before the browser starts: Playwright's event loop would block async_to_sync progress pushes
@@ -46,12 +52,12 @@ def test_risk_dashboard_panel_and_what_if(live_server, trained_world, browser_pa
     page.wait_for_selector("#prediction-panel")
     page.wait_for_selector("canvas[data-chart=contrib][data-rendered]")  # Chart.js drew the contributions
     assert "adds the most to this risk" in page.inner_text("#risk-explanation")
-    before = float(page.inner_text("#risk-score"))
+    before = _pct(page.inner_text("#risk-score"))
 
     page.fill("#wi-overtime_hours", "0")
     page.click("#what-if-form button[type=submit]")
     page.wait_for_selector("#what-if-score")
-    after = float(page.inner_text("#what-if-score"))
+    after = _pct(page.inner_text("#what-if-score"))
     assert after < before
 
     # out-of-range input is stopped by the form's own min/max before any request

@@ -31,7 +31,8 @@ def hr_auth(hr_admin, api_key_for):
     return {"HTTP_AUTHORIZATION": f"Bearer {api_key_for(hr_admin)}"}
 
 
-def test_starting_a_run_is_an_hr_permission(client, auth):
+def test_starting_a_run_is_an_hr_permission(client, recruiter, api_key_for):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_key_for(recruiter)}"}
     r = client.post(f"{API}/runs", {"metric": "demand"}, content_type="application/json", **auth)
     assert r.status_code == 403 and "HR admin" in r.json()["detail"]
     assert not ForecastRun.objects.exists()

@@ -49,7 +49,7 @@ def test_run_button_queues_one_run_at_a_time_for_hr_only(hr_client, recruiter, d
     recruiter_client = Client()
     recruiter_client.force_login(recruiter)
     with django_capture_on_commit_callbacks(execute=False):
-        assert recruiter_client.post("/forecasts/runs/start/", {"metric": "demand"}).status_code == 302
+        assert recruiter_client.post("/forecasts/runs/start/", {"metric": "demand"}).status_code == 403
         assert ForecastRun.objects.count() == 0  # starting runs is an HR permission
         r = hr_client.post("/forecasts/runs/start/", {"metric": "demand"})
         assert r.status_code == 302
