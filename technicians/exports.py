@@ -28,6 +28,7 @@ SELECT_RELATED = {
     "snapshots": ("technician",),
     "candidates": ("district__region", "hired_technician"),
     "demand": ("district__region",),
+    "demand_trade": ("district__region",),
 }
 # derived, read-only columns appended after the importable ones (ignored by the importer)
 DERIVED: dict[str, dict[str, Any]] = {
@@ -39,6 +40,7 @@ DERIVED: dict[str, dict[str, Any]] = {
     "snapshots": {},
     "candidates": {"region": lambda c: c.district.region.code},
     "demand": {"region": lambda d: d.district.region.code},
+    "demand_trade": {"region": lambda d: d.district.region.code},
 }
 
 
