@@ -70,7 +70,8 @@ def test_switching_series_swaps_chart_and_accuracy_in_place(live_server, browser
     drawn = page.evaluate(
         "Chart.getChart(document.getElementById('forecast-chart')).data.datasets.map(d => d.data.filter(v => v !== null).length)"
     )
-    assert drawn == [13, 13, 60, 13]  # band upper/lower and forecast (joined to the last actual), history
+    # band upper/lower and forecast (joined to the last actual), then history: the default 1-year window of 60 weeks
+    assert drawn == [13, 13, 52, 13]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "forecast_page.png"), full_page=True)
 
