@@ -17,6 +17,9 @@ async def _receive_push(user, path, run_id):
     comm.scope["user"] = user
     connected, _ = await comm.connect()
     if not connected:
+        # let the refused consumer finish (it may still hold a channel-layer receive); a task left pending
+        # can block the event loop's shutdown in async_to_sync
+        await comm.disconnect()
         return None
     from asgiref.sync import sync_to_async
 

@@ -17,6 +17,7 @@ async def _session(model, user, event):
     comm.scope["url_route"] = {"kwargs": {"model_id": model.id}}
     connected, code = await comm.connect()
     if not connected:
+        await comm.disconnect()  # let the refused consumer finish: a pending task can block loop shutdown
         return connected, code, []
     first = await comm.receive_json_from(timeout=5)
     await get_channel_layer().group_send(model.ws_group, {"type": "progress", **event})
