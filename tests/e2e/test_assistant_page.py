@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import wait_js
 from tests.assistant.conftest import close_async_db_connections, fake_openai, offline, world  # noqa: F401 - shared fixtures
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -91,10 +92,7 @@ def test_chat_page_streams_llm_answer_with_tool_event(asgi_server, browser_page,
     page.fill("#chat-input", "How many technicians are in Dallas?")
     page.click("#chat-send")
     # streaming: part of the answer is visible before the message is done
-    page.wait_for_function(
-        "() => { const m = document.querySelector('.msg-assistant .text'); return m && m.textContent.includes('w5 '); }",
-        timeout=30000,
-    )
+    wait_js(page, "(() => { const m = document.querySelector('.msg-assistant .text'); return !!m && m.textContent.includes('w5 '); })()")
     partial_done = page.locator(".msg-assistant.done").count()
     page.wait_for_selector(".msg-assistant.done", timeout=30000)
     assert partial_done == 0

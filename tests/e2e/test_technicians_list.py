@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, wait_js
 from tests.factories import TechnicianFactory
 from tests.technicians.conftest import make_people
 
@@ -49,11 +49,11 @@ def test_recruiter_filters_the_list_in_place(live_server, workforce, recruiter, 
     page.evaluate("window.__noReload = 'still here'")
     with page.expect_response(lambda r: "district=dal" in r.url and r.request.headers.get("hx-request") == "true"):
         page.select_option("#id_district", "dal")
-    page.wait_for_function("document.querySelectorAll('#tech-table tbody tr').length === 16")
+    wait_js(page, "document.querySelectorAll('#tech-table tbody tr').length === 16")
 
     with page.expect_response(lambda r: "trade=hvac" in r.url):
         page.select_option("#id_trade", "hvac")
-    page.wait_for_function("!document.querySelector('#tech-table').innerText.includes('Appliance')")
+    wait_js(page, "!document.querySelector('#tech-table').innerText.includes('Appliance')")
     rows = page.locator("#tech-table tbody tr")
     assert rows.count() >= 2
     assert all("HVAC" in rows.nth(i).inner_text() for i in range(rows.count()))
@@ -85,7 +85,7 @@ def test_recruiter_filters_the_list_in_place(live_server, workforce, recruiter, 
     page.go_back()  # history: back to the Dallas/HVAC list, sorted
     page.wait_for_selector("#tech-table th[aria-sort=ascending]")
     # the filter controls follow the URL back too (not the later "East" choice)
-    page.wait_for_function("document.querySelector('#id_region').value === ''")
+    wait_js(page, "document.querySelector('#id_region').value === ''")
     assert page.input_value("#id_district") == "dal" and page.input_value("#id_trade") == "hvac"
 
     # search reacts to input events (paste, autofill), not only key presses
@@ -95,6 +95,6 @@ def test_recruiter_filters_the_list_in_place(live_server, workforce, recruiter, 
 
     # the detail page draws its chart from the vendored Chart.js
     page.click("#tech-table a:has-text('E100')")
-    page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('tech-chart'))")
+    wait_js(page, "!!(window.Chart && Chart.getChart(document.getElementById('tech-chart')))")
     assert "Alice Adams" in page.content() and "47.83" not in page.content()
     page.screenshot(path=str(ARTIFACTS / "technician_detail.png"), full_page=True)
