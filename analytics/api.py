@@ -21,6 +21,8 @@ from analytics.schemas import (
     DepartureFilters,
     ErrorOut,
     OverviewOut,
+    PipelineFilters,
+    PipelineOut,
     PlaceFilters,
     RiskPointOut,
     SurvivalFilters,
@@ -126,3 +128,12 @@ def departures(request, filters: Query[DepartureFilters]):
 @_guarded
 def hires(request, filters: Query[CountFilters]):
     return selectors.hires_count(filters=_place(filters), year=filters.year, start=filters.start, end=filters.end)
+
+
+@router.get(
+    "pipeline", response={200: PipelineOut, **ERRORS},
+    summary="Hiring pipeline: yield (applied → hired → still employed at 90 days) and time-to-fill by source or place",
+)  # fmt: skip
+@_guarded
+def pipeline(request, filters: Query[PipelineFilters]):
+    return selectors.pipeline_yield(filters=_place(filters), by=filters.by, start=filters.start, end=filters.end)

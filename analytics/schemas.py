@@ -195,3 +195,40 @@ class CountOut(Schema):
     kind: str | None = None
     first_year_only: bool | None = None
     still_employed: int | None = None
+
+
+# --------------------------------------------------------------------------- hiring pipeline
+
+
+class PipelineFilters(PlaceFilters):
+    by: Literal["source", "district", "region", "trade"] = Field("source", description="Group applications by.")
+    start: date | None = Field(None, description="First application date (default: 24 months before end).")
+    end: date | None = Field(None, description="Last application date (default: today).")
+
+
+class PipelineRowOut(Schema):
+    key: str | None = Field(description="Group key (null on the total row).")
+    label: str
+    applied: int
+    in_process: int = Field(description="Applications still open (not yet hired, rejected or withdrawn).")
+    decided: int
+    hired: int
+    reached_90_days: int = Field(description="Hires whose start is at least 90 days ago.")
+    still_employed_90_days: int
+    hire_rate: float | None = Field(description="hired ÷ decided applications.")
+    retention_90_days: float | None = Field(description="still employed at 90 days ÷ reached 90 days.")
+    yield_90_days: float | None = Field(description="hire rate × 90-day retention.")
+    time_to_fill_median_days: float | None = Field(description="Application → start, median days (hires).")
+    time_to_fill_mean_days: float | None
+    time_to_fill_p90_days: float | None
+
+
+class PipelineOut(Schema):
+    by: str
+    start: date
+    end: date
+    as_of: date
+    filters: dict[str, Any]
+    total: PipelineRowOut
+    groups: list[PipelineRowOut]
+    definitions: dict[str, str]

@@ -417,3 +417,7 @@ def risk_cohort(*, filters: Filters, band: str | None = None, hire_year: int | N
     return {"as_of": dates[-1], "model_version": model.version, "filters": filters.as_dict(), "band": band,
             "hire_year": hire_year, "count": by_band[band] if band else total, "scored": total,
             "by_band": by_band, "mean_risk": mean}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- hiring pipeline (analytics.pipeline)
+from analytics.pipeline import PIPELINE_GROUPS, pipeline_yield  # noqa: E402, F401 - re-exported read interface

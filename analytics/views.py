@@ -168,3 +168,37 @@ def risk_history(request, employee_id: str):
     chart = {"labels": [str(p["as_of"]) for p in points], "values": [round(p["score"] * 100, 1) for p in points]}
     ctx = {"points": points, "chart": chart, "employee_id": employee_id}
     return render(request, _template(request, "analytics/_risk_history.html", "analytics/risk_history.html"), ctx)
+
+
+PIPELINE_LABELS = {"source": "Source", "district": "District", "region": "Region", "trade": "Trade"}
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value and len(value) <= 10 else None
+    except ValueError:
+        return None
+
+
+@analytics_view
+def pipeline(request):
+    """Hiring pipeline: yield (applied → hired → still employed at 90 days) and time-to-fill per source/place."""
+    g = request.GET
+    f = _place(g)
+    by = _clean(g.get("by"), PIPELINE_LABELS) or "source"
+    start, end = _date(g.get("start")), _date(g.get("end"))
+    errors = _dropped(g, f) + [f"Unreadable {k} date “{g.get(k)}” ignored." for k, v in (("start", start), ("end", end))
+                               if g.get(k) and v is None]  # fmt: skip
+    try:
+        data = selectors.pipeline_yield(filters=f, by=by, start=start, end=end)
+    except AnalyticsInputError as exc:
+        errors.append(str(exc))
+        data = selectors.pipeline_yield(filters=f, by=by)
+    shown = data["groups"][:12]
+    chart = {"labels": [r["label"] for r in shown], "series": [
+        {"label": "Applied", "values": [r["applied"] for r in shown]},
+        {"label": "Hired", "values": [r["hired"] for r in shown]},
+        {"label": "Still employed at 90 days", "values": [r["still_employed_90_days"] for r in shown]}]}  # fmt: skip
+    ctx = {"filters": f, "by": by, "labels": PIPELINE_LABELS, "data": data, "chart": chart, "errors": errors,
+           "start": data["start"], "end": data["end"], "by_label": PIPELINE_LABELS[by], **_choices()}  # fmt: skip
+    return render(request, _template(request, "analytics/_pipeline_result.html", "analytics/pipeline.html"), ctx)

@@ -366,3 +366,31 @@ def models_in_preparation() -> dict[str, Any]:
         TrainedModel.objects.filter(status__in=(ModelStatus.QUEUED, ModelStatus.TRAINING)).order_by("created_at")
     )
     return {"active_types": active, "running": running}
+
+
+# ---------------------------------------------------------------------- candidates side by side
+MAX_COMPARED_CANDIDATES = 3
+
+
+def candidate_compare(*, user, candidate_ids: list[str]) -> dict[str, Any]:
+    """Two or three candidates side by side: score, band and, per model input, each one's value and its effect
+    on the chance of staying (percentage points, as on the candidate page). Hidden inputs are folded into one
+    restricted line for users who may not see them (the visibility rule), exactly as on the single page."""
+    ids = list(dict.fromkeys(str(c).strip() for c in (candidate_ids or []) if str(c).strip()))
+    if not 2 <= len(ids) <= MAX_COMPARED_CANDIDATES:
+        raise ValueError(f"compare two or three candidates (got {len(ids)})")
+    people = [candidate_quality(user=user, candidate_id=cid) for cid in ids]  # Http404 / NoModelError
+    by_feature: dict[str, dict] = {}
+    for i, q in enumerate(people):
+        for c in q["contributions"]:
+            row = by_feature.setdefault(c["feature"], {"feature": c["feature"], "label": c["label"],
+                                                       "cells": [None] * len(people)})  # fmt: skip
+            row["cells"][i] = {"value": c.get("value"), "contribution": c["contribution"], "points": c.get("points")}
+    rows = sorted(by_feature.values(), key=lambda r: -max(abs(x["contribution"]) for x in r["cells"] if x))
+    keep = ("candidate_id", "name", "district", "trade", "stage", "score", "band", "explanation", "contributions")
+    return {
+        "model_version": people[0]["model_version"],
+        "as_of": people[0]["as_of"],
+        "candidates": [{k: q[k] for k in keep} for q in people],
+        "rows": rows,
+    }

@@ -2,7 +2,7 @@
 
 Every entry point (admin "Train now", dashboard button, API, ``manage.py train_models``, the beat
 schedule, the assistant) goes through these functions. Scoring lives in predictions.scoring and what-if /
-program ROI in predictions.whatif; both are re-exported here, the app's one service interface.
+program ROI / comparison in predictions.whatif and predictions.programs; all are re-exported here, the app's one service interface.
 """
 
 from __future__ import annotations
@@ -24,6 +24,12 @@ from core.models import AuditAction
 from core.quotas import AlreadyRunning, violates
 from predictions import bias, ebm, features, monitoring
 from predictions.models import Algorithm, ModelStatus, ModelType, TrainedModel
+from predictions.programs import (  # noqa: F401
+    ProgramInputError,
+    program_effect_text,
+    program_roi,
+    programs_compare,
+)
 from predictions.scoring import (  # noqa: F401 - re-exported service interface
     band_for,
     decode_values,
@@ -33,7 +39,7 @@ from predictions.scoring import (  # noqa: F401 - re-exported service interface
     score_frame,
     score_payload,
 )
-from predictions.whatif import WhatIfError, program_roi, suggestions, what_if  # noqa: F401
+from predictions.whatif import WhatIfError, suggestions, what_if  # noqa: F401
 
 log = logging.getLogger(__name__)
 

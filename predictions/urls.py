@@ -7,6 +7,7 @@ app_name = "predictions"
 urlpatterns = [
     path("", views.risk_dashboard, name="risk_dashboard"),
     path("candidates/", views.candidates, name="candidates"),
+    path("candidates/compare/", views.candidate_compare, name="candidate_compare"),
     path("candidates/<str:candidate_id>/notice.html", gov.candidate_notice_export, name="candidate_notice"),
     path("candidates/<str:candidate_id>/", views.candidate_detail, name="candidate_detail"),
     path("models/", views.models_page, name="models"),

@@ -21,7 +21,7 @@ from predictions.features import ACTIONABLE, SCHEDULES, label_for
 from predictions.models import ModelType
 from predictions.templatetags.predictions_format import value_text
 from technicians.models import District, Region, Trade
-from technicians.visibility import field_visible, redact
+from technicians.visibility import field_visible
 
 PAGE = 25
 
@@ -95,6 +95,27 @@ def candidate_detail(request, candidate_id: str):
     except ArtifactError as exc:
         ctx["no_model"] = str(exc)
     return render(request, "predictions/candidate.html", ctx)
+
+
+@requires(VIEW_PREDICTIONS, audit="candidate_quality")
+def candidate_compare(request):
+    """Two or three candidates side by side (``?id=C1&id=C2[&id=C3]``): score, band, and each input with its
+    effect on the chance of staying. Restricted inputs fold into one line for recruiters."""
+    ids = [i for i in request.GET.getlist("id") if i.strip() and "\x00" not in i]
+    ctx: dict = {"ids": ids}
+    status = 200
+    try:
+        cmp = selectors.candidate_compare(user=request.user, candidate_ids=ids)
+        ctx["cmp"] = cmp
+        ctx["panels"] = [{"c": c, "chart_id": f"cmp-chart-{i}", "chart": _contrib_chart(c["contributions"], limit=8)}
+                         for i, c in enumerate(cmp["candidates"], 1)]  # fmt: skip
+    except selectors.NoModelError as exc:
+        ctx["error"] = exc.message
+    except Http404 as exc:
+        ctx["error"], status = str(exc), 404
+    except (ValueError, ArtifactError) as exc:
+        ctx["error"], status = str(exc), (422 if ids else 200)  # no ids yet: the page explains what to do
+    return render(request, "predictions/candidate_compare.html", ctx, status=status)
 
 
 def _panel_context(request, employee_id: str) -> dict:
@@ -267,21 +288,29 @@ def model_promote_view(request, model_id):
 
 @requires(VIEW_PREDICTIONS)
 def programs(request):
+    """Programs side by side for one cohort (tick several; one ``program`` link still works as before)."""
     f = _filters(request)
     progs = [
         {"pk": p.pk, "name": p.name, "description": p.description, "cost_per_technician": p.cost_per_technician,
-         "change": redact(request.user, p.change)}  # a program's pay rule is HR-only (visibility rule)
+         "effect": services.program_effect_text(request.user, p.change)}  # a pay rule is HR-only (visibility)
         for p in selectors.program_list()
     ]  # fmt: skip
-    ctx = {"programs": progs, "filters": f, **_choices()}
-    pid = request.GET.get("program")
-    if pid:
+    chosen = [p for p in request.GET.getlist("program") if p.strip()]
+    ctx = {"programs": progs, "filters": f, "chosen": chosen, **_choices()}
+    if chosen:
         try:
-            ctx["roi"] = services.program_roi(user=request.user, program_id=pid, **f)
+            cmp = services.programs_compare(user=request.user, program_ids=chosen, **f)
+            ctx["cmp"] = cmp
+            ctx["chart"] = {
+                "labels": [r["name"] for r in cmp["programs"]],
+                "values": [round(r["net_benefit"]) for r in cmp["programs"]],
+                "low": [round(r["net_benefit_range"][0]) for r in cmp["programs"]],
+                "high": [round(r["net_benefit_range"][1]) for r in cmp["programs"]],
+                "label": "Net benefit ($)",
+            }
         except selectors.NoModelError as exc:
             ctx["error"] = exc.message
         except (ValueError, Http404) as exc:
             ctx["error"] = str(exc)
-        ctx["program_id"] = pid
     template = "predictions/_roi.html" if request.htmx else "predictions/programs.html"
     return render(request, template, ctx)

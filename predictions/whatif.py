@@ -1,4 +1,6 @@
-"""What-if re-scoring of one technician, smallest single-feature changes below the high band, program ROI."""
+"""What-if re-scoring of one technician, smallest single-feature changes below the high band.
+
+Program ROI and the comparison of programs live in predictions.programs."""
 
 from __future__ import annotations
 
@@ -11,9 +13,9 @@ from django.conf import settings
 
 from predictions import ebm, features
 from predictions.explain import contributions_for, explanation_text, fold
-from predictions.models import ModelType, Prediction, RetentionProgram
-from predictions.scoring import WhatIfError, _active, band_for, decode_values, load_fitted
-from technicians.visibility import field_visible, redact
+from predictions.models import Prediction
+from predictions.scoring import WhatIfError, band_for, decode_values, load_fitted
+from technicians.visibility import field_visible
 
 log = logging.getLogger(__name__)
 
@@ -120,50 +122,3 @@ def suggestions(*, user, fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> list[dic
             best[feat] = {"feature": feat, "label": features.label_for(feat), "from": None if pd.isna(current) else current,
                           "to": v, "score": float(s), "band": str(band_for(s))}  # fmt: skip
     return sorted(best.values(), key=lambda d: d["score"])
-
-
-# ---------------------------------------------------------------------- programs & ROI
-def program_roi(
-    *,
-    user,
-    program_id,
-    region: str | None = None,
-    district: str | None = None,
-    trade: str | None = None,
-    band: str | None = None,
-) -> dict[str, Any]:
-    """Expected departures avoided by a program for a cohort, × replacement cost, minus program cost."""
-    from predictions.selectors import NoModelError, cohort_predictions, program_get
-
-    program: RetentionProgram = program_get(program_id=program_id)
-    model = _active(ModelType.RETENTION)
-    if model is None:
-        raise NoModelError()
-    fitted = load_fitted(model)
-    preds = cohort_predictions(model=model, region=region, district=district, trade=trade, band=band)
-    n = len(preds)
-    before = float(sum(p.score for p in preds))
-    after = before
-    if n:
-        X = _prediction_frame(fitted, preds)
-        after = float(fitted.predict_proba(features.apply_changes(X, program.change)).sum())
-    avoided = before - after
-    cost_each = settings.REPLACEMENT_COST
-    savings = avoided * cost_each
-    program_cost = float(program.cost_per_technician) * n
-    net = savings - program_cost
-    return {
-        "program": {"id": program.pk, "name": program.name, "description": program.description,
-                    "cost_per_technician": float(program.cost_per_technician), "change": redact(user, program.change)},
-        "cohort": {"region": region, "district": district, "trade": trade, "band": band},
-        "cohort_size": n,
-        "model_version": model.version,
-        "expected_departures_before": before,
-        "expected_departures_after": after,
-        "departures_avoided": avoided,
-        "replacement_cost_per_departure": cost_each,
-        "savings": savings,
-        "program_cost": program_cost,
-        "net_benefit": net,
-        "roi": (net / program_cost) if program_cost else None,
-    }  # fmt: skip

@@ -49,6 +49,22 @@
         backgroundColor: d.values.map(function (v) { return v > 0 ? "#d92d20" : "#12b76a"; }) }] },
         options: Object.assign({}, base, { indexAxis: "y", plugins: { legend: { display: false } } }) };
     },
+    ranges: function (d) {
+      /* estimate (bar) with its 95% range (floating bar behind it); green = gains, red = losses */
+      var col = function (v) { return v >= 0 ? "#12b76a" : "#d92d20"; };
+      return { type: "bar", data: { labels: d.labels, datasets: [
+        { label: d.label, data: d.values, backgroundColor: d.values.map(col), barPercentage: 0.45 },
+        { label: "95% range", data: d.low.map(function (lo, i) { return [lo, d.high[i]]; }),
+          backgroundColor: "#66708533", borderColor: "#667085", borderWidth: 1, barPercentage: 0.9 }] },
+        options: Object.assign({}, base, { indexAxis: "y", scales: { y: { stacked: true } } }) };
+    },
+    yield: function (d) {
+      /* applied → hired → still employed at 90 days, per group (grouped bars) */
+      var cols = ["#98a2b3", "#0b5cab", "#12b76a"];
+      return { type: "bar", data: { labels: d.labels, datasets: d.series.map(function (s, i) {
+        return { label: s.label, data: s.values, backgroundColor: cols[i % cols.length] }; }) },
+        options: Object.assign({}, base, { plugins: { legend: { position: "bottom" } } }) };
+    },
     history: function (d) {
       return { type: "line", data: { labels: d.labels, datasets: [{ label: "risk (%)", data: d.values, borderColor: "#d92d20", pointRadius: 3 }] },
         options: Object.assign({}, base, { scales: { y: { min: 0, max: 100 } }, plugins: { legend: { display: false } } }) };
