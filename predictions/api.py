@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from django.http import Http404
 from django.urls import reverse
-from ninja import Path, Router
+from ninja import Path, Query, Router
 from ninja.errors import HttpError
 
 from core.access import requires
+from core.openapi import ErrorOut
 from core.pagination import clamp_limit
 from core.params import Code, Limit, Offset
 from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
@@ -18,10 +19,12 @@ from predictions import promotion, selectors, services
 from predictions.ebm import ArtifactError
 from predictions.schemas import (
     Band,
+    CandidateCompareOut,
     CandidateQualityOut,
     CandidateRankingPage,
     MitigateIn,
     ModelTypeName,
+    ProgramCompareOut,
     PromoteIn,
     RiskPage,
     ScoreIn,
@@ -187,6 +190,16 @@ def candidates(request, region: Code | None = None, district: Code | None = None
     )
 
 
+@router.get(
+    "candidates/compare", response={200: CandidateCompareOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Two or three candidates side by side: score and each input with its effect",
+)  # fmt: skip
+@_errors
+@requires(VIEW_PREDICTIONS, audit="candidate_quality")
+def candidate_compare(request, id: Annotated[list[str], Query(description="Candidate ids (2–3), repeated.")]):  # noqa: A002
+    return selectors.candidate_compare(user=request.user, candidate_ids=id)
+
+
 @router.get("candidates/{candidate_id}/quality", response=CandidateQualityOut, summary="Quality of hire")
 @_errors
 @requires(VIEW_PREDICTIONS, audit="candidate_quality", subject="candidate_id")
@@ -206,9 +219,24 @@ def score(request, payload: ScoreIn):
 def programs(request):
     return [
         {"id": p.pk, "name": p.name, "description": p.description,
-         "cost_per_technician": float(p.cost_per_technician), "change": redact(request.user, p.change)}
+         "cost_per_technician": float(p.cost_per_technician), "change": redact(request.user, p.change),
+         "effect": services.program_effect_text(request.user, p.change)}
         for p in selectors.program_list()
     ]  # fmt: skip
+
+
+@router.get(
+    "programs/compare", response={200: ProgramCompareOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Several retention programs side by side for one cohort, with bootstrap ranges and break-even cost",
+)  # fmt: skip
+@_errors
+@requires(VIEW_PREDICTIONS)
+def programs_compare(request, program: Annotated[list[int], Query(description="Program ids (1–6), repeated.")],
+                     region: Code | None = None, district: Code | None = None, trade: Trade | None = None,
+                     band: Band | None = None):  # fmt: skip
+    return services.programs_compare(
+        user=request.user, program_ids=program, region=region, district=district, trade=trade, band=band
+    )
 
 
 @router.get("programs/{program_id}/roi", summary="ROI of a program for a cohort")

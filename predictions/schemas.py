@@ -129,3 +129,73 @@ class CandidateQualityOut(ExplainedScore):
     district: str
     trade: str
     stage: str
+
+
+# ---------------------------------------------------------------------- programs compared, candidates side by side
+class ProgramResultOut(Schema):
+    id: int
+    name: str
+    description: str
+    cost_per_technician: float
+    change: dict[str, Any] = Field(description="The rule as stored (a pay rule only for HR).")
+    effect: str = Field(description="The change in words, e.g. 'Overtime capped at 8 h/week'.")
+    expected_departures_after: float
+    departures_avoided: float
+    departures_avoided_range: tuple[float, float] = Field(description="95% bootstrap range over the cohort.")
+    savings: float
+    savings_range: tuple[float, float]
+    program_cost: float
+    net_benefit: float
+    net_benefit_range: tuple[float, float]
+    roi: float | None
+    break_even_cost_per_technician: float | None = Field(
+        description="Savings ÷ cohort size: the cost per enrolled technician at which the program pays for itself."
+    )
+    break_even_range: tuple[float, float] | None
+    chance_net_positive: float | None = Field(description="Share of bootstrap resamples with a positive net benefit.")
+
+
+class ProgramCompareOut(Schema):
+    cohort: dict[str, Any]
+    cohort_size: int
+    as_of: date | None
+    model_version: int
+    horizon_days: int
+    horizon: str = Field(description="What the departures count: within the retention model's horizon.")
+    expected_departures_before: float
+    replacement_cost_per_departure: float
+    samples: int
+    programs: list[ProgramResultOut]
+    best: str | None = Field(description="The program with the highest net benefit.")
+    method: str
+
+
+class CompareCell(Schema):
+    value: Any = None
+    contribution: float
+    points: float | None = None
+
+
+class CompareRow(Schema):
+    feature: str
+    label: str
+    cells: list[CompareCell | None]
+
+
+class ComparedCandidate(Schema):
+    candidate_id: str
+    name: str
+    district: str
+    trade: str
+    stage: str
+    score: float
+    band: str
+    explanation: str
+    contributions: list[Contribution]
+
+
+class CandidateCompareOut(Schema):
+    model_version: int
+    as_of: date
+    candidates: list[ComparedCandidate]
+    rows: list[CompareRow]
