@@ -34,7 +34,8 @@ MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
 CAPABILITIES = (
     "- who is most likely to leave in a district or region, and why\n"
     "- how many (HVAC, appliance…) technicians a district or region will need by a month\n"
-    "- what capping overtime at N hours would save, or a retention program's ROI\n"
+    "- what capping overtime at N hours would save, a retention program's ROI, or all programs compared\n"
+    "- hiring pipeline yield and time-to-fill by source or district\n"
     "- technicians similar to an employee (e.g. E000123) or to the best performer in a district\n"
     "- policy questions (searched in the knowledge documents)\n"
     "- counts of technicians by district, region, trade or status\n"
@@ -313,16 +314,18 @@ def _roi_plan(s: Slots) -> Plan:
             if not o.ok:
                 return _err(o, f"the ROI of {s.program}")
             r = o.result
-            keys = [
-                k
-                for k in ("cohort_size", "departures_avoided", "savings", "program_cost", "net_benefit", "roi")
-                if r.get(k) is not None
-            ]
-            lines = [f"Retention program {r.get('program', s.program)} for {s.place}:"]
-            money = {"savings", "program_cost", "net_benefit"}
-            lines += [
-                f"- {k.replace('_', ' ')}: {'$' if k in money else ''}{_num(r[k], 0 if k in money else 2)}"
-                for k in keys
+            if not r.get("cohort_size"):
+                return f"No scored technicians in {s.place}, so the ROI of {r.get('program', s.program)} cannot be estimated."
+            lo, hi = r.get("departures_avoided_range") or (None, None)
+            lines = [
+                f"Retention program {r.get('program', s.program)} ({r.get('effect')}) for {r.get('cohort_label') or s.place} "
+                f"({r['cohort_size']} technicians); horizon: {r.get('horizon')}.",
+                f"- departures avoided: {_num(r['departures_avoided'], 2)} (95% range {_num(lo, 2)}–{_num(hi, 2)})",
+                f"- savings: ${_num(r['savings'], 0)}; program cost: ${_num(r['program_cost'], 0)}; "
+                f"net benefit: {'-' if r['net_benefit'] < 0 else ''}${_num(abs(r['net_benefit']), 0)}"
+                + (f"; ROI {_num(r['roi'] * 100, 0)}%" if r.get("roi") is not None else ""),
+                f"- it pays for itself if it costs less than ${_num(r.get('break_even_cost_per_technician'), 2)} "
+                "per enrolled technician",
             ]
             if r.get("description"):
                 lines.append(f"Program: {r['description']}")
@@ -739,6 +742,14 @@ def analytics_plan(s: Slots, text: str) -> Plan | None:
     """People-analytics intents, tried before the older ones (they are more specific)."""
     low = text.lower()
     year = _year(text)
+    from assistant import planner_hiring as hiring  # programs compared, hiring pipeline (yield, time-to-fill)
+
+    if hiring.PIPELINE_RE.search(low):
+        return hiring.pipeline_plan(s, text, year)
+    if hiring.PROGRAMS_RE.search(low) and not (
+        s.program and not re.search(r"\b(compar\w*|side by side|all|every|best|which|rank)\b", low)
+    ):
+        return hiring.programs_compare_plan(s, text)
     if re.search(
         r"\bcompar\w*|\bversus\b|\bvs\.?\s|\bdifference between\b|\b(higher|lower|riskier|worse|better) than\b", low
     ):

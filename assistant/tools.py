@@ -347,7 +347,7 @@ def program_roi(*, user, args: ProgramRoiArgs) -> dict:
         "program": info.get("name", getattr(prog, "name", str(prog))),
         "description": info.get("description", ""),
         "cost_per_technician": info.get("cost_per_technician"),
-        "change": info.get("change"),
+        "effect": info.get("effect"),  # the change in words, never the stored rule
         **{k: _r(v, 3) if isinstance(v, float) else v for k, v in data.items()},
     }
 
@@ -489,6 +489,7 @@ TOOL_PERMISSIONS = {
     "turnover_trend": P.VIEW_TECHNICIANS, "survival_summary": P.VIEW_TECHNICIANS,
     "count_in_period": P.VIEW_TECHNICIANS, "compare_segments": P.VIEW_PREDICTIONS, "risk_cohort": P.VIEW_PREDICTIONS,
     "hires_vs_need": P.VIEW_FORECASTS,
+    "compare_programs": P.VIEW_PREDICTIONS, "pipeline_yield": P.VIEW_TECHNICIANS,
 }  # fmt: skip
 
 
@@ -496,6 +497,9 @@ def _register_analytics_tools() -> None:
     from assistant.tools_analytics import tools
 
     TOOLS.update({t.name: t for t in tools()})
+    from assistant.tools_hiring import tools as hiring_tools  # programs compared, hiring pipeline
+
+    TOOLS.update({t.name: t for t in hiring_tools()})
 
 
 _register_analytics_tools()

@@ -40,6 +40,9 @@ def extras(adb, settings):
     prog = RetentionProgram.objects.create(
         name="Overtime relief (cap 8 h)", change={"overtime_hours": {"cap": 8}}, cost_per_technician=500
     )
+    RetentionProgram.objects.create(
+        name="Training boost", change={"training_hours": {"add": 4}}, cost_per_technician=80
+    )
     doc = knowledge_document_create(
         title="Retention bonus policy",
         content="Retention bonus policy\n\nTechnicians in districts with turnover above 20% are eligible for a "
@@ -132,7 +135,39 @@ def questions(world, extras):
         r = program_roi(user=None, program_id=extras["program"].pk)
         return _num_in(a, round(r["departures_avoided"], 2), 2) and "Overtime relief" in a
 
-    return [
+    def pipeline_rows(**kw):
+        from technicians.models import Candidate
+
+        return Candidate.objects.filter(applied_date__gte=TODAY - timedelta(days=730), applied_date__lte=TODAY, **kw)
+
+    def referral_line(a):
+        rows = pipeline_rows(source="referral")
+        hired = rows.filter(hired_technician__isnull=False).count()
+        return f"- Employee referral: {rows.count()} applied, {hired} hired" in a
+
+    def ttf_d0(a):
+        days = [(h - ap).days for ap, h in pipeline_rows(district__code="d0", hired_technician__isnull=False)
+                .values_list("applied_date", "hired_technician__hire_date")]  # fmt: skip
+        return f"median time-to-fill {float(np.median(days)):,.0f} days" in a
+
+    def programs_check(a, band=None):
+        from predictions.models import RetentionProgram
+        from predictions.services import programs_compare
+
+        ids = list(RetentionProgram.objects.filter(is_active=True).values_list("pk", flat=True))
+        r = programs_compare(user=None, program_ids=ids, band=band)
+        n = (latest.filter(band=band) if band else latest).count()
+        return (f"({n} technicians" in a and f"Best net benefit: {r['best']}." in a
+                and "Overtime capped at 8.0 h/week" in a and "{" not in a)  # fmt: skip
+
+    extra = [
+        ("Compare all our retention programs", "programs_compare", programs_check),
+        ("Which retention program pays off best for high-risk technicians?", "programs_compare",
+         lambda a: programs_check(a, band="high")),
+        ("What is the hiring yield by source?", "pipeline", referral_line),
+        ("What is the time to fill in District 0?", "pipeline", ttf_d0),
+    ]  # fmt: skip
+    return extra + [
         (
             f"How many technicians left in {LAST_YEAR}?",
             "period_count",
@@ -253,8 +288,9 @@ def questions(world, extras):
 
 
 def test_offline_planner_answers_at_least_23_of_25(adb, extras, hr_admin):
+    """The 25 questions plus 4 on programs compared and the hiring pipeline: at most 2 wrong of 29."""
     qs = questions(adb, extras)
-    assert len(qs) == 25
+    assert len(qs) == 29
     wrong = []
     for text, intent, check in qs:
         got, answer, outs = ask(hr_admin, text)

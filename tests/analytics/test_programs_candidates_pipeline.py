@@ -32,10 +32,9 @@ def progs(adb):
     }  # fmt: skip
 
 
+@pytest.mark.slow  # one what-if per technician as the independent check (~6 s)
 def test_programs_compare_totals_ranges_and_break_even(adb, progs, hr_admin):
-    from predictions.services import programs_compare
-
-    from predictions.services import what_if
+    from predictions.services import programs_compare, what_if
     from technicians.models import TechnicianSnapshot
 
     r = programs_compare(user=hr_admin, program_ids=[progs["cap"].pk, progs["none"].pk], district="d0",
@@ -189,6 +188,6 @@ def test_candidates_side_by_side_respect_visibility(qoh, hr_client, rec_client):
     assert "offered_pay" not in api.content.decode()
     # the candidate page shows the inputs behind the score (one trained model for both checks: training is slow)
     html = hr_client.get("/predictions/candidates/O00004/").content.decode()
-    assert 'id="candidate-inputs"' in html and "<th scope=\"row\">Experience</th>" in html and "4.0 years" in html
+    assert 'id="candidate-inputs"' in html and '<th scope="row">Experience</th>' in html and "4.0 years" in html
     rec = rec_client.get("/predictions/candidates/O00004/").content.decode()
     assert 'id="candidate-inputs"' in rec and "not shown (HR only)" in rec and "$30.00" not in rec
