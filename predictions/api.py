@@ -196,7 +196,7 @@ def candidates(request, region: Code | None = None, district: Code | None = None
 )  # fmt: skip
 @_errors
 @requires(VIEW_PREDICTIONS, audit="candidate_quality")
-def candidate_compare(request, id: Annotated[list[str], Query(description="Candidate ids (2–3), repeated.")]):  # noqa: A002
+def candidate_compare(request, id: Annotated[list[str], Query(description="Candidate ids (2–3), repeated.")] = ()):  # noqa: A002
     return selectors.candidate_compare(user=request.user, candidate_ids=id)
 
 
@@ -231,7 +231,7 @@ def programs(request):
 )  # fmt: skip
 @_errors
 @requires(VIEW_PREDICTIONS)
-def programs_compare(request, program: Annotated[list[int], Query(description="Program ids (1–6), repeated.")],
+def programs_compare(request, program: Annotated[list[int], Query(description="Program ids (1–6), repeated.")] = (),
                      region: Code | None = None, district: Code | None = None, trade: Trade | None = None,
                      band: Band | None = None):  # fmt: skip
     return services.programs_compare(

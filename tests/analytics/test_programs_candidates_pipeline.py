@@ -191,3 +191,24 @@ def test_candidates_side_by_side_respect_visibility(qoh, hr_client, rec_client):
     assert 'id="candidate-inputs"' in html and '<th scope="row">Experience</th>' in html and "4.0 years" in html
     rec = rec_client.get("/predictions/candidates/O00004/").content.decode()
     assert 'id="candidate-inputs"' in rec and "not shown (HR only)" in rec and "$30.00" not in rec
+
+
+# --------------------------------------------------------------------------- assistant tools
+
+
+def test_assistant_tools_speak_words_and_respect_visibility(adb, progs, recruiter, hr_admin):
+    from assistant.tools import run_tool
+
+    rec = run_tool(user=recruiter, name="compare_programs", arguments={"programs": ["Pay rise", "overtime cap"]})
+    assert rec.ok, rec.result
+    effects = {p["program"]: p["effect"] for p in rec.result["programs"]}
+    assert effects == {"Pay rise": "a restricted (HR-only) change", "Overtime cap 8": "Overtime capped at 8.0 h/week"}
+    assert "pay_rate" not in rec.content and "multiply" not in rec.content and "90 days" in rec.result["horizon"]
+    hr = run_tool(user=hr_admin, name="program_roi", arguments={"program": "Pay rise"})
+    assert hr.ok and hr.result["effect"] == "Pay rate +5%" and "change" not in hr.result
+    assert hr.result["break_even_cost_per_technician"] == pytest.approx(hr.result["savings"] / hr.result["cohort_size"], abs=0.01)
+    bad = run_tool(user=hr_admin, name="compare_programs", arguments={"programs": ["no such thing"]})
+    assert not bad.ok and "No retention program matches" in bad.result["error"]
+    pipe = run_tool(user=recruiter, name="pipeline_yield", arguments={"by": "district", "district": "District 1"})
+    assert pipe.ok and [g["key"] for g in pipe.result["groups"]] == ["d1"]
+    assert not run_tool(user=recruiter, name="pipeline_yield", arguments={"by": "shoe"}).ok
