@@ -1,7 +1,8 @@
 """People analytics server time at 50k technicians, as ratios to the technicians list page (issue 12).
 
 Targets: overview page and segment comparison ≤ 2× the technicians list page; survival curves for 20 districts
-under 1 s (stated as a ratio to one risk-list page). Data: 50k technicians in 20 districts made in SQL, one
+under 1 s (stated as a ratio to one risk-list page); the hiring pipeline page (≈2 candidates per technician) as a
+ratio to the technicians list page too. Data: 50k technicians in 20 districts made in SQL, one
 scoring of a synthetic 17-term model (random but exact contributions, COPYed like real scoring).
 Timings are in-process Django test-client requests (server time, no network), best of 5.
 """
@@ -59,6 +60,29 @@ def _make_world() -> None:
             [ids, sex, race, N],
         )
         cur.execute("UPDATE technicians_technician SET termination_date = hire_date WHERE termination_date < hire_date")
+        # the hiring pipeline: one hired candidate per technician hired since 2021 plus twice as many not hired
+        # (rejected / withdrawn / still open), all sources and districts — about 2× N candidates
+        cur.execute(
+            """
+            INSERT INTO technicians_candidate (id, candidate_id, first_name, last_name, email, district_id, trade,
+                source, applied_date, years_experience, certifications, stage, hired_technician_id, sex,
+                race_ethnicity, notes, attributes, created_at, updated_at)
+            SELECT gen_random_uuid(), 'BC' || lpad(row_number() OVER ()::text, 8, '0'), 'Bench', 'Cand', '',
+                   t.district_id, t.trade, (ARRAY['referral','job_board','agency','career_site','trade_school',
+                   'social'])[1 + (abs(hashtext(t.employee_id)) %% 6)], t.hire_date - 20 - (random() * 40)::int,
+                   0, 0, 'hired', t.id, %s, %s, '', '{}'::jsonb, now(), now()
+            FROM technicians_technician t WHERE t.hire_date >= DATE '2021-01-01'
+            UNION ALL
+            SELECT gen_random_uuid(), 'BX' || lpad(i::text, 8, '0'), 'Bench', 'Cand', '', (%s::bigint[])[1 + i %% 20],
+                   (ARRAY['hvac','appliance','plumbing','electrical'])[1 + i %% 4],
+                   (ARRAY['referral','job_board','agency','career_site','trade_school','social'])[1 + i %% 6],
+                   DATE '2021-01-01' + (random() * (CURRENT_DATE - DATE '2021-01-01'))::int, 0, 0,
+                   (ARRAY['rejected','withdrawn','rejected','applied','interview'])[1 + i %% 5], NULL, %s, %s, '',
+                   '{}'::jsonb, now(), now()
+            FROM generate_series(1, %s) i
+            """,
+            [sex, race, ids, sex, race, N],
+        )
         cur.execute("SELECT id FROM technicians_technician WHERE termination_date IS NULL ORDER BY id")
         active = [r[0] for r in cur.fetchall()]
     terms = list(RETENTION_NUMERIC)
@@ -112,6 +136,8 @@ def run() -> list[tuple[str, float, str]]:
             "segment comparison (company vs region)": "/analytics/compare/?a_region=r0&b_region=r1",
             "survival curves, 20 districts": "/analytics/survival/?by=district",
             "trends by district (24 months)": "/analytics/trends/?split=district",
+            "hiring pipeline by source": "/analytics/pipeline/?by=source",
+            "hiring pipeline by district": "/analytics/pipeline/?by=district",
         }
         t = {k: _best(get(u)) for k, u in pages.items()}
     base, risk = t["technicians list page"], t["risk list page"]
@@ -121,5 +147,7 @@ def run() -> list[tuple[str, float, str]]:
         ("ratio comparison / technicians list (target ≤ 2)", t["segment comparison (2 districts)"] / base, ""),
         ("ratio survival 20 groups / risk list page", t["survival curves, 20 districts"] / risk,
          f"{t['survival curves, 20 districts']:.2f}s (target < 1 s)"),
+        ("ratio hiring pipeline by district / technicians list", t["hiring pipeline by district"] / base,
+         f"≈{2 * N:,} candidates"),
     ]  # fmt: skip
     return rows
