@@ -88,6 +88,12 @@ def test_programs_compare_api(adb, progs, hr_client):
     body = ok.json()
     assert [p["name"] for p in body["programs"]] == ["Overtime cap 8", "Pizza Fridays"]
     assert body["programs"][0]["effect"] == "Overtime capped at 8.0 h/week"
+    # the hiring plan's import path (predictions.whatif.program_roi) gives the same totals, without a range
+    from predictions.whatif import program_roi as legacy
+
+    old = legacy(user=None, program_id=progs["cap"].pk)
+    assert old["departures_avoided"] == pytest.approx(body["programs"][0]["departures_avoided"])
+    assert old["samples"] == 0
     assert hr_client.get("/api/v1/predictions/programs/compare?program=999999").status_code == 404
     many = "&".join(f"program={progs['cap'].pk}" for _ in range(1)) + "".join(f"&program={i}" for i in range(1, 8))
     assert hr_client.get(f"/api/v1/predictions/programs/compare?{many}").status_code in (404, 422)
