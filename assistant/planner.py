@@ -317,16 +317,19 @@ def _roi_plan(s: Slots) -> Plan:
             if not r.get("cohort_size"):
                 return f"No scored technicians in {s.place}, so the ROI of {r.get('program', s.program)} cannot be estimated."
             lo, hi = r.get("departures_avoided_range") or (None, None)
+            net = r["net_benefit"]
             lines = [
-                f"Retention program {r.get('program', s.program)} ({r.get('effect')}) for {r.get('cohort_label') or s.place} "
-                f"({r['cohort_size']} technicians); horizon: {r.get('horizon')}.",
+                f"Retention program {r.get('program', s.program)} for {s.place}: {r.get('effect')}, "
+                f"{r['cohort_size']} technicians; horizon: {r.get('horizon')}.",
                 f"- departures avoided: {_num(r['departures_avoided'], 2)} (95% range {_num(lo, 2)}–{_num(hi, 2)})",
-                f"- savings: ${_num(r['savings'], 0)}; program cost: ${_num(r['program_cost'], 0)}; "
-                f"net benefit: {'-' if r['net_benefit'] < 0 else ''}${_num(abs(r['net_benefit']), 0)}"
-                + (f"; ROI {_num(r['roi'] * 100, 0)}%" if r.get("roi") is not None else ""),
-                f"- it pays for itself if it costs less than ${_num(r.get('break_even_cost_per_technician'), 2)} "
-                "per enrolled technician",
+                f"- savings: ${_num(r['savings'], 0)}",
+                f"- program cost: ${_num(r['program_cost'], 0)}",
+                f"- net benefit: {'-' if net < 0 else ''}${_num(abs(net), 0)}",
             ]
+            if r.get("roi") is not None:
+                lines.append(f"- ROI: {_num(r['roi'] * 100, 0)}%")
+            lines.append(f"- it pays for itself if it costs less than ${_num(r.get('break_even_cost_per_technician'), 2)} "
+                         "per enrolled technician")  # fmt: skip
             if r.get("description"):
                 lines.append(f"Program: {r['description']}")
             return "\n".join(lines)
