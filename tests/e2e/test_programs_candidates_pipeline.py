@@ -25,8 +25,12 @@ def world_with_models(transactional_db, tmp_path, settings):
     for kind in ("retention", "quality_of_hire"):
         m = model_run(model_id=model_train(model_type=kind, params=FAST_EBM, enqueue=False).id)
         assert m.status == "active", m.error
-    RetentionProgram.objects.create(name="Overtime cap 8", change={"overtime_hours": {"cap": 8}}, cost_per_technician=300)
-    RetentionProgram.objects.create(name="Training boost", change={"training_hours": {"add": 4}}, cost_per_technician=80)
+    RetentionProgram.objects.create(
+        name="Overtime cap 8", change={"overtime_hours": {"cap": 8}}, cost_per_technician=300
+    )
+    RetentionProgram.objects.create(
+        name="Training boost", change={"training_hours": {"add": 4}}, cost_per_technician=80
+    )
     make_user("hr-e2e", HR_ADMIN)
 
 
