@@ -33,9 +33,12 @@ _OPEN = ("applied", "screening", "interview", "offer", "accepted")
 
 
 def _labels(by: str) -> dict[str, str]:
-    from analytics.selectors import split_labels
+    """Display names of the group keys (one query; analytics.selectors re-exports this module, so no import back)."""
+    from technicians.models import CandidateSource, District, Region, Trade
 
-    return split_labels(by)
+    if by in ("district", "region"):
+        return dict((District if by == "district" else Region).objects.values_list("code", "name"))
+    return dict(CandidateSource.choices if by == "source" else Trade.choices)
 
 
 def _ratio(a, b) -> float | None:
