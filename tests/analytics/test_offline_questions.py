@@ -1,5 +1,6 @@
-"""25 ordinary HR questions for the offline planner, each answer checked against numbers read from the database
-independently (ORM counts / a small Kaplan–Meier written here). At least 23 must be right."""
+"""29 ordinary HR questions for the offline planner (the issue's 25, plus programs compared and the hiring
+pipeline), each answer checked against numbers read from the database independently (ORM counts / a small
+Kaplan–Meier written here). At most 2 may be wrong."""
 
 from __future__ import annotations
 

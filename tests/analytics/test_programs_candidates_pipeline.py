@@ -212,7 +212,9 @@ def test_assistant_tools_speak_words_and_respect_visibility(adb, progs, recruite
     assert "pay_rate" not in rec.content and "multiply" not in rec.content and "90 days" in rec.result["horizon"]
     hr = run_tool(user=hr_admin, name="program_roi", arguments={"program": "Pay rise"})
     assert hr.ok and hr.result["effect"] == "Pay rate +5%" and "change" not in hr.result
-    assert hr.result["break_even_cost_per_technician"] == pytest.approx(hr.result["savings"] / hr.result["cohort_size"], abs=0.01)
+    assert hr.result["break_even_cost_per_technician"] == pytest.approx(
+        hr.result["savings"] / hr.result["cohort_size"], abs=0.01
+    )
     bad = run_tool(user=hr_admin, name="compare_programs", arguments={"programs": ["no such thing"]})
     assert not bad.ok and "No retention program matches" in bad.result["error"]
     pipe = run_tool(user=recruiter, name="pipeline_yield", arguments={"by": "district", "district": "District 1"})
