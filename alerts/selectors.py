@@ -101,6 +101,10 @@ def scoring_pair() -> tuple[tuple[Any, Any] | None, tuple[Any, Any] | None]:
     return (model.pk, as_of), previous
 
 
+def _pct(values: pd.Series) -> pd.Series:
+    return (values.fillna(0) * 100).round().astype(int).astype(str) + "%"
+
+
 def risk_events(*, threshold: float) -> pd.DataFrame:
     """Alert events of the current scoring against the previous one: who moved into the high band, whose risk
     rose by more than ``threshold`` (0..1). Empty before there are two scorings to compare."""
@@ -124,9 +128,10 @@ def risk_events(*, threshold: float) -> pd.DataFrame:
         return pd.DataFrame(columns=EVENT_COLUMNS)
     scoring = f"{current[0]}:{current[1]}"
     who = df["name"] + " (" + df["employee_id"] + ", " + df["district_name"] + ")"
-    now = (df["score"] * 100).round().astype(int).astype(str) + "%"
-    was = (df["prev_score"] * 100).round().astype("Int64").astype(str).replace("<NA>", "not scored") + "%"
-    was = was.str.replace("not scored%", "not scored before", regex=False)
+    df["score"] = pd.to_numeric(df["score"]).astype(float)
+    df["prev_score"] = pd.to_numeric(df["prev_score"]).astype(float)
+    now = _pct(df["score"])
+    was = _pct(df["prev_score"]).where(df["prev_score"].notna(), "not scored before")
     link = "/technicians/" + df["employee_id"] + "/"
     high = df[(df["band"] == "high") & (df["prev_band"] != "high")]
     rise = df[(df["score"] - df["prev_score"]) > threshold]
