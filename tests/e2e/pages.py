@@ -23,6 +23,8 @@ PAGES: list[tuple[str, str, tuple[str, ...]]] = [
     ("candidate", "/predictions/candidates/{candidate}/", BOTH),
     ("models", "/predictions/models/", BOTH),
     ("programs", "/predictions/programs/", BOTH),
+    ("worklist", "/worklist/", BOTH),
+    ("alerts", "/alerts/", BOTH),
     ("forecasts", "/forecasts/", BOTH),
     ("hiring-plan", "/forecasts/hiring-plan/", BOTH),
     ("forecast-runs", "/forecasts/runs/", BOTH),

@@ -99,3 +99,16 @@ def test_only_roles_that_work_the_list(scored, client, api_user, api_key_for):
     key = api_key_for(api_user)
     r = client.get("/api/v1/worklist/", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert r.status_code == 403 and "work_risk_list" in json.loads(r.content)["detail"]
+
+
+def test_assistant_tool_reads_the_same_worklist(scored, recruiter, api_user):
+    from assistant.tools import run_tool
+
+    services.watch_set(user=recruiter, employee_ids=["E2", "E1"], watched=True)
+    services.case_update(user=recruiter, employee_id="E1", status="contacted", owner="rec")
+    out = run_tool(user=recruiter, name="worklist", arguments={"watched": True, "band": "high"})
+    assert out.ok and out.result["count"] == 1
+    row = out.result["items"][0]
+    assert (row["employee_id"], row["status"], row["owner"], row["score"]) == ("E1", "contacted", "rec", 0.72)
+    assert "Pay" not in " ".join(row["top_reasons"])  # restricted reasons stay folded for recruiters
+    assert not run_tool(user=api_user, name="worklist", arguments={}).ok  # API consumers do not work the list
