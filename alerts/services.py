@@ -44,10 +44,12 @@ def _deliver(events: pd.DataFrame, recipients: pd.DataFrame) -> int:
     notifications, skipping any (user, dedupe_key) already there. Returns how many were new."""
     if events.empty or recipients.empty:
         return 0
-    matched = events.merge(recipients, on="kind")
-    district = matched["district"].fillna("").astype(str)
-    matched = matched[(matched["want_district"] == "*") | (matched["want_district"] == district)]
-    matched = matched.drop_duplicates(["user_id", "dedupe_key"])
+    events = events.assign(district=events["district"].fillna("").astype(str))
+    everywhere = recipients[recipients["want_district"] == "*"]
+    local = recipients[recipients["want_district"] != "*"].rename(columns={"want_district": "district"})
+    # two equi-joins (users who want every district; users who want this district), never a cross product
+    matched = pd.concat([events.merge(everywhere, on="kind"), events.merge(local, on=["kind", "district"])],
+                        ignore_index=True).drop_duplicates(["user_id", "dedupe_key"])  # fmt: skip
     if matched.empty:
         return 0
     now = timezone.now()
