@@ -74,3 +74,6 @@ class DigestSent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_per_user_day")]
+
+    def __str__(self) -> str:
+        return f"digest for {self.user_id} on {self.day}"

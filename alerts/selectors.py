@@ -63,7 +63,9 @@ def recipients_frame(*, user_ids: list[int] | None = None) -> pd.DataFrame:
     )
     frame = pd.DataFrame({"user_id": ids}).merge(prefs, on="user_id", how="left")
     missing = frame["kinds"].isna()
-    frame.loc[missing, "kinds"] = pd.Series([all_kinds()] * int(missing.sum()), index=frame.index[missing], dtype=object)
+    frame.loc[missing, "kinds"] = pd.Series(
+        [all_kinds()] * int(missing.sum()), index=frame.index[missing], dtype=object
+    )
     frame["districts"] = frame["districts"].apply(lambda d: d if isinstance(d, list) and d else ["*"])
     frame = frame.explode("kinds").explode("districts").dropna(subset=["kinds"])
     return frame.rename(columns={"kinds": "kind", "districts": "want_district"})[["user_id", "kind", "want_district"]]

@@ -164,7 +164,9 @@ def digest_send(*, day: date | None = None, limit: int = 50) -> dict[str, int]:
         except IntegrityError:
             skipped += 1
             continue
-        qs = Notification.objects.filter(user=user, emailed_at__isnull=True, read_at__isnull=True).order_by("-created_at")
+        qs = Notification.objects.filter(user=user, emailed_at__isnull=True, read_at__isnull=True).order_by(
+            "-created_at"
+        )
         ids = list(qs.values_list("pk", flat=True))
         items = list(qs[:limit])
         try:

@@ -51,7 +51,9 @@ def preferences_page(request):
     if request.method == "POST":
         try:
             ctx["prefs"] = services.preferences_update(
-                user=request.user, kinds=request.POST.getlist("kinds"), districts=request.POST.getlist("districts"),
+                user=request.user,
+                kinds=request.POST.getlist("kinds"),
+                districts=request.POST.getlist("districts"),
                 email_digest=request.POST.get("email_digest") == "on",
             )
             messages.success(request, "Alert preferences saved.")

@@ -82,7 +82,9 @@ def technician_update(request, employee_id: str, payload: CaseIn):
     return 200, selectors.technician_worklist(user=user, employee_id=employee_id)
 
 
-@router.post("watch", response={200: WatchOut, 422: dict}, summary="Add technicians to / remove them from your watchlist")
+@router.post(
+    "watch", response={200: WatchOut, 422: dict}, summary="Add technicians to / remove them from your watchlist"
+)
 @_errors
 @requires(WORK_RISK_LIST)
 def watch(request, payload: WatchIn):
@@ -98,5 +100,3 @@ def watch(request, payload: WatchIn):
 def enrol(request, payload: EnrolIn):
     return 200, services.programs_enrol(user=request.user, employee_ids=payload.employee_ids,
                                         program_id=payload.program_id, via="api")  # fmt: skip
-
-

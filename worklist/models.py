@@ -88,7 +88,9 @@ class CaseAction(models.Model):
 
     technician = models.ForeignKey("technicians.Technician", on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     actor_name = models.CharField(max_length=150, blank=True)
     kind = models.CharField(max_length=10, choices=ActionKind.choices)
     from_value = models.CharField(max_length=150, blank=True)

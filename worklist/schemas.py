@@ -50,7 +50,9 @@ class WorklistPage(Schema):
 
 class CaseIn(Schema):
     status: Status | None = Field(default=None, description="New status; omit to keep it.")
-    owner: str | None = Field(default=None, max_length=150, description="Username of the owner; \"\" clears it; omit to keep.")
+    owner: str | None = Field(
+        default=None, max_length=150, description='Username of the owner; "" clears it; omit to keep.'
+    )
     note: str | None = Field(default=None, max_length=2000, description="A note (recorded in the history).")
 
 

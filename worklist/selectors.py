@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case as When_, CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from core.permissions import WORK_RISK_LIST
@@ -69,8 +70,10 @@ def _annotated(user, qs: QuerySet) -> QuerySet:
     case = "technician__worklist_case__"
     return qs.annotate(
         status=Coalesce(F(case + "status"), Value(CaseStatus.NEW), output_field=CharField()),
-        status_rank=When_(*[When(status=s, then=Value(i)) for s, i in STATUS_ORDER.items()], output_field=IntegerField()),
-        band_rank=When_(*[When(band=b, then=Value(i)) for i, b in enumerate(BANDS)], output_field=IntegerField()),
+        status_rank=DbCase(
+            *[When(status=s, then=Value(i)) for s, i in STATUS_ORDER.items()], output_field=IntegerField()
+        ),
+        band_rank=DbCase(*[When(band=b, then=Value(i)) for i, b in enumerate(BANDS)], output_field=IntegerField()),
         owner_name=F(case + "owner__username"),
         case_note=F(case + "note"),
         case_updated=F(case + "updated_at"),
@@ -111,7 +114,9 @@ def worklist_queryset(*, user, filters: WorklistFilters) -> tuple[Any, QuerySet]
 def _programs_by_technician(tech_ids: list) -> dict[Any, list[str]]:
     out: dict[Any, list[str]] = {}
     for tid, name in (
-        Enrolment.objects.filter(technician_id__in=tech_ids).order_by("enrolled_on").values_list("technician_id", "program__name")
+        Enrolment.objects.filter(technician_id__in=tech_ids)
+        .order_by("enrolled_on")
+        .values_list("technician_id", "program__name")
     ):
         out.setdefault(tid, []).append(name)
     return out
@@ -190,7 +195,9 @@ def technician_worklist(*, user, employee_id: str) -> dict[str, Any]:
     tech = technician_get_for_user(user=user, employee_id=employee_id)  # Http404 for unknown ids
     case = Case.objects.filter(technician=tech).select_related("owner").first()
     actions = CaseAction.objects.filter(technician=tech).order_by("-at", "-id")[:200]
-    enrolments = Enrolment.objects.filter(technician=tech).select_related("program", "enrolled_by").order_by("enrolled_on")
+    enrolments = (
+        Enrolment.objects.filter(technician=tech).select_related("program", "enrolled_by").order_by("enrolled_on")
+    )
     return {
         "employee_id": tech.employee_id, "name": tech.full_name,
         "status": case.status if case else CaseStatus.NEW,

@@ -63,7 +63,9 @@ def case_update(*, user, employee_id: str, status: str | None = None, owner=UNSE
         actions = []
         row = {"technician": tech, "actor": user if user.is_authenticated else None, "actor_name": _actor(user)}
         if status is not None and status != case.status:
-            actions.append(CaseAction(kind=ActionKind.STATUS, from_value=case.status, to_value=status, note=note, **row))
+            actions.append(
+                CaseAction(kind=ActionKind.STATUS, from_value=case.status, to_value=status, note=note, **row)
+            )
             case.status = status
         if owner is not UNSET and (new_owner.pk if new_owner else None) != case.owner_id:
             old = case.owner.username if case.owner_id else ""
@@ -115,7 +117,9 @@ def programs_enrol(*, user, employee_ids, program_id, via: str = "page") -> dict
         raise WorklistError("program_id", f"{program.name!r} is not an active program")
     techs = _technicians(employee_ids)
     with transaction.atomic():
-        already = set(Enrolment.objects.filter(program=program, technician__in=techs).values_list("technician_id", flat=True))
+        already = set(
+            Enrolment.objects.filter(program=program, technician__in=techs).values_list("technician_id", flat=True)
+        )
         new = [t for t in techs if t.pk not in already]
         Enrolment.objects.bulk_create([Enrolment(technician=t, program=program, enrolled_by=user) for t in new],
                                       ignore_conflicts=True)  # fmt: skip

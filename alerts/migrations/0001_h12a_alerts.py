@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,51 +17,121 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AlertPreference',
+            name="AlertPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kinds', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('high_risk', 'Moved into high risk'), ('risk_rise', 'Risk rose sharply since the previous scoring'), ('stage_passed', 'Candidate passed a stage'), ('drift', 'Model drift'), ('system', 'Other notices')], max_length=20), blank=True, default=alerts.models.all_kinds, size=None)),
-                ('districts', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=30), blank=True, default=list, help_text='District codes; empty = every district.', size=None)),
-                ('email_digest', models.BooleanField(default=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='alert_preference', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kinds",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("high_risk", "Moved into high risk"),
+                                ("risk_rise", "Risk rose sharply since the previous scoring"),
+                                ("stage_passed", "Candidate passed a stage"),
+                                ("drift", "Model drift"),
+                                ("system", "Other notices"),
+                            ],
+                            max_length=20,
+                        ),
+                        blank=True,
+                        default=alerts.models.all_kinds,
+                        size=None,
+                    ),
+                ),
+                (
+                    "districts",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=30),
+                        blank=True,
+                        default=list,
+                        help_text="District codes; empty = every district.",
+                        size=None,
+                    ),
+                ),
+                ("email_digest", models.BooleanField(default=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alert_preference",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='DigestSent',
+            name="DigestSent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('notifications', models.PositiveIntegerField(default=0)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField()),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("notifications", models.PositiveIntegerField(default=0)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'day'), name='digest_once_per_user_day')],
+                "constraints": [models.UniqueConstraint(fields=("user", "day"), name="digest_once_per_user_day")],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('high_risk', 'Moved into high risk'), ('risk_rise', 'Risk rose sharply since the previous scoring'), ('stage_passed', 'Candidate passed a stage'), ('drift', 'Model drift'), ('system', 'Other notices')], max_length=20)),
-                ('text', models.CharField(max_length=500)),
-                ('link', models.CharField(blank=True, max_length=300)),
-                ('district', models.CharField(blank=True, help_text='District code the alert is about, if any.', max_length=30)),
-                ('dedupe_key', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, help_text='When a daily digest included it.', null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("high_risk", "Moved into high risk"),
+                            ("risk_rise", "Risk rose sharply since the previous scoring"),
+                            ("stage_passed", "Candidate passed a stage"),
+                            ("drift", "Model drift"),
+                            ("system", "Other notices"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.CharField(max_length=500)),
+                ("link", models.CharField(blank=True, max_length=300)),
+                (
+                    "district",
+                    models.CharField(blank=True, help_text="District code the alert is about, if any.", max_length=30),
+                ),
+                ("dedupe_key", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "emailed_at",
+                    models.DateTimeField(blank=True, help_text="When a daily digest included it.", null=True),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['user', '-created_at'], name='notification_user_recent'), models.Index(condition=models.Q(('read_at__isnull', True)), fields=['user'], name='notification_user_unread')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'dedupe_key'), name='notification_once_per_user')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
+                    models.Index(
+                        condition=models.Q(("read_at__isnull", True)), fields=["user"], name="notification_user_unread"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "dedupe_key"), name="notification_once_per_user")
+                ],
             },
         ),
     ]

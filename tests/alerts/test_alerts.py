@@ -39,7 +39,9 @@ def test_scan_matches_preferences_and_never_repeats(scored, recruiter, hr_admin,
     from tests.worklist.conftest import store_scores
 
     t = scored["techs"]
-    store_scores(scored["model"], CURRENT, [(t["E1"], 0.72, "high"), (t["E2"], 0.45, "medium"), (t["E5"], 0.66, "high")])
+    store_scores(
+        scored["model"], CURRENT, [(t["E1"], 0.72, "high"), (t["E2"], 0.45, "medium"), (t["E5"], 0.66, "high")]
+    )
     assert services.alerts_scan()["notifications"] == 0
     # the task is the same call (re-delivery safe)
     from alerts.tasks import alerts_scan_task
@@ -51,7 +53,9 @@ def test_scan_matches_preferences_and_never_repeats(scored, recruiter, hr_admin,
 def test_candidate_who_passed_a_stage(scored, recruiter):
     from tests.factories import CandidateFactory
 
-    cand = CandidateFactory(candidate_id="C77", first_name="Ana", last_name="Lopez", district=scored["districts"]["aus"])
+    cand = CandidateFactory(
+        candidate_id="C77", first_name="Ana", last_name="Lopez", district=scored["districts"]["aus"]
+    )
     for stage in ("screening", "interview", "rejected"):
         cand.stage = stage
         cand.save()
@@ -77,9 +81,13 @@ def test_drift_report_notifies_hr_admins(scored, hr_admin, settings):
     from predictions.drift import drift_record
 
     model = scored["model"]
-    model.training_profile = {"features": {"overtime_hours": {"kind": "numeric", "edges": [5.0], "shares": [0.5, 0.5, 0.0]}}}
+    model.training_profile = {
+        "features": {"overtime_hours": {"kind": "numeric", "edges": [5.0], "shares": [0.5, 0.5, 0.0]}}
+    }
     model.save(update_fields=["training_profile"])
-    r = drift_record(model=model, X=pd.DataFrame({"overtime_hours": [20.0] * 50}), proba=np.full(50, 0.5), as_of=CURRENT)
+    r = drift_record(
+        model=model, X=pd.DataFrame({"overtime_hours": [20.0] * 50}), proba=np.full(50, 0.5), as_of=CURRENT
+    )
     assert r.alert
     n = Notification.objects.get(user=hr_admin, kind="drift")
     assert n.dedupe_key == f"drift:{r.pk}" and "overtime_hours" in n.text and n.link == "/predictions/monitoring/"
@@ -111,6 +119,9 @@ def test_preferences_form_and_api_validate(scored, recruiter_client, recruiter):
     r = recruiter_client.post("/alerts/preferences/", {"kinds": ["risk_rise"], "districts": ["hou"]})
     assert r.status_code == 302
     assert recruiter_client.get("/api/v1/alerts/preferences").json() == {
-        "kinds": ["risk_rise"], "districts": ["hou"], "email_digest": False}
+        "kinds": ["risk_rise"],
+        "districts": ["hou"],
+        "email_digest": False,
+    }
     services.alerts_scan()
     assert [k.rsplit(":", 1)[1] for k in _mine(recruiter)] == ["E1", "E2"]  # Houston risers only

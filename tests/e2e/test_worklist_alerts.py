@@ -49,8 +49,11 @@ def test_worklist_and_alerts(live_server, world, browser_page):
     page.select_option("#case-status", "contacted")
     page.fill("#case-note", "Called about overtime")
     page.click("#case-form button[type=submit]")
-    wait_js(page, "document.querySelector('#worklist-history') && "
-                  "document.querySelector('#worklist-history').innerText.includes('Called about overtime')")
+    wait_js(
+        page,
+        "document.querySelector('#worklist-history') && "
+        "document.querySelector('#worklist-history').innerText.includes('Called about overtime')",
+    )
     history = page.inner_text("#worklist-history")
     assert "New → Contacted" in history and "Enrolled in program" in history
 

@@ -24,7 +24,13 @@ def test_every_column_sorts_both_ways(scored, recruiter):
     assert _ids(selectors.worklist(user=recruiter, filters=f(sort="-name")))[0] == "E5"
     for key in selectors.SORTS:  # every column answers in both directions, same people
         for sort in (key, f"-{key}"):
-            assert sorted(_ids(selectors.worklist(user=recruiter, filters=f(sort=sort)))) == ["E1", "E2", "E3", "E4", "E5"]
+            assert sorted(_ids(selectors.worklist(user=recruiter, filters=f(sort=sort)))) == [
+                "E1",
+                "E2",
+                "E3",
+                "E4",
+                "E5",
+            ]
     with pytest.raises(ValueError, match="sort must be one of"):
         selectors.worklist(user=recruiter, filters=f(sort="pay_rate"))
 
@@ -50,7 +56,9 @@ def test_status_owner_note_and_history(scored, recruiter, recruiter_client, hr_a
     before = CaseAction.objects.count()
     r = recruiter_client.post("/api/v1/worklist/technicians/E1", {"status": "done"}, content_type="application/json")
     assert r.status_code == 422 and "status" in r.json()["detail"]
-    r = recruiter_client.post("/api/v1/worklist/technicians/E1", {"owner": "nobody-here"}, content_type="application/json")
+    r = recruiter_client.post(
+        "/api/v1/worklist/technicians/E1", {"owner": "nobody-here"}, content_type="application/json"
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "owner"
     assert CaseAction.objects.count() == before and Case.objects.get().status == "action_agreed"
 
@@ -68,7 +76,11 @@ def test_bulk_enrol_is_all_or_nothing_and_never_duplicates(scored, recruiter_cli
     assert r.json() == {"program": "Overtime cap", "enrolled": 1, "already": 2}
     assert Enrolment.objects.count() == 3
     assert CaseAction.objects.filter(kind="enrol").count() == 3
-    row = next(i for i in recruiter_client.get("/api/v1/worklist/?sort=employee_id").json()["items"] if i["employee_id"] == "E1")
+    row = next(
+        i
+        for i in recruiter_client.get("/api/v1/worklist/?sort=employee_id").json()["items"]
+        if i["employee_id"] == "E1"
+    )
     assert row["programs"] == ["Overtime cap"]
 
 
@@ -77,7 +89,7 @@ def test_export_follows_sort_filters_and_visibility(scored, recruiter, recruiter
 
     hr_client = Client()
     hr_client.force_login(hr_admin)
-    services.case_update(user=recruiter, employee_id="E2", status="contacted", note="=HYPERLINK(\"x\")")
+    services.case_update(user=recruiter, employee_id="E2", status="contacted", note='=HYPERLINK("x")')
     r = recruiter_client.get("/worklist/export.csv?district=hou&sort=score")
     assert r.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig"))))

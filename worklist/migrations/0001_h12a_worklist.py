@@ -7,75 +7,161 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('predictions', '0005_merge_0003_merge_i9a_0004_i14_merge_i10a'),
-        ('technicians', '0005_merge_20261130_2217'),
+        ("predictions", "0005_merge_0003_merge_i9a_0004_i14_merge_i10a"),
+        ("technicians", "0005_merge_20261130_2217"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('new', 'New'), ('contacted', 'Contacted'), ('action_agreed', 'Action agreed'), ('closed', 'Closed')], db_index=True, default='new', max_length=16)),
-                ('note', models.TextField(blank=True)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='worklist_cases', to=settings.AUTH_USER_MODEL)),
-                ('technician', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='worklist_case', to='technicians.technician')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("contacted", "Contacted"),
+                            ("action_agreed", "Action agreed"),
+                            ("closed", "Closed"),
+                        ],
+                        db_index=True,
+                        default="new",
+                        max_length=16,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="worklist_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "technician",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="worklist_case",
+                        to="technicians.technician",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['owner', 'status'], name='worklist_case_owner_status')],
+                "indexes": [models.Index(fields=["owner", "status"], name="worklist_case_owner_status")],
             },
         ),
         migrations.CreateModel(
-            name='CaseAction',
+            name="CaseAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor_name', models.CharField(blank=True, max_length=150)),
-                ('kind', models.CharField(choices=[('status', 'Status changed'), ('owner', 'Owner changed'), ('note', 'Note'), ('enrol', 'Enrolled in program'), ('watch', 'Added to watchlist'), ('unwatch', 'Removed from watchlist')], max_length=10)),
-                ('from_value', models.CharField(blank=True, max_length=150)),
-                ('to_value', models.CharField(blank=True, max_length=150)),
-                ('note', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('technician', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='technicians.technician')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("actor_name", models.CharField(blank=True, max_length=150)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("status", "Status changed"),
+                            ("owner", "Owner changed"),
+                            ("note", "Note"),
+                            ("enrol", "Enrolled in program"),
+                            ("watch", "Added to watchlist"),
+                            ("unwatch", "Removed from watchlist"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("from_value", models.CharField(blank=True, max_length=150)),
+                ("to_value", models.CharField(blank=True, max_length=150)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "technician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="technicians.technician"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['technician', '-at'], name='worklist_action_tech_at')],
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["technician", "-at"], name="worklist_action_tech_at")],
             },
         ),
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('enrolled_on', models.DateField(default=django.utils.timezone.localdate)),
-                ('enrolled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='predictions.retentionprogram')),
-                ('technician', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='technicians.technician')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("enrolled_on", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "enrolled_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolments",
+                        to="predictions.retentionprogram",
+                    ),
+                ),
+                (
+                    "technician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to="technicians.technician",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('technician', 'program'), name='worklist_enrolment_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("technician", "program"), name="worklist_enrolment_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Watch',
+            name="Watch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('technician', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='technicians.technician')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='watches', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "technician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="technicians.technician"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="watches", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'technician'), name='worklist_watch_unique')],
+                "constraints": [models.UniqueConstraint(fields=("user", "technician"), name="worklist_watch_unique")],
             },
         ),
     ]
