@@ -124,3 +124,17 @@ def test_assistant_tool_reads_the_same_worklist(scored, recruiter, api_user):
     assert (row["employee_id"], row["status"], row["owner"], row["score"]) == ("E1", "contacted", "rec", 0.72)
     assert "Pay" not in " ".join(row["top_reasons"])  # restricted reasons stay folded for recruiters
     assert not run_tool(user=api_user, name="worklist", arguments={}).ok  # API consumers do not work the list
+
+
+def test_offline_planner_answers_watchlist_questions(scored, recruiter):
+    from assistant import planner
+    from assistant.tools import run_tool
+
+    services.watch_set(user=recruiter, employee_ids=["E1", "E4"], watched=True)
+    services.case_update(user=recruiter, employee_id="E1", status="contacted", owner="rec")
+    p = planner.plan(text="Who on my watchlist is high-risk?")
+    assert p.intent == "worklist"
+    name, args = p.steps[0]([])
+    answer = p.render([run_tool(user=recruiter, name=name, arguments=args)])
+    assert answer.startswith("1 technician(s) high-risk on your watchlist")
+    assert "Tech1 Adams (E1, hou) — 72% risk (high), status contacted, owner rec" in answer
