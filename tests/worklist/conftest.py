@@ -28,6 +28,10 @@ def store_scores(model, as_of: date, rows: list[tuple]) -> None:
 
 @pytest.fixture
 def scored(db):
+    return make_scored_world()
+
+
+def make_scored_world() -> dict:
     """Five technicians in two districts, scored twice: E1 moves into high, E2 rises 15 points within medium,
     E3 stays high (no alert), E4 stays low, E5 is new at the current scoring and high."""
     from predictions.models import ModelStatus, RetentionProgram, TrainedModel
