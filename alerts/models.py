@@ -17,7 +17,7 @@ from core.models import TimeStamped
 
 class AlertKind(models.TextChoices):
     HIGH_RISK = "high_risk", "Moved into high risk"
-    RISK_RISE = "risk_rise", "Risk rose sharply since the previous scoring"
+    RISK_RISE = "risk_rise", "Risk rose sharply"
     STAGE_PASSED = "stage_passed", "Candidate passed a stage"
     DRIFT = "drift", "Model drift"
     SYSTEM = "system", "Other notices"

@@ -4,14 +4,37 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_i9a_access_audit_quotas'),
+        ("core", "0003_i9a_access_audit_quotas"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='access',
-            options={'default_permissions': (), 'managed': False, 'permissions': [('view_technicians', 'View technicians and candidates (pages, API, assistant)'), ('view_predictions', 'View retention risk, quality of hire and their explanations'), ('view_forecasts', 'View forecasts and hiring plans'), ('use_assistant', 'Ask the assistant'), ('start_forecast_run', 'Start a forecast run'), ('train_model', 'Train a model'), ('promote_model', 'Promote / archive a model version'), ('publish_forecast', 'Publish a forecast run'), ('run_sync', 'Run a warehouse (Snowflake) sync'), ('upload_knowledge', 'Upload / re-embed knowledge documents'), ('export_data', 'Export lists as CSV'), ('view_audit_log', 'Read and export the audit log'), ('subject_requests', 'Run data-subject export / erase'), ('work_risk_list', 'Work the risk list: watchlist, owner and status, notes, enrol in retention programs'), ('receive_alerts', 'Receive alerts (in-app and the daily digest) and choose districts and kinds')], 'verbose_name': 'access permission'},
+            name="access",
+            options={
+                "default_permissions": (),
+                "managed": False,
+                "permissions": [
+                    ("view_technicians", "View technicians and candidates (pages, API, assistant)"),
+                    ("view_predictions", "View retention risk, quality of hire and their explanations"),
+                    ("view_forecasts", "View forecasts and hiring plans"),
+                    ("use_assistant", "Ask the assistant"),
+                    ("start_forecast_run", "Start a forecast run"),
+                    ("train_model", "Train a model"),
+                    ("promote_model", "Promote / archive a model version"),
+                    ("publish_forecast", "Publish a forecast run"),
+                    ("run_sync", "Run a warehouse (Snowflake) sync"),
+                    ("upload_knowledge", "Upload / re-embed knowledge documents"),
+                    ("export_data", "Export lists as CSV"),
+                    ("view_audit_log", "Read and export the audit log"),
+                    ("subject_requests", "Run data-subject export / erase"),
+                    (
+                        "work_risk_list",
+                        "Work the risk list: watchlist, owner and status, notes, enrol in retention programs",
+                    ),
+                    ("receive_alerts", "Receive alerts (in-app and the daily digest) and choose districts and kinds"),
+                ],
+                "verbose_name": "access permission",
+            },
         ),
     ]
