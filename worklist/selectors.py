@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Case as DbCase
 from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
@@ -78,6 +79,11 @@ def _annotated(user, qs: QuerySet) -> QuerySet:
         case_note=F(case + "note"),
         case_updated=F(case + "updated_at"),
         watched=Exists(Watch.objects.filter(user=user, technician=OuterRef("technician_id"))),
+        program_names=ArraySubquery(
+            Enrolment.objects.filter(technician=OuterRef("technician_id"))
+            .order_by("enrolled_on", "id")
+            .values("program__name")
+        ),
     )
 
 
@@ -111,25 +117,14 @@ def worklist_queryset(*, user, filters: WorklistFilters) -> tuple[Any, QuerySet]
     return model, qs
 
 
-def _programs_by_technician(tech_ids: list) -> dict[Any, list[str]]:
-    out: dict[Any, list[str]] = {}
-    for tid, name in (
-        Enrolment.objects.filter(technician_id__in=tech_ids)
-        .order_by("enrolled_on")
-        .values_list("technician_id", "program__name")
-    ):
-        out.setdefault(tid, []).append(name)
-    return out
-
-
-def _row(p, model, programs: dict) -> dict[str, Any]:
+def _row(p, model) -> dict[str, Any]:
     t = p.technician
     return {
         "employee_id": t.employee_id, "name": t.full_name, "region": t.district.region.code,
         "district": t.district.code, "district_name": t.district.name, "trade": t.trade, "score": p.score,
         "band": p.band, "as_of": p.as_of, "model_version": model.version, "status": p.status,
         "owner": p.owner_name, "note": p.case_note or "", "updated_at": p.case_updated, "watched": p.watched,
-        "programs": programs.get(t.pk, []),
+        "programs": list(p.program_names or []),
     }  # fmt: skip
 
 
@@ -141,10 +136,9 @@ def worklist(*, user, filters: WorklistFilters, limit: int = 25, offset: int = 0
     if model is None:
         return {"count": 0, "items": [], "as_of": None, "model_version": None}
     page = list(qs[offset : offset + limit])
-    programs = _programs_by_technician([p.technician_id for p in page])
     items = []
     for p in page:
-        row = _row(p, model, programs)
+        row = _row(p, model)
         row["top_contributions"] = predictions.top_reasons(user=user, model=model, prediction=p)
         items.append(row)
     return {"count": qs.count(), "items": items, "as_of": page[0].as_of if page else None,
@@ -163,23 +157,12 @@ def worklist_export_rows(*, user, filters: WorklistFilters):
               "last": "technician__last_name", "region": "technician__district__region__code",
               "district": "technician__district__code", "trade": "technician__trade", "score": "score", "band": "band",
               "as_of": "as_of", "status": "status", "owner": "owner_name", "watched": "watched", "note": "case_note",
-              "updated_at": "case_updated", "tid": "technician_id"}  # fmt: skip
-    rows = qs.values_list(*fields.values()).iterator(chunk_size=5000)
-    chunk: list = []
-    for r in rows:
-        chunk.append(dict(zip(fields, r, strict=True)))
-        if len(chunk) == 5000:
-            yield from _export_chunk(chunk, columns)
-            chunk = []
-    yield from _export_chunk(chunk, columns)
-
-
-def _export_chunk(chunk: list[dict], columns: list[str]):
-    programs = _programs_by_technician([r["tid"] for r in chunk])
-    for r in chunk:
+              "updated_at": "case_updated", "programs": "program_names"}  # fmt: skip
+    for values in qs.values_list(*fields.values()).iterator(chunk_size=5000):
+        r = dict(zip(fields, values, strict=True))
         r["name"] = f"{r['first']} {r['last']}"
         r["score"] = round(r["score"], 4)
-        r["programs"] = "; ".join(programs.get(r["tid"], []))
+        r["programs"] = "; ".join(r["programs"] or [])
         r["note"] = r["note"] or ""
         yield [r[c] for c in columns]
 
