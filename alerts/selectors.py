@@ -87,7 +87,7 @@ def scoring_pair() -> tuple[tuple[Any, Any] | None, tuple[Any, Any] | None]:
     model, qs = current_risk_scores()
     if model is None:
         return None, None
-    as_of = qs.values_list("as_of", flat=True).first()
+    as_of = next(iter(qs.order_by().values_list("as_of", flat=True)[:1]), None)  # one indexed row, no sort
     if as_of is None:
         return None, None
     sql = """
