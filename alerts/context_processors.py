@@ -9,9 +9,14 @@ def alerts_bell(request):
         from core.access import allowed
         from core.permissions import RECEIVE_ALERTS
 
+        from django.db import DatabaseError
+
         user = getattr(request, "user", None)
-        if not allowed(user, RECEIVE_ALERTS):
+        try:
+            if not allowed(user, RECEIVE_ALERTS):
+                return {"show": False, "unread": 0}
+            return {"show": True, "unread": unread_count(user=user)}
+        except DatabaseError:  # an error page rendered while the database is down must still render
             return {"show": False, "unread": 0}
-        return {"show": True, "unread": unread_count(user=user)}
 
     return {"alerts_bell": SimpleLazyObject(load)}
