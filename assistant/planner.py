@@ -785,6 +785,10 @@ def plan(*, text: str) -> Plan:
         return _policy_plan(text)
     if re.search(r"\b(similar|alike|resembl|like our best|comparable)\w*", low):
         return _similar_plan(s)
+    if re.search(r"\b(watch ?list|work ?list|my cases|cases i own|assigned to me)\b", low):
+        from assistant.planner_worklist import worklist_plan
+
+        return worklist_plan(s, text)
     analytic = analytics_plan(s, text)
     if analytic is not None:
         return analytic

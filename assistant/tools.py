@@ -488,7 +488,7 @@ TOOL_PERMISSIONS = {
     "knowledge_search": P.USE_ASSISTANT,
     "turnover_trend": P.VIEW_TECHNICIANS, "survival_summary": P.VIEW_TECHNICIANS,
     "count_in_period": P.VIEW_TECHNICIANS, "compare_segments": P.VIEW_PREDICTIONS, "risk_cohort": P.VIEW_PREDICTIONS,
-    "hires_vs_need": P.VIEW_FORECASTS,
+    "hires_vs_need": P.VIEW_FORECASTS, "worklist": P.WORK_RISK_LIST,
     "compare_programs": P.VIEW_PREDICTIONS, "pipeline_yield": P.VIEW_TECHNICIANS,
 }  # fmt: skip
 
@@ -500,6 +500,9 @@ def _register_analytics_tools() -> None:
     from assistant.tools_hiring import tools as hiring_tools  # programs compared, hiring pipeline
 
     TOOLS.update({t.name: t for t in hiring_tools()})
+    from assistant.tools_worklist import tools as worklist_tools
+
+    TOOLS.update({t.name: t for t in worklist_tools()})
 
 
 _register_analytics_tools()

@@ -84,6 +84,7 @@ def _http_error(request, exc: HttpError):
     return api.create_response(request, {"detail": str(exc.message)}, status=exc.status_code)
 
 
+from alerts.api import router as alerts_router  # noqa: E402
 from analytics.api import router as analytics_router  # noqa: E402
 from assistant.api import router as assistant_router  # noqa: E402
 from core.api import router as core_router  # noqa: E402
@@ -91,6 +92,7 @@ from forecasts.api import router as forecasts_router  # noqa: E402
 from ingest.api import router as ingest_router  # noqa: E402
 from predictions.api import router as predictions_router  # noqa: E402
 from technicians.api import router as technicians_router  # noqa: E402
+from worklist.api import router as worklist_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", technicians_router)
@@ -99,5 +101,7 @@ api.add_router("/forecasts/", forecasts_router)
 api.add_router("/assistant/", assistant_router)
 api.add_router("/ingest/", ingest_router)
 api.add_router("/analytics/", analytics_router)
+api.add_router("/worklist/", worklist_router)
+api.add_router("/alerts/", alerts_router)
 
 MAX_LIMIT = settings.API_MAX_LIMIT

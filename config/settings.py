@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE
 
 from config import embedded
@@ -67,6 +68,8 @@ INSTALLED_APPS = [
     "forecasts",
     "assistant",
     "analytics",
+    "worklist",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.roles",
                 "core.context_processors.preparing",
+                "alerts.context_processors.alerts_bell",
             ],
         },
     }
@@ -236,6 +240,15 @@ CELERY_BEAT_SCHEDULE = {
     "snowflake-sync": {
         "task": "technicians.tasks.snowflake_sync_scheduled",
         "schedule": env_int("SNOWFLAKE_SYNC_INTERVAL_SECONDS", 3600),
+    },
+    # alerts (alerts/): notifications for each new scoring and candidate stage change, then a daily email digest
+    "alerts-scan": {
+        "task": "alerts.tasks.alerts_scan_task",
+        "schedule": env_int("ALERTS_SCAN_INTERVAL_SECONDS", 3600),
+    },
+    "alerts-digest-daily": {
+        "task": "alerts.tasks.alerts_digest_task",
+        "schedule": crontab(hour=env_int("ALERTS_DIGEST_HOUR", 7), minute=env_int("ALERTS_DIGEST_MINUTE", 0)),
     },
 }
 
@@ -400,6 +413,25 @@ BIAS_AUDIT_SUMMARY_PUBLIC = env_bool("BIAS_AUDIT_SUMMARY_PUBLIC", False)
 # calibration threshold, raises an alert and proposes a retrain (still promoted by a person).
 DRIFT_PSI_ALERT = env_float("DRIFT_PSI_ALERT", 0.2)
 DRIFT_CALIBRATION_ALERT = env_float("DRIFT_CALIBRATION_ALERT", 0.1)
+
+# --------------------------------------------------------------------------- alerts and email (alerts/, README › Alerts)
+# A technician whose risk rose by more than this (0..1, i.e. 0.10 = 10 points) since the previous scoring is alerted.
+ALERTS_RISK_RISE_THRESHOLD = env_float("ALERTS_RISK_RISE_THRESHOLD", 0.10)
+ALERTS_STAGE_LOOKBACK_HOURS = env_int("ALERTS_STAGE_LOOKBACK_HOURS", 48)  # candidate stage changes a scan looks at
+# Django's email backend: the console (the worker's log) unless EMAIL_HOST is set, then SMTP; EMAIL_BACKEND wins.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not env_bool("EMAIL_USE_SSL", False))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Technician Analytics <alerts@localhost>")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")  # absolute links in emails
 
 # --------------------------------------------------------------------------- forecasts
 FORECAST_HORIZON_WEEKS = env_int("FORECAST_HORIZON_WEEKS", 12)

@@ -35,6 +35,8 @@ urlpatterns = [
     path("predictions/", include("predictions.urls")),
     path("forecasts/", include("forecasts.urls")),
     path("assistant/", include("assistant.urls")),
+    path("worklist/", include("worklist.urls")),
+    path("alerts/", include("alerts.urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -31,6 +31,9 @@ CATALOGUE: dict[str, str] = {
     "export_data": "Export lists as CSV",
     "view_audit_log": "Read and export the audit log",
     "subject_requests": "Run data-subject export / erase",
+    # the risk worklist and alerts (worklist/, alerts/)
+    "work_risk_list": "Work the risk list: watchlist, owner and status, notes, enrol in retention programs",
+    "receive_alerts": "Receive alerts (in-app and the daily digest) and choose districts and kinds",
 }
 
 # Dotted names used by entry points (``core.access.require(VIEW_PREDICTIONS)``).
@@ -47,6 +50,8 @@ UPLOAD_KNOWLEDGE = "core.upload_knowledge"
 EXPORT_DATA = "core.export_data"
 VIEW_AUDIT_LOG = "core.view_audit_log"
 SUBJECT_REQUESTS = "core.subject_requests"
+WORK_RISK_LIST = "core.work_risk_list"
+RECEIVE_ALERTS = "core.receive_alerts"
 SENSITIVE = "technicians.view_sensitive_fields"  # the visibility rule's permission (pay/performance)
 
 # Pseudo-permissions for routes open to more than one role by design.
@@ -58,10 +63,12 @@ _READ = ("view_technicians", "view_predictions", "view_forecasts", "use_assistan
 
 # Role -> core codenames it holds. HR admins hold everything (plus every model permission of the product
 # apps and the visibility permission); recruiters and API consumers read, export and ask the assistant
-# (the assistant API is part of what API consumers integrate); neither starts or changes anything.
+# (the assistant API is part of what API consumers integrate); neither starts forecasts or trains models.
+# Recruiters (the field managers' role) also work the risk list and receive alerts; an API consumer is a
+# system, not a manager, so it holds neither.
 ROLE_GRANTS: dict[str, tuple[str, ...]] = {
     HR_ADMIN: tuple(CATALOGUE),
-    RECRUITER: _READ,
+    RECRUITER: (*_READ, "work_risk_list", "receive_alerts"),
     API_CONSUMER: _READ,
 }
 

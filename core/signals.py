@@ -7,7 +7,7 @@ from django.dispatch import receiver
 from core.permissions import ROLE_GRANTS
 from core.roles import HR_ADMIN
 
-PRODUCT_APPS = ("core", "technicians", "predictions", "forecasts", "assistant")
+PRODUCT_APPS = ("core", "technicians", "predictions", "forecasts", "assistant", "worklist", "alerts")
 # Model permissions readers keep for compatibility (admin-style reads); entry points check core.* only.
 _NOT_FOR_READERS = ("view_apikey", "view_auditevent")
 

@@ -99,6 +99,12 @@ def drift_record(*, model: TrainedModel, X: pd.DataFrame, proba: np.ndarray, as_
     )
     if alerts:
         log.warning("drift alert for %s: %s", model.label, alerts)
+        from alerts.services import notify  # the in-app alert to HR admins (once per report)
+        from core.roles import HR_ADMIN
+
+        subjects = ", ".join(str(a["subject"]) for a in alerts[:3]) + (" …" if len(alerts) > 3 else "")
+        notify(HR_ADMIN, "drift", f"Drift alert on {model.label} (scoring of {as_of}): {subjects}. A retrain may be due.",
+               "/predictions/monitoring/", f"drift:{r.pk}")  # fmt: skip
     return r
 
 

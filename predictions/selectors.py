@@ -96,6 +96,18 @@ def risk_ranking(
     return {"count": count, "items": items}
 
 
+def current_risk_scores() -> tuple[TrainedModel | None, QuerySet[Prediction]]:
+    """The active retention model and its latest technician scores, as a queryset other apps may filter,
+    annotate and sort (the risk worklist); empty before the first scoring."""
+    model, qs = _current(ModelType.RETENTION)
+    return model, qs.filter(technician__isnull=False)
+
+
+def top_reasons(*, user, model: TrainedModel, prediction: Prediction, k: int = 3) -> list[dict]:
+    """The k largest contributions of one stored score, restricted terms folded for ``user``."""
+    return _top(user, model, prediction, k)
+
+
 def band_counts(*, region=None, district=None, trade=None) -> dict[str, int]:
     _, qs = _current(ModelType.RETENTION)
     qs = _technician_filter(qs.filter(technician__isnull=False), region, district, trade, None)

@@ -18,8 +18,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django_htmx.http import push_url
 
-from core.access import requires
-from core.permissions import EXPORT_DATA, VIEW_TECHNICIANS
+from core.access import allowed, requires
+from core.permissions import EXPORT_DATA, VIEW_TECHNICIANS, WORK_RISK_LIST
 from technicians import selectors
 from technicians.exports import export_csv_response
 from technicians.models import RaceEthnicity, ScheduleType, Sex, Trade
@@ -218,5 +218,6 @@ def technician_detail(request, employee_id: str):
             "candidate_url": candidate_data
             and _url_or_none("predictions:candidate_detail", candidate_data["candidate_id"]),
             "risk_panel_url": _url_or_none("predictions:technician_panel", tech.employee_id),
+            "can_work_list": allowed(user, WORK_RISK_LIST),  # the worklist card (worklist app, loaded by htmx)
         },
     )

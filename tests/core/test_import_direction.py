@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("core", "predictions", "forecasts", "ingest", "assistant", "technicians", "analytics")
+APPS = ("core", "predictions", "forecasts", "ingest", "assistant", "technicians", "analytics", "worklist", "alerts")
 
 
 def _graph() -> dict[str, set[str]]:

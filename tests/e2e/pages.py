@@ -25,6 +25,8 @@ PAGES: list[tuple[str, str, tuple[str, ...]]] = [
     ("candidates-compare", "/predictions/candidates/compare/", BOTH),
     ("models", "/predictions/models/", BOTH),
     ("programs", "/predictions/programs/", BOTH),
+    ("worklist", "/worklist/", BOTH),
+    ("alerts", "/alerts/", BOTH),
     ("forecasts", "/forecasts/", BOTH),
     ("hiring-plan", "/forecasts/hiring-plan/", BOTH),
     ("forecast-runs", "/forecasts/runs/", BOTH),

@@ -1,0 +1,1 @@
+from tests.worklist.conftest import scored, store_scores  # noqa: F401 - the same small scored world
