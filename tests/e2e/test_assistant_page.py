@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import wait_js
 from tests.assistant.conftest import close_async_db_connections, fake_openai, offline, world  # noqa: F401 - shared fixtures
+from tests.e2e.conftest import wait_js
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
