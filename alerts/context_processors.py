@@ -5,11 +5,11 @@ from django.utils.functional import SimpleLazyObject
 
 def alerts_bell(request):
     def load():
+        from django.db import DatabaseError
+
         from alerts.selectors import unread_count
         from core.access import allowed
         from core.permissions import RECEIVE_ALERTS
-
-        from django.db import DatabaseError
 
         user = getattr(request, "user", None)
         try:

@@ -92,7 +92,10 @@ def test_chat_page_streams_llm_answer_with_tool_event(asgi_server, browser_page,
     page.fill("#chat-input", "How many technicians are in Dallas?")
     page.click("#chat-send")
     # streaming: part of the answer is visible before the message is done
-    wait_js(page, "(() => { const m = document.querySelector('.msg-assistant .text'); return !!m && m.textContent.includes('w5 '); })()")
+    wait_js(
+        page,
+        "(() => { const m = document.querySelector('.msg-assistant .text'); return !!m && m.textContent.includes('w5 '); })()",
+    )
     partial_done = page.locator(".msg-assistant.done").count()
     page.wait_for_selector(".msg-assistant.done", timeout=30000)
     assert partial_done == 0
