@@ -110,6 +110,8 @@ def _panel_context(request, employee_id: str) -> dict:
         ctx["no_model"] = str(exc)
         return ctx
     ctx["risk"] = risk
+    if risk["band"] == "high":  # the smallest changes that would help, up front (one vectorised scoring call)
+        ctx["suggestions"] = services.technician_suggestions(user=request.user, employee_id=employee_id)
     ctx["chart"] = _contrib_chart(risk["contributions"])
     ctx["chart_id"] = f"contrib-{employee_id}"
     values = {c["feature"]: c["value"] for c in risk["contributions"]}
@@ -140,8 +142,13 @@ WHATIF_UNITS = {
 
 
 def _contrib_chart(contribs: list[dict], limit: int = 12) -> dict:
+    """The strongest effects as a bar chart: percentage points against the average when known, else log-odds."""
     top = contribs[:limit]
-    return {"labels": [c["label"] for c in top], "values": [round(c["contribution"], 4) for c in top]}
+    if top and all(c.get("points") is not None for c in top):
+        return {"labels": [c["label"] for c in top], "values": [round(c["points"], 2) for c in top],
+                "unit": "percentage points vs. average"}  # fmt: skip
+    return {"labels": [c["label"] for c in top], "values": [round(c["contribution"], 4) for c in top],
+            "unit": "effect (log-odds)"}  # fmt: skip
 
 
 @requires(VIEW_PREDICTIONS, audit="risk", subject="employee_id")

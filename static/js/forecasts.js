@@ -38,5 +38,6 @@
   }
   document.addEventListener("DOMContentLoaded", draw);
   document.addEventListener("htmx:afterSettle", draw);
+  document.addEventListener("ta:redraw", draw);  // after Back (app.js: the restored canvas is blank)
   document.addEventListener("change", (e) => { if (e.target && e.target.id === "fc-window") draw(); });
 })();
