@@ -98,7 +98,11 @@ def drift_record(*, model: TrainedModel, X: pd.DataFrame, proba: np.ndarray, as_
         alert=bool(alerts),
     )
     if alerts:
-        log.warning("drift alert for %s: %s", model.label, alerts)
+        said = "; ".join(
+            f"{a.get('subject') or a.get('kind')}: {str(a.get('kind', '')).replace('_', ' ').upper()} {a.get('value')}"
+            for a in alerts
+        )
+        log.warning("drift alert for %s (see Drift reports in the admin): %s", model.label, said)
     return r
 
 

@@ -99,7 +99,7 @@ def format_value(feature: str, value: Any) -> str:
             if round(v) != 0
             else "Steady overtime over the last 3 months"
         ),
-        "tenure_years": f"{v:.0f} years of tenure" if v >= 1.5 else f"{v * 12:.0f} months of tenure",
+        "tenure_years": f"{v:.0f} years of tenure" if v >= 1.5 else _months(v * 12, "of tenure"),
         "drive_time_minutes": f"Drive time of {v:.0f} min/day",
         "commute_miles": f"A commute of {v:.0f} miles",
         "csat": f"A CSAT of {v:.1f}",
@@ -119,6 +119,11 @@ def format_value(feature: str, value: Any) -> str:
         "jobs_completed": f"{v:.0f} jobs completed",
     }
     return phrases.get(feature, f"{label_for(feature)} of {v:g}")
+
+
+def _months(m: float, what: str) -> str:
+    n = max(round(m), 0)
+    return f"{'Under a month' if n == 0 else f'{n} month' + ('s' if n != 1 else '')} {what}"
 
 
 def signed(x: float) -> str:
