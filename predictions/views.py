@@ -175,7 +175,7 @@ def technician_what_if(request, employee_id: str):
         # only send what actually changed, so an untouched form field is not a "change"
         risk = selectors.technician_risk(user=request.user, employee_id=employee_id)
         current = {c["feature"]: c["value"] for c in risk["contributions"]}
-        changes = {k: v for k, v in changes.items() if str(v) != _fmt(current.get(k))}
+        changes = {k: v for k, v in changes.items() if not _unchanged(v, current.get(k))}
         if not changes:
             ctx["error"] = "Change at least one value to see a new score."
         else:
@@ -197,12 +197,17 @@ def technician_what_if(request, employee_id: str):
     return render(request, "predictions/_what_if_result.html", ctx)
 
 
-def _fmt(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:.1f}"
-    return str(v)
+def _unchanged(raw: str, current) -> bool:
+    """The form shows numbers to one decimal: a value within that rounding of the current one was not changed
+    (so an untouched $27.95/h, shown as 28.0, is not sent as a pay change)."""
+    if current is None:
+        return raw == ""
+    if isinstance(current, int | float) and not isinstance(current, bool):
+        try:
+            return abs(float(raw) - float(current)) <= 0.05 + 1e-9
+        except ValueError:
+            return False
+    return str(raw) == str(current)
 
 
 @requires(VIEW_PREDICTIONS)

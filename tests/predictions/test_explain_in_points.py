@@ -44,3 +44,19 @@ def test_no_suggestions_box_below_high(trained, hr_client):
     low = Prediction.objects.filter(model=trained, band="low").select_related("technician").first()
     html = hr_client.get(f"/predictions/technicians/{low.technician.employee_id}/panel").content.decode()
     assert 'id="risk-suggestions"' not in html
+
+
+def test_what_if_ignores_untouched_values_shown_rounded(trained, hr_client, hr_admin):
+    emp = _high(trained)
+    values = {
+        c["feature"]: c["value"] for c in selectors.technician_risk(user=hr_admin, employee_id=emp)["contributions"]
+    }
+    form = {
+        k: f"{values[k]:.1f}" for k in ("pay_rate", "commute_miles", "drive_time_minutes") if values.get(k) is not None
+    }
+    form["overtime_hours"] = "0"  # the one real change
+    html = hr_client.post(
+        f"/predictions/technicians/{emp}/what-if", {**form, "pay_rate": f"{values['pay_rate'] + 0.04:.2f}"}
+    ).content.decode()
+    changed = html.split('class="what-if-result"')[1].split("</p>")[0]
+    assert "Overtime" in changed and "Pay" not in changed and "Commute" not in changed
