@@ -92,6 +92,11 @@ def technician_suggestions(*, user, employee_id: str) -> list[dict[str, Any]]:
     return suggestions(user=user, fitted=fitted, X=_prediction_frame(fitted, [pred]))
 
 
+# Suggestions only go the way a manager could act on: never a pay cut, less training, a longer commute or drive
+# (the model may find such a change lowers the risk through an interaction; it is not advice anyone would give).
+SENSIBLE_DIRECTION = {"pay_rate": +1, "training_hours": +1, "commute_miles": -1, "drive_time_minutes": -1}
+
+
 def suggestions(*, user, fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> list[dict[str, Any]]:
     """Smallest single-feature change (per actionable feature) that brings the score below the high band.
 
@@ -113,8 +118,10 @@ def suggestions(*, user, fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> list[dic
             lo, hi = spec
             cur = float(current) if pd.notna(current) else (lo + hi) / 2
             steps = np.linspace(0, hi - lo, 41)[1:]
+            way = SENSIBLE_DIRECTION.get(feat, 0)
+            tried = [cur - steps] * (way <= 0) + [cur + steps] * (way >= 0)
             grid = sorted(
-                {round(v, 2) for v in np.concatenate([cur - steps, cur + steps]) if lo <= v <= hi},
+                {round(v, 2) for v in np.concatenate(tried) if lo <= v <= hi},
                 key=lambda v: abs(v - cur),
             )
         for v in grid:

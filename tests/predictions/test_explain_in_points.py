@@ -35,6 +35,9 @@ def test_panel_shows_points_units_and_suggestions_that_hold(trained, hr_client, 
     suggestions = services.technician_suggestions(user=hr_admin, employee_id=emp)
     assert suggestions, "a high-risk technician in this world can be brought below high by one change"
     assert 'id="risk-suggestions"' in html and suggestions[0]["label"] in html.split('id="risk-suggestions"')[1]
+    for s in suggestions:  # only changes a manager would make: no pay cut, no longer drive
+        way = {"pay_rate": 1, "training_hours": 1, "commute_miles": -1, "drive_time_minutes": -1}.get(s["feature"])
+        assert way is None or (s["to"] - s["from"]) * way > 0
     for s in suggestions[:2]:  # each suggestion, tried as a what-if, gives the score it promised
         after = services.what_if(user=hr_admin, employee_id=emp, changes={s["feature"]: s["to"]})["after"]
         assert abs(after["score"] - s["score"]) < 1e-9 and after["score"] < settings.RISK_BAND_HIGH
