@@ -24,7 +24,7 @@ def _title_has(page, text: str) -> None:
     )
 
 
-def test_back_restores_forecast_controls_results_and_chart(live_server, browser_page, forecasts, recruiter):  # noqa: F811
+def test_back_restores_controls_results_and_charts(live_server, browser_page, forecasts, recruiter):  # noqa: F811
     page = browser_page
     _login(page, f"{live_server.url}/forecasts/?metric=demand&level=district&key=dal")
     page.wait_for_selector("#forecast-chart[data-drawn]")
@@ -54,10 +54,8 @@ def test_back_restores_forecast_controls_results_and_chart(live_server, browser_
     wait_js(page, "document.querySelector('#fc-metric').value === 'headcount'")
     assert page.input_value("#fc-where") == "district:dal"
 
-
-def test_back_restores_hiring_plan_controls_and_sort(live_server, browser_page, forecasts, recruiter):  # noqa: F811
-    page = browser_page
-    _login(page, f"{live_server.url}/forecasts/hiring-plan/?weeks=12")
+    # the hiring plan (same browser session: one login, one fixture for both pages)
+    page.goto(f"{live_server.url}/forecasts/hiring-plan/?weeks=12")
     page.wait_for_selector("#plan-table")
     first_sort = page.evaluate("(document.querySelector('#plan-table th[aria-sort]') || {}).innerText || ''")
     assert "Forecast jobs" not in first_sort

@@ -26,7 +26,7 @@ def test_points_are_the_change_when_a_term_is_at_its_average(trained, hr_admin):
     assert "percentage points" in risk["explanation"] and "log-odds" not in risk["explanation"]
 
 
-def test_panel_shows_points_units_and_suggestions_that_hold(trained, hr_client, hr_admin):
+def test_panel_shows_points_units_suggestions_and_a_clean_what_if(trained, hr_client, hr_admin):
     emp = _high(trained)
     html = hr_client.get(f"/predictions/technicians/{emp}/panel", headers={"HX-Request": "true"}).content.decode()
     assert "Effect on risk (points)" in html
@@ -42,15 +42,7 @@ def test_panel_shows_points_units_and_suggestions_that_hold(trained, hr_client, 
         after = services.what_if(user=hr_admin, employee_id=emp, changes={s["feature"]: s["to"]})["after"]
         assert abs(after["score"] - s["score"]) < 1e-9 and after["score"] < settings.RISK_BAND_HIGH
 
-
-def test_no_suggestions_box_below_high(trained, hr_client):
-    low = Prediction.objects.filter(model=trained, band="low").select_related("technician").first()
-    html = hr_client.get(f"/predictions/technicians/{low.technician.employee_id}/panel").content.decode()
-    assert 'id="risk-suggestions"' not in html
-
-
-def test_what_if_ignores_untouched_values_shown_rounded(trained, hr_client, hr_admin):
-    emp = _high(trained)
+    # the what-if form: untouched values shown rounded to one decimal are not changes
     values = {
         c["feature"]: c["value"] for c in selectors.technician_risk(user=hr_admin, employee_id=emp)["contributions"]
     }
@@ -63,3 +55,8 @@ def test_what_if_ignores_untouched_values_shown_rounded(trained, hr_client, hr_a
     ).content.decode()
     changed = html.split('class="what-if-result"')[1].split("</p>")[0]
     assert "Overtime" in changed and "Pay" not in changed and "Commute" not in changed
+
+    # below high: no suggestions box
+    low = Prediction.objects.filter(model=trained, band="low").select_related("technician").first()
+    html = hr_client.get(f"/predictions/technicians/{low.technician.employee_id}/panel").content.decode()
+    assert 'id="risk-suggestions"' not in html
