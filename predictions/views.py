@@ -280,11 +280,12 @@ def model_promote_view(request, model_id):
 @requires(VIEW_PREDICTIONS)
 def programs(request):
     f = _filters(request)
-    progs = [
-        {"pk": p.pk, "name": p.name, "description": p.description, "cost_per_technician": p.cost_per_technician,
-         "change": redact(request.user, p.change)}  # a program's pay rule is HR-only (visibility rule)
-        for p in selectors.program_list()
-    ]  # fmt: skip
+    progs = []
+    for p in selectors.program_list():
+        shown = redact(request.user, p.change)  # a program's pay rule is HR-only (visibility rule)
+        progs.append({"pk": p.pk, "name": p.name, "description": p.description,
+                      "cost_per_technician": p.cost_per_technician, "change": shown,
+                      "hidden_change": len(shown) < len(p.change or {})})  # fmt: skip
     ctx = {"programs": progs, "filters": f, **_choices()}
     pid = request.GET.get("program")
     if pid:
