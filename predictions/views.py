@@ -110,11 +110,14 @@ def _panel_context(request, employee_id: str) -> dict:
         ctx["no_model"] = str(exc)
         return ctx
     ctx["risk"] = risk
+    values = {c["feature"]: c["value"] for c in risk["contributions"]}
+    for c in risk["contributions"]:  # an interaction's value is its two factors' values ("11.5 years × 88%")
+        if " & " in c["feature"]:
+            c["parts"] = [(part, values.get(part)) for part in c["feature"].split(" & ")]
     if risk["band"] == "high":  # the smallest changes that would help, up front (one vectorised scoring call)
         ctx["suggestions"] = services.technician_suggestions(user=request.user, employee_id=employee_id)
     ctx["chart"] = _contrib_chart(risk["contributions"])
     ctx["chart_id"] = f"contrib-{employee_id}"
-    values = {c["feature"]: c["value"] for c in risk["contributions"]}
     ctx["whatif_fields"] = [
         {
             "name": k,

@@ -32,6 +32,8 @@ def test_panel_shows_points_units_suggestions_and_a_clean_what_if(trained, hr_cl
     assert "Effect on risk (points)" in html
     table = html.split('class="data contrib-table"')[1].split("</table>")[0]
     assert re.search(r"\d h/week<", table) and re.search(r"\d years<", table)  # units on values
+    if any(" & " in c["feature"] for c in selectors.technician_risk(user=hr_admin, employee_id=emp)["contributions"]):
+        assert re.search(r"<td>[^<]+ × [^<]+</td><td>[^<—]+ × [^<—]+</td>", table)  # both values of an interaction
     suggestions = services.technician_suggestions(user=hr_admin, employee_id=emp)
     assert suggestions, "a high-risk technician in this world can be brought below high by one change"
     assert 'id="risk-suggestions"' in html and suggestions[0]["label"] in html.split('id="risk-suggestions"')[1]
