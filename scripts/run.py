@@ -191,7 +191,7 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    time.sleep(2)
+    _wait_for_web(children["web"])
     print(
         f"\n  Technician Analytics is running at http://{HOST}:{PORT}/\n"
         f"  Admin:     http://{HOST}:{PORT}/admin/\n"
@@ -215,6 +215,19 @@ def main() -> int:
 
     shutdown(children, started)
     return code
+
+
+def _wait_for_web(web: subprocess.Popen, seconds: float = 120) -> None:
+    """Print the URL only once the web server answers (importing Django takes a while on a busy machine)."""
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and web.poll() is None:
+        try:
+            socket.create_connection((HOST, int(PORT)), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.3)
 
 
 def _signal_group(p: subprocess.Popen, sig: int) -> None:
