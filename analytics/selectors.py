@@ -25,6 +25,7 @@ from analytics.population import (
     trailing_rate,
 )
 from analytics.segments import Segment, compare
+from core.presentation import signed
 from technicians.models import OPEN_STAGES, Candidate, District, Region, Trade
 
 __all__ = [
@@ -229,7 +230,7 @@ def _hires_needed_tile(filters: Filters) -> dict:
     gaps = [float(r.get("gap") or 0) for r in rows]
     return _tile("hires_needed", "Hires needed (12 weeks)", round(need), [],
                  "from the published hiring plan: required − expected headcount, summed over districts with a gap",
-                 "/forecasts/hiring-plan/", fmt="int", note=f"net gap {sum(gaps):+.0f}")  # fmt: skip
+                 "/forecasts/hiring-plan/", fmt="int", note=f"net gap {signed(sum(gaps), 0)}")  # fmt: skip
 
 
 # --------------------------------------------------------------------------- trends

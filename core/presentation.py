@@ -13,7 +13,7 @@ from functools import lru_cache
 MINUS = "\u2212"
 # words that stay upper-case when a code is turned into words
 ACRONYMS = {"hvac": "HVAC", "csat": "CSAT", "ebm": "EBM", "mase": "MASE", "roi": "ROI", "api": "API", "csv": "CSV",
-            "id": "ID", "hr": "HR", "smape": "sMAPE", "auc": "AUC", "roc": "ROC", "pr": "PR", "mint": "MinT"}  # fmt: skip
+            "id": "ID", "hr": "HR", "ets": "ETS", "smape": "sMAPE", "auc": "AUC", "roc": "ROC", "pr": "PR", "mint": "MinT"}  # fmt: skip
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,17 @@ from predictions import promotion, services
 from predictions.models import CandidateNotice, DriftReport, ModelType, Prediction, RetentionProgram, TrainedModel
 
 
+def _compact(v) -> str:
+    """Nested parameters in words: {'trade': ['hvac', 'plumbing']} → "Trade: HVAC, Plumbing"."""
+    from core.presentation import code_label
+
+    if isinstance(v, dict):
+        return "; ".join(f"{code_label(a)}: {_compact(b)}" for a, b in v.items())
+    if isinstance(v, list | tuple):
+        return ", ".join(_compact(x) for x in v)
+    return code_label(v) if isinstance(v, str) else str(v)
+
+
 def _kv_table(data, skip=()):
     """A dict as a two-column table: numbers rounded, nested values shown compactly."""
     from core.presentation import code_label, number
@@ -31,7 +42,7 @@ def _kv_table(data, skip=()):
         elif isinstance(v, int) and not isinstance(v, bool):
             v = number(v, 0)
         elif isinstance(v, dict | list):
-            v = ", ".join(f"{a}: {b}" for a, b in v.items()) if isinstance(v, dict) else ", ".join(map(str, v))
+            v = _compact(v)
         rows.append((code_label(k), v))
     return format_html(
         '<table class="kv-table">{}</table>', format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)

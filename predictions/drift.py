@@ -98,11 +98,15 @@ def drift_record(*, model: TrainedModel, X: pd.DataFrame, proba: np.ndarray, as_
         alert=bool(alerts),
     )
     if alerts:
-        log.warning("drift alert for %s: %s", model.label, alerts)
+        said = "; ".join(
+            f"{a.get('subject') or a.get('kind')}: {str(a.get('kind', '')).replace('_', ' ').upper()} {a.get('value')}"
+            for a in alerts
+        )
+        log.warning("drift alert for %s (see Drift reports in the admin): %s", model.label, said)
         from alerts.services import notify  # the in-app alert to HR admins (once per report)
         from core.roles import HR_ADMIN
 
-        subjects = ", ".join(str(a["subject"]) for a in alerts[:3]) + (" …" if len(alerts) > 3 else "")
+        subjects = ", ".join(str(a.get("subject") or a.get("kind")) for a in alerts[:3]) + (" …" if len(alerts) > 3 else "")
         notify(HR_ADMIN, "drift", f"Drift alert on {model.label} (scoring of {as_of}): {subjects}. A retrain may be due.",
                "/predictions/monitoring/", f"drift:{r.pk}")  # fmt: skip
     return r

@@ -49,10 +49,19 @@ def fold(user, contributions: list[dict]) -> list[dict]:
             entry["mean"] = hidden_mean
             entry["points"] = _points(contributions[0]["_logit"], hidden, hidden_mean)
         visible.append(entry)
-        visible.sort(key=lambda d: -abs(d["contribution"]))
+    visible.sort(key=_strength)
     for c in visible:
         c.pop("_logit", None)
     return visible
+
+
+def _strength(c: dict) -> float:
+    """Sort key: the largest effect first — in points when known (what the page shows), else log-odds."""
+    return -abs(c["points"] if c.get("points") is not None else c["contribution"])
+
+
+def _effect(c: dict) -> float:
+    return c["points"] if c.get("points") is not None else c["contribution"]
 
 
 def _sigmoid(z: float) -> float:
@@ -72,6 +81,7 @@ def with_points(contributions: list[dict], *, logit: float, means: dict[str, flo
         c["mean"] = m
         c["points"] = _points(logit, c["contribution"], m)
         c["_logit"] = logit
+    contributions.sort(key=_strength)
     return contributions
 
 
@@ -89,7 +99,7 @@ def format_value(feature: str, value: Any) -> str:
             if round(v) != 0
             else "Steady overtime over the last 3 months"
         ),
-        "tenure_years": f"{v:.0f} years of tenure" if v >= 1.5 else f"{v * 12:.0f} months of tenure",
+        "tenure_years": f"{v:.0f} years of tenure" if v >= 1.5 else _months(v * 12, "of tenure"),
         "drive_time_minutes": f"Drive time of {v:.0f} min/day",
         "commute_miles": f"A commute of {v:.0f} miles",
         "csat": f"A CSAT of {v:.1f}",
@@ -111,29 +121,47 @@ def format_value(feature: str, value: Any) -> str:
     return phrases.get(feature, f"{label_for(feature)} of {v:g}")
 
 
+def _months(m: float, what: str) -> str:
+    n = max(round(m), 0)
+    return f"{'Under a month' if n == 0 else f'{n} month' + ('s' if n != 1 else '')} {what}"
+
+
 def signed(x: float) -> str:
     return f"+{x:.2f}" if x >= 0 else f"{MINUS}{abs(x):.2f}"
 
 
 def explanation_text(contributions: list[dict], *, model_type: str = "retention") -> str:
-    """One or two sentences naming the strongest visible push up and the strongest push down."""
+    """One or two sentences naming the strongest visible push up and the strongest push down.
+
+    With points (``with_points``) the effect is said in percentage points against an average person's
+    level of that factor ("+4.1 points"); otherwise in the model's log-odds."""
     named = [c for c in contributions if c["feature"] != "restricted" and abs(c["contribution"]) >= 0.005]
-    up = max((c for c in named if c["contribution"] > 0), key=lambda c: c["contribution"], default=None)
-    down = min((c for c in named if c["contribution"] < 0), key=lambda c: c["contribution"], default=None)
+    in_points = bool(named) and all(c.get("points") is not None for c in named)
+    if in_points:
+        named = [c for c in named if abs(c["points"]) >= 0.05]
+    up = max((c for c in named if _effect(c) > 0), key=_effect, default=None)
+    down = min((c for c in named if _effect(c) < 0), key=_effect, default=None)
     thing = "this risk" if model_type == "retention" else "the chance of staying 90 days"
+
+    def amount(c: dict, first: bool) -> str:
+        if in_points:
+            unit = " percentage points vs. average" if first else " points"
+            return f"{signed_points(c['points'])}{unit}"
+        return f"{signed(c['contribution'])} log-odds" if first else signed(c["contribution"])
+
     parts = []
     if up:
-        parts.append(
-            f"{format_value(up['feature'], up['value'])} adds the most to {thing} ({signed(up['contribution'])} log-odds)"
-        )
+        parts.append(f"{format_value(up['feature'], up['value'])} adds the most to {thing} ({amount(up, True)})")
     if down:
         verb = "lowers it" if up else f"lowers {thing} the most"
-        parts.append(
-            f"{_lower_first(format_value(down['feature'], down['value']))} {verb} ({signed(down['contribution'])})"
-        )
+        parts.append(f"{_lower_first(format_value(down['feature'], down['value']))} {verb} ({amount(down, not up)})")
     if not parts:
         return "No single visible factor moves this score much; it is close to the average."
     return "; ".join(parts) + "."
+
+
+def signed_points(x: float) -> str:
+    return f"+{x:.1f}" if x >= 0 else f"{MINUS}{abs(x):.1f}"
 
 
 def _lower_first(s: str) -> str:

@@ -39,7 +39,7 @@ from predictions.scoring import (  # noqa: F401 - re-exported service interface
     score_frame,
     score_payload,
 )
-from predictions.whatif import WhatIfError, suggestions, what_if  # noqa: F401
+from predictions.whatif import WhatIfError, suggestions, technician_suggestions, what_if  # noqa: F401
 
 log = logging.getLogger(__name__)
 

@@ -131,9 +131,14 @@ def _panel_context(request, employee_id: str) -> dict:
         ctx["no_model"] = str(exc)
         return ctx
     ctx["risk"] = risk
+    values = {c["feature"]: c["value"] for c in risk["contributions"]}
+    for c in risk["contributions"]:  # an interaction's value is its two factors' values ("11.5 years × 88%")
+        if " & " in c["feature"]:
+            c["parts"] = [(part, values.get(part)) for part in c["feature"].split(" & ")]
+    if risk["band"] == "high":  # the smallest changes that would help, up front (one vectorised scoring call)
+        ctx["suggestions"] = services.technician_suggestions(user=request.user, employee_id=employee_id)
     ctx["chart"] = _contrib_chart(risk["contributions"])
     ctx["chart_id"] = f"contrib-{employee_id}"
-    values = {c["feature"]: c["value"] for c in risk["contributions"]}
     ctx["whatif_fields"] = [
         {
             "name": k,
@@ -161,8 +166,13 @@ WHATIF_UNITS = {
 
 
 def _contrib_chart(contribs: list[dict], limit: int = 12) -> dict:
+    """The strongest effects as a bar chart: percentage points against the average when known, else log-odds."""
     top = contribs[:limit]
-    return {"labels": [c["label"] for c in top], "values": [round(c["contribution"], 4) for c in top]}
+    if top and all(c.get("points") is not None for c in top):
+        return {"labels": [c["label"] for c in top], "values": [round(c["points"], 2) for c in top],
+                "unit": "percentage points vs. average"}  # fmt: skip
+    return {"labels": [c["label"] for c in top], "values": [round(c["contribution"], 4) for c in top],
+            "unit": "effect (log-odds)"}  # fmt: skip
 
 
 @requires(VIEW_PREDICTIONS, audit="risk", subject="employee_id")
@@ -189,7 +199,7 @@ def technician_what_if(request, employee_id: str):
         # only send what actually changed, so an untouched form field is not a "change"
         risk = selectors.technician_risk(user=request.user, employee_id=employee_id)
         current = {c["feature"]: c["value"] for c in risk["contributions"]}
-        changes = {k: v for k, v in changes.items() if str(v) != _fmt(current.get(k))}
+        changes = {k: v for k, v in changes.items() if not _unchanged(v, current.get(k))}
         if not changes:
             ctx["error"] = "Change at least one value to see a new score."
         else:
@@ -211,12 +221,17 @@ def technician_what_if(request, employee_id: str):
     return render(request, "predictions/_what_if_result.html", ctx)
 
 
-def _fmt(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:.1f}"
-    return str(v)
+def _unchanged(raw: str, current) -> bool:
+    """The form shows numbers to one decimal: a value within that rounding of the current one was not changed
+    (so an untouched $27.95/h, shown as 28.0, is not sent as a pay change)."""
+    if current is None:
+        return raw == ""
+    if isinstance(current, int | float) and not isinstance(current, bool):
+        try:
+            return abs(float(raw) - float(current)) <= 0.05 + 1e-9
+        except ValueError:
+            return False
+    return str(raw) == str(current)
 
 
 @requires(VIEW_PREDICTIONS)

@@ -12,7 +12,7 @@ import pandas as pd
 from django.conf import settings
 
 from predictions import ebm, features
-from predictions.explain import contributions_for, explanation_text, fold
+from predictions.explain import contributions_for, explanation_text, fold, with_points
 from predictions.models import Prediction
 from predictions.scoring import WhatIfError, band_for, decode_values, load_fitted
 from technicians.visibility import field_visible
@@ -59,7 +59,7 @@ def _prediction_frame(fitted: ebm.GlassBoxModel, preds: list[Prediction]) -> pd.
 
 def what_if(*, user, employee_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Rescore one technician with changed actionable features; suggest smallest single changes."""
-    from predictions.selectors import latest_prediction_for_technician
+    from predictions.selectors import latest_prediction_for_technician, mean_contributions
 
     model, pred = latest_prediction_for_technician(user=user, employee_id=employee_id)
     fitted = load_fitted(model)
@@ -68,12 +68,11 @@ def what_if(*, user, employee_id: str, changes: dict[str, Any]) -> dict[str, Any
     X_after = features.apply_changes(X, clean)
     exp = fitted.explain(X_after)
     after = float(exp.proba[0])
-    contribs = fold(
-        user,
-        contributions_for(
-            exp.terms, exp.contributions[0].tolist(), fitted.features, fitted.prepare(X_after).iloc[0].tolist()
-        ),
+    contribs = contributions_for(
+        exp.terms, exp.contributions[0].tolist(), fitted.features, fitted.prepare(X_after).iloc[0].tolist()
     )
+    means = mean_contributions(model=model, as_of=pred.as_of)
+    contribs = fold(user, with_points(contribs, logit=float(exp.logit[0]), means=means))
     return {
         "employee_id": employee_id,
         "changes": clean,
@@ -83,6 +82,21 @@ def what_if(*, user, employee_id: str, changes: dict[str, Any]) -> dict[str, Any
         "delta": after - pred.score,
         "suggestions": suggestions(user=user, fitted=fitted, X=X_after),
     }  # fmt: skip
+
+
+def technician_suggestions(*, user, employee_id: str) -> list[dict[str, Any]]:
+    """The smallest single changes that bring this technician's current score below the high band
+    (empty unless they are high risk now): what the risk page shows up front, before any what-if."""
+    from predictions.selectors import latest_prediction_for_technician
+
+    model, pred = latest_prediction_for_technician(user=user, employee_id=employee_id)
+    fitted = load_fitted(model)
+    return suggestions(user=user, fitted=fitted, X=_prediction_frame(fitted, [pred]))
+
+
+# Suggestions only go the way a manager could act on: never a pay cut, less training, a longer commute or drive
+# (the model may find such a change lowers the risk through an interaction; it is not advice anyone would give).
+SENSIBLE_DIRECTION = {"pay_rate": +1, "training_hours": +1, "commute_miles": -1, "drive_time_minutes": -1}
 
 
 def suggestions(*, user, fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> list[dict[str, Any]]:
@@ -106,8 +120,10 @@ def suggestions(*, user, fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> list[dic
             lo, hi = spec
             cur = float(current) if pd.notna(current) else (lo + hi) / 2
             steps = np.linspace(0, hi - lo, 41)[1:]
+            way = SENSIBLE_DIRECTION.get(feat, 0)
+            tried = [cur - steps] * (way <= 0) + [cur + steps] * (way >= 0)
             grid = sorted(
-                {round(v, 2) for v in np.concatenate([cur - steps, cur + steps]) if lo <= v <= hi},
+                {round(v, 2) for v in np.concatenate(tried) if lo <= v <= hi},
                 key=lambda v: abs(v - cur),
             )
         for v in grid:

@@ -58,6 +58,68 @@ class FirstResults:
             self.pending.discard(key)
 
 
+class FullForecasts:
+    """First start: the quick seasonal-naive forecasts are a stand-in. Once they are done, queue the full run
+    (every method backtested, the best chosen per series) and, when it completes, publish it in place of the
+    stand-in — only while the stand-in is what is published, so an HR admin's own choice is never overridden.
+    Survives a restart: a full run already queued or running is simply followed."""
+
+    QUICK = "seasonal_naive"
+
+    def __init__(self, started: float):
+        self.started = started
+        self.next_check = 0.0
+        self.done = False
+
+    def poll(self) -> None:
+        if self.done or time.monotonic() < self.next_check:
+            return
+        self.next_check = time.monotonic() + 5
+        try:
+            from django.db import close_old_connections
+
+            close_old_connections()
+            self._step()
+        except Exception as exc:  # noqa: BLE001 - the database may be restarting; try again later
+            print(f"!! full forecasts: {exc} (will retry)", file=sys.stderr, flush=True)
+
+    def _step(self) -> None:
+        from django.core.management import call_command
+
+        from forecasts import selectors, services
+        from forecasts.models import ForecastPublication, ForecastRun, RunStatus
+
+        published = list(ForecastPublication.objects.filter(is_current=True).select_related("run"))
+        if not published:
+            return  # the quick pass is still running
+        if any(p.run.method != self.QUICK for p in published):
+            self.done = True  # a full forecast is published already (or a person chose one): nothing to do
+            return
+        full = ForecastRun.objects.exclude(method=self.QUICK).order_by("-created_at").first()
+        if full is None:
+            if selectors.forecast_run_active() is None:  # the quick pass has finished
+                call_command("run_forecasts", stdout=_Quiet())
+                print("  Quick forecasts are up; the full forecasts (backtested methods) are now running.", flush=True)
+            return
+        if full.status == RunStatus.COMPLETED:
+            services.forecast_run_publish(run_id=full.id, user=None)
+            took = time.monotonic() - self.started
+            print(f"✓ Full forecasts ready and published ({took // 60:.0f} min {took % 60:02.0f} s after start)",
+                  flush=True)  # fmt: skip
+            self.done = True
+        elif full.status == RunStatus.FAILED:
+            print(f"!! the full forecast run failed: {full.error}; the quick forecasts stay published", flush=True)
+            self.done = True
+
+
+class _Quiet:
+    def write(self, *_):
+        pass
+
+    def flush(self):
+        pass
+
+
 def main() -> int:
     # Importing settings starts the embedded services when the URLs are unset.
     import django
@@ -82,15 +144,11 @@ def main() -> int:
 
     # First start is quick: first-fit model settings, and a seasonal-naive forecast pass (seconds) queued
     # before the full Prophet run, so every page has something real within about two minutes.
-    from forecasts.selectors import forecast_run_active, forecast_run_has_completed
-
-    first_forecasts = not forecast_run_has_completed() and forecast_run_active() is None
+    # The full forecast pass is queued by FullForecasts once the quick one is done (one run at a time).
     steps = [
         ("train_models", "--if-missing", "--quick"),
         ("run_forecasts", "--if-missing", "--method", "seasonal_naive"),
     ]
-    if first_forecasts:
-        steps.append(("run_forecasts",))  # the full pass, queued behind the quick one
     for cmd, *args in steps:
         if cmd in get_commands():
             try:
@@ -103,6 +161,9 @@ def main() -> int:
 
     # Children find the same embedded services through var/ (already running, so they start nothing).
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "WHITENOISE_USE_FINDERS": "0"}
+    # containers and CI run as root: Celery's two-paragraph warning about that is noise in this console
+    quiet_root = "ignore:You're running the worker with superuser privileges"
+    celery_env = {**env, "PYTHONWARNINGS": ",".join(filter(None, [env.get("PYTHONWARNINGS"), quiet_root]))}
     beat_schedule = Path(settings.VAR_DIR) / "celerybeat-schedule"
     celery = [str(BIN / "celery"), "-A", "config", "-q"]
     procs = {
@@ -118,7 +179,9 @@ def main() -> int:
     }  # fmt: skip
     children: dict[str, subprocess.Popen] = {}
     for name, cmd in procs.items():
-        children[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+        children[name] = subprocess.Popen(
+            cmd, cwd=ROOT, env=env if name == "web" else celery_env, start_new_session=True
+        )
 
     stopping = False
 
@@ -128,7 +191,7 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    time.sleep(2)
+    _wait_for_web(children["web"])
     print(
         f"\n  Technician Analytics is running at http://{HOST}:{PORT}/\n"
         f"  Admin:     http://{HOST}:{PORT}/admin/\n"
@@ -139,8 +202,10 @@ def main() -> int:
     )
     code = 0
     watch = FirstResults()
+    full = FullForecasts(watch.started)
     while not stopping:
         watch.poll()
+        full.poll()
         for name, p in children.items():
             if p.poll() is not None:
                 print(f"!! {name} exited with code {p.returncode}; stopping.", file=sys.stderr)
@@ -150,6 +215,19 @@ def main() -> int:
 
     shutdown(children, started)
     return code
+
+
+def _wait_for_web(web: subprocess.Popen, seconds: float = 120) -> None:
+    """Print the URL only once the web server answers (importing Django takes a while on a busy machine)."""
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and web.poll() is None:
+        try:
+            socket.create_connection((HOST, int(PORT)), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.3)
 
 
 def _signal_group(p: subprocess.Popen, sig: int) -> None:

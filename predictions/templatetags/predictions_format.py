@@ -29,6 +29,7 @@ UNITS = {
     "callbacks": ("num", "", 0),
     "jobs_completed": ("num", "", 0),
     "certifications": ("num", "", 0),
+    "attr_van_age_years": ("unit", "years", 0),
 }
 
 

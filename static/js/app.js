@@ -36,6 +36,39 @@
     });
   }
 
+  // A page reached with other parameters than its form's (a link such as ?level=district&key=dal, or none
+  // at all) gets its form's current choices written into the URL in place, so that after Back the URL
+  // alone says what the controls showed — the one source syncFormsFromUrl reads.
+  function canonicalUrl() {
+    var params = new URLSearchParams(location.search);
+    var changed = false;
+    document.querySelectorAll("form[data-url-state]").forEach(function (form) {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.type === "hidden" || el.type === "submit" || el.type === "button") return;
+        if (el.closest("[data-url-state-skip]") || params.has(el.name)) return;
+        if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
+        if (el.value === (el.dataset.default || "")) return;
+        params.set(el.name, el.value);
+        changed = true;
+      });
+    });
+    if (changed) history.replaceState(history.state, "", location.pathname + "?" + params.toString() + location.hash);
+  }
+
+  // After Back, htmx puts the saved HTML back: canvases come back blank but still marked as drawn.
+  // Unmark those without a live chart so each page's renderer draws them again.
+  function redrawRestoredCharts() {
+    if (typeof Chart === "undefined") return;
+    document.querySelectorAll("canvas[data-drawn], canvas[data-rendered]").forEach(function (c) {
+      if (Chart.getChart(c)) return;
+      delete c.dataset.drawn;
+      delete c.dataset.rendered;
+    });
+    drawTechCharts(document);
+    if (window.taPredictions) window.taPredictions.render(document);
+    document.dispatchEvent(new CustomEvent("ta:redraw"));
+  }
+
   // Technician detail: jobs completed and overtime per month, from a json_script block.
   function drawTechCharts(root) {
     if (typeof Chart === "undefined") return;
@@ -80,9 +113,9 @@
     if (msg && !window.confirm(msg)) e.preventDefault();
   }, true);
 
-  document.addEventListener("DOMContentLoaded", function () { setupNav(); focusableScrollers(document); });
+  document.addEventListener("DOMContentLoaded", function () { setupNav(); focusableScrollers(document); canonicalUrl(); });
   document.addEventListener("htmx:load", function (e) { focusableScrollers(e.target.parentElement || document); });
-  document.addEventListener("htmx:historyRestore", syncFormsFromUrl);
+  document.addEventListener("htmx:historyRestore", function () { syncFormsFromUrl(); redrawRestoredCharts(); });
   window.addEventListener("popstate", function () { setTimeout(syncFormsFromUrl, 0); });
   window.addEventListener("pageshow", function (e) { if (e.persisted) syncFormsFromUrl(); });
   window.addEventListener("load", function () { drawTechCharts(document); });

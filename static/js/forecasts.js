@@ -30,7 +30,7 @@
         animation: false, responsive: true, maintainAspectRatio: false, spanGaps: false,
         interaction: { mode: "index", intersect: false },
         plugins: { legend: { labels: { filter: (item) => item.text !== "interval-lower" } } },
-        scales: { x: { ticks: { maxTicksLimit: 8, maxRotation: 0 } }, y: { beginAtZero: fromZero, grace: fromZero ? 0 : "5%" } },
+        scales: { x: { ticks: { maxTicksLimit: canvas.clientWidth < 480 ? 4 : 8, maxRotation: 0 } }, y: { beginAtZero: fromZero, grace: fromZero ? 0 : "5%" } },
       },
     });
     canvas.dataset.drawn = d.title;
@@ -38,5 +38,6 @@
   }
   document.addEventListener("DOMContentLoaded", draw);
   document.addEventListener("htmx:afterSettle", draw);
+  document.addEventListener("ta:redraw", draw);  // after Back (app.js: the restored canvas is blank)
   document.addEventListener("change", (e) => { if (e.target && e.target.id === "fc-window") draw(); });
 })();

@@ -19,15 +19,24 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  // long factor names are shortened on narrow charts (a phone) instead of being cut at the canvas edge;
+  // the full names stay in the table below the chart and in the chart's text alternative
+  function shortLabel(label, canvas) {
+    var max = canvas && canvas.clientWidth < 480 ? 20 : 44;
+    label = String(label);
+    return label.length > max ? label.slice(0, max - 1) + "…" : label;
+  }
+
   var builders = {
     // contributions: green = good for the reader. For retention risk (data-good="down") a positive
     // contribution raises the risk (red); for a candidate's chance of staying (data-good="up") it is green.
     contrib: function (d, canvas) {
       var upIsGood = canvas && canvas.dataset.good === "up";
-      return { type: "bar", data: { labels: d.labels, datasets: [{ label: "effect (log-odds)", data: d.values,
+      return { type: "bar", data: { labels: d.labels, datasets: [{ label: d.unit || "effect (log-odds)", data: d.values,
         backgroundColor: d.values.map(function (v) { return (v > 0) === upIsGood ? "#079455" : "#d92d20"; }) }] },
         options: { indexAxis: "y", maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } },
-          scales: { y: { ticks: { autoSkip: false } }, x: { grace: "8%" } } } };
+          scales: { y: { ticks: { autoSkip: false, callback: function (v) { return shortLabel(this.getLabelForValue(v), canvas); } } },
+            x: { grace: "8%", title: { display: !!d.unit, text: d.unit } } } } };
     },
     importance: function (d) {
       return { type: "bar", data: { labels: d.labels, datasets: [{ label: "mean |contribution|", data: d.values, backgroundColor: "#0b5cab" }] },

@@ -55,7 +55,7 @@ def test_switching_series_swaps_chart_and_accuracy_in_place(live_server, browser
     page.click("button[type=submit]")
     page.wait_for_selector("#forecast-chart[data-drawn]")
     assert "Dallas" in page.inner_text("#fc-title")
-    assert "prophet beats the baseline" in page.inner_text("#accuracy-panel")
+    assert "Prophet beats the baseline" in page.inner_text("#accuracy-panel")
     page.evaluate("window.__marker = 'same page'")  # survives only if there is no full reload
 
     page.select_option("#fc-where", "district:phx")

@@ -44,7 +44,7 @@ def test_recruiter_sees_restricted_fold_that_still_sums_to_logit(trained, recrui
 def test_explanation_names_visible_drivers_in_plain_english(trained, hr_admin):
     emp = _top_employee(trained)
     text = selectors.technician_risk(user=hr_admin, employee_id=emp)["explanation"]
-    assert "adds the most to this risk" in text and "log-odds" in text
+    assert "adds the most to this risk" in text and "percentage points" in text
 
 
 def test_recruiter_ranking_and_api_and_panel_have_no_pay(trained, recruiter, client, api_key_for):
