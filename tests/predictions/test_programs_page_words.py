@@ -13,8 +13,8 @@ def test_pay_terms_are_named_for_hr_and_marked_for_recruiters(world, hr_admin, r
     def row(user) -> str:
         c = Client()
         c.force_login(user)
-        return c.get("/predictions/programs/").content.decode().split("<td>Raise<br>")[1].split("</tr>")[0]
+        return c.get("/predictions/programs/").content.decode().split(">Raise</a><br>")[1].split("</tr>")[0]
 
     hr, rec = row(hr_admin), row(recruiter)
     assert "Pay rate +5%" in hr and "HR only" not in hr and "$3,100" in hr
-    assert "Overtime capped at 8" in rec and "pay terms (HR only)" in rec and "5%" not in rec
+    assert "Overtime capped at 8" in rec and "restricted (HR-only) change" in rec and "5%" not in rec
