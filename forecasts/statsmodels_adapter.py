@@ -64,12 +64,17 @@ def _smoother(y: np.ndarray, *, trend: bool, season: int = 0):
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     kwargs = {"trend": "add", "damped_trend": True} if trend else {}
+    init, optimiser = "estimated", "SLSQP"
     if season:
+        # Holt-Winters: estimating the 12 initial seasonal states with the smoothing parameters took
+        # ~0.8 s a fit on 120 months (2.9× the old run time on monthly series); the heuristic start
+        # (Hyndman et al. 2008, from the first two cycles) with TNC takes ~0.05 s, SSE within 10 %.
         kwargs.update(seasonal="add", seasonal_periods=season)
+        init, optimiser = "heuristic", "TNC"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning / ValueWarning on short or flat series
-        model = ExponentialSmoothing(y, initialization_method="estimated", **kwargs)
-        return model.fit(method="SLSQP", use_brute=False)
+        model = ExponentialSmoothing(y, initialization_method=init, **kwargs)
+        return model.fit(method=optimiser, use_brute=False)
 
 
 def damped_ets(
