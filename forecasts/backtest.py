@@ -6,10 +6,10 @@ rolling-origin folds.
 
 ``method="auto"`` forecasts with the **ensemble**: the per-step *mean* of the ``ENSEMBLE_SIZE`` (3)
 methods with the lowest mean MASE over the folds (ties to the simpler method, in portfolio order). Picking
-the single best method on three 12-period windows is mostly noise: on the tuning half of the public series
+the single best method on three 12-period windows is mostly noise: on the tuning set of public series
 (bench/bench_forecast_accuracy.py) the single best beat seasonal naive less often than the combination
-of the three best, and the mean of three beat their median; see docs/forecasts.md for the figures of both
-halves. Where settings.FORECAST_METHODS leaves the ensemble out, ``auto`` takes the single best (``choose``).
+of the three best, and the mean of three beat their median; docs/forecasts.md has the figures for the
+tuning and the held-out check series. Where settings.FORECAST_METHODS leaves the ensemble out, ``auto`` takes the single best (``choose``).
 A named method forecasts with that method (the seasonal-naive benchmark is always scored next to it).
 
 Folds: with horizon h, fold i (of at most ``folds``) trains on y[: n − i·h] and is scored on the next
