@@ -12,8 +12,17 @@ assumptions, as long as future errors resemble past ones:
   quantile for nominal width w — made non-decreasing in h (uncertainty does not shrink further ahead);
 * interval: forecast ± half-width, clipped at 0 for counts.
 
-The scores are raw errors, not errors divided by a scale learnt from the same errors: such a
-self-normalisation breaks the exchangeability the guarantee rests on (it under-covered in the bench).
+**Scale-free scores.** The folds' training windows end at different times, and a series' noise grows
+with its level (most public series here, and hiring demand, are multiplicative). So each fold's errors
+are divided by the *recent scale* of that fold's own training data (``recent_scale``: the mean absolute
+seasonal difference over its last two cycles — the MASE denominator, restricted to recent data), and
+the half-width is multiplied back by the recent scale of the history the forecast starts from. The
+scale comes from training data only, never from the errors being calibrated (normalising errors by a
+scale learnt from the same errors breaks the exchangeability the guarantee rests on; it under-covered
+in the bench). Measured offline on the bench's tuning series (same folds and forecasts, docs/forecasts.md)
+it moved coverage of long series from 0.80 to 0.815 and of demo series from 0.79 to 0.81. It cannot anticipate a break that is not in any
+fold (a new law, a recession starting in the forecast window): no interval built from past errors can.
+
 Too few scores (< ``MIN_SCORES``) → ``None``; the caller keeps the method's own interval and says so.
 """
 
@@ -50,10 +59,24 @@ def calibrate(errors, *, width: float) -> dict | None:
     return {"half": [float(v) for v in half], "n": int(min(counts))}
 
 
-def intervals(yhat, cal: dict, *, nonnegative: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bounds for forecasts ``yhat`` (length ≤ the calibrated horizon)."""
+def recent_scale(train, season: int) -> float:
+    """Mean absolute seasonal difference over the last two cycles of ``train`` (naive-1 differences
+    under two cycles); falls back to the mean |y| of the last cycle, then 1, for a flat history."""
+    y = np.asarray(train, dtype=float)
+    lag = season if len(y) >= 2 * season else 1
+    if len(y) > lag:
+        d = np.abs(y[lag:] - y[:-lag])[-2 * season :]
+        if d.mean() > 0:
+            return float(d.mean())
+    level = float(np.mean(np.abs(y[-season:]))) if len(y) else 0.0
+    return level if level > 0 else 1.0
+
+
+def intervals(yhat, cal: dict, *, scale: float = 1.0, nonnegative: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds for forecasts ``yhat`` (length ≤ the calibrated horizon); the calibrated
+    half-widths are multiplied by ``scale`` (1 for raw-error calibration)."""
     y = np.asarray(yhat, dtype=float)
-    half = np.asarray(cal["half"][: len(y)], dtype=float)
+    half = scale * np.asarray(cal["half"][: len(y)], dtype=float)
     if len(half) < len(y):  # longer than calibrated: keep the last step's width
         half = np.r_[half, np.full(len(y) - len(half), half[-1] if len(half) else 0.0)]
     lower, upper = y - half, y + half

@@ -18,7 +18,7 @@ from core.models import TimeStamped
 METRICS = ("headcount", "hires", "terminations_voluntary", "terminations_involuntary", "demand")
 LEVELS = ("district", "region", "company")
 #: "auto" = per series, the portfolio method with the best backtest (forecasts/backtest.py); the others force one.
-METHODS = ("auto", "prophet", "seasonal_naive", "naive", "drift", "ets", "theta", "ensemble")
+METHODS = ("auto", "prophet", "seasonal_naive", "naive", "drift", "ets", "theta", "holt_winters", "ensemble")
 RECONCILIATIONS = ("mint", "bottom_up", "none")
 FREQUENCIES = ("weekly", "monthly")
 

@@ -15,7 +15,9 @@ class RunIn(Schema):
     level: Level = "district"
     horizon: int = Field(default=12, ge=1, le=52, description="Periods ahead (1..52).")
     frequency: Literal["weekly", "monthly"] = "weekly"
-    method: Literal["auto", "prophet", "seasonal_naive", "naive", "drift", "ets", "theta", "ensemble"] = "auto"
+    method: Literal[
+        "auto", "prophet", "seasonal_naive", "naive", "drift", "ets", "theta", "holt_winters", "ensemble"
+    ] = "auto"
     reconciliation: Literal["mint", "bottom_up", "none"] = "mint"
 
 

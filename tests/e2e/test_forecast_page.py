@@ -124,6 +124,8 @@ def test_publishing_a_run_switches_the_dashboards(live_server, browser_page, for
     page.click("button[type=submit]")
     page.wait_for_selector("#plan-table")
     assert "999" not in page.inner_text("#plan-table")
+    jobs_before = page.inner_text("#plan-table tbody tr:first-child td:nth-child(7)")
+    assert str(forecasts.id)[:8] in page.inner_text("#plan") and str(newer.id)[:8] not in page.inner_text("#plan")
     page.goto(f"{live_server.url}/forecasts/runs/{newer.id}/")
     page.click("#publish-run")
     page.wait_for_selector("[data-published='demand']")
@@ -132,3 +134,8 @@ def test_publishing_a_run_switches_the_dashboards(live_server, browser_page, for
     assert "999" in page.inner_text("body") or page.evaluate(
         "Chart.getChart(document.getElementById('forecast-chart')).data.datasets.some(d => d.data.includes(999))"
     )
+    # the hiring plan reads the published run too: Dallas' forecast jobs follow the new run (999 a week)
+    page.goto(f"{live_server.url}/forecasts/hiring-plan/?weeks=12&district=dal&trade=hvac")
+    page.wait_for_selector("#plan-table")
+    assert str(newer.id)[:8] in page.inner_text("#plan")
+    assert page.inner_text("#plan-table tbody tr:first-child td:nth-child(7)") != jobs_before

@@ -55,17 +55,32 @@ def test_auto_picks_a_seasonal_method_on_a_seasonal_series():
     assert out["backtest"]["naive"]["mase"] > 2 * out["backtest"][out["method_used"]]["mase"]
 
 
-def test_ensemble_is_the_median_of_the_three_best():
+def test_auto_forecasts_with_the_mean_of_the_three_best_by_backtest():
     rng = np.random.default_rng(6)
     y = 50 + np.cumsum(rng.normal(0.5, 2, 60))
     out = fit_and_backtest(
-        _frame(y), metric="headcount", horizon=6, frequency="monthly", folds=3, method="ensemble",
+        _frame(y), metric="headcount", horizon=6, frequency="monthly", folds=3,
+        candidates=("seasonal_naive", "naive", "drift", "ets", "theta", "ensemble"),
     )  # fmt: skip
+    assert out["method_used"] == "ensemble"
     members = out["backtest"]["ensemble_members"]
-    assert len(members) == 3
+    ranking = out["backtest"]["ranking"]
+    singles = [m for m in ranking if m != "ensemble"]
+    assert len(members) == 3 and sorted(ranking[m] for m in members) == sorted(ranking[m] for m in singles)[:3]
     fold = out["folds"][-1]
-    expected = np.median([fold[m]["yhat"] for m in members], axis=0)
+    expected = np.mean([fold[m]["yhat"] for m in members], axis=0)
     assert fold["ensemble"]["yhat"] == pytest.approx(list(expected))
+
+
+def test_without_the_ensemble_auto_takes_the_single_best():
+    rng = np.random.default_rng(6)
+    y = 50 + np.cumsum(rng.normal(0.5, 2, 60))
+    out = fit_and_backtest(
+        _frame(y), metric="headcount", horizon=6, frequency="monthly", folds=3,
+        candidates=("seasonal_naive", "naive", "drift"),
+    )  # fmt: skip
+    ranking = out["backtest"]["ranking"]
+    assert out["method_used"] == min(ranking, key=ranking.get)
 
 
 def test_count_forecasts_and_intervals_are_never_negative():

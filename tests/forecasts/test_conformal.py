@@ -32,6 +32,37 @@ def test_widths_grow_with_the_horizon_and_counts_stay_non_negative():
     assert conformal.calibrate(errors[:, :1][:1], width=0.8) is None  # one error: too few to calibrate
 
 
+def test_scale_free_scores_keep_coverage_when_the_noise_grows_with_the_level():
+    """Noise σ ∝ level and the level doubles over the folds: raw errors from the older, quieter folds
+    give intervals too narrow for the newest window; errors divided by each fold's recent scale don't."""
+    rng = np.random.default_rng(3)
+    raw = scaled = total = 0
+    for _ in range(300):
+        levels = np.array([100.0, 130.0, 160.0, 200.0])  # three calibration folds, then the window to cover
+        sigma = 0.05 * levels
+        errors = rng.normal(0, 1, (4, 12)) * sigma[:, None]
+        train_scales = np.array([conformal.recent_scale(lv + rng.normal(0, s, 36), 12) for lv, s in zip(levels, sigma)])
+        cal_raw = conformal.calibrate(errors[:3], width=0.8)
+        cal_scaled = conformal.calibrate(errors[:3] / train_scales[:3, None], width=0.8)
+        lo, up = conformal.intervals(np.zeros(12), cal_raw, nonnegative=False)
+        raw += int(np.sum((errors[3] >= lo) & (errors[3] <= up)))
+        lo, up = conformal.intervals(np.zeros(12), cal_scaled, scale=train_scales[3], nonnegative=False)
+        scaled += int(np.sum((errors[3] >= lo) & (errors[3] <= up)))
+        total += 12
+    assert raw / total < 0.74  # the quiet old folds under-cover the loud new window
+    # three folds: the finite-sample quantile and the noise of each scale estimate err on the wide side
+    assert 0.77 <= scaled / total <= 0.89
+
+
+def test_recent_scale_is_the_recent_seasonal_difference_and_never_zero():
+    y = np.r_[np.zeros(24), np.tile([0.0, 10.0], 18)]  # flat, then alternating: seasonal differences of 0
+    assert conformal.recent_scale(np.arange(48.0), 12) == pytest.approx(12.0)  # |y_t − y_{t−12}| = 12
+    assert conformal.recent_scale(np.arange(10.0), 12) == pytest.approx(1.0)  # under two cycles: naive-1
+    assert conformal.recent_scale(np.full(30, 7.0), 12) == pytest.approx(7.0)  # flat: the level
+    assert conformal.recent_scale(np.zeros(30), 12) == 1.0
+    assert conformal.recent_scale(y, 2) > 0
+
+
 @pytest.mark.slow
 def test_backtested_intervals_cover_held_out_windows_of_simulated_series():
     rng = np.random.default_rng(2)

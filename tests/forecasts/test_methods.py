@@ -53,6 +53,17 @@ def test_seasonal_adjustment_puts_the_cycle_back_on_ets_and_theta():
         assert np.abs(fc - truth).max() < 3
 
 
+def test_holt_winters_learns_a_seasonal_shape_that_grows_with_the_trend():
+    t = np.arange(72)
+    rng = np.random.default_rng(5)
+    y = 200 + 1.5 * t + 30 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1.0, 72)
+    fc = statsmodels_adapter.holt_winters(_frame(y), horizon=12, frequency="monthly").forecast["yhat"].to_numpy()
+    truth = 200 + 1.5 * np.arange(72, 84) + 30 * np.sin(2 * np.pi * np.arange(72, 84) / 12)
+    assert np.abs(fc - truth).mean() < 4  # noise σ = 1; seasonal naive would be off by ~18 (a year of trend)
+    with pytest.raises(ValueError, match="two cycles"):
+        statsmodels_adapter.holt_winters(_frame(y[:20]), horizon=12, frequency="monthly")
+
+
 def test_fast_predict_without_seasonality_or_regressors_is_the_trend():
     """Regression: np.hstack([]) used to raise when a model had neither seasonalities nor regressors."""
     from forecasts.prophet import PROFILES
