@@ -27,13 +27,14 @@ def _make_technicians(n: int, district_id: int) -> list[uuid.UUID]:
         connection.cursor() as cur,
         cur.cursor.copy(
             "COPY technicians_technician (id, employee_id, first_name, last_name, email, district_id, trade, hire_date, "
-            "termination_type, termination_reason, schedule_type, certifications, notes, attributes, created_at, updated_at) "
+            "termination_type, termination_reason, schedule_type, certifications, notes, attributes, sex, race_ethnicity, "
+            "created_at, updated_at) "
             "FROM STDIN"
         ) as copy,
     ):
         for i, tid in enumerate(ids):
             copy.write_row((tid, f"B{i:07d}", "Bench", f"Tech{i}", "", district_id, "hvac", date(2020, 1, 1), "", "",
-                            "standard", 0, "", "{}", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"))  # fmt: skip
+                            "standard", 0, "", "{}", "", "", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"))  # fmt: skip
     return ids
 
 
