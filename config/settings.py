@@ -180,6 +180,8 @@ CELERY_TASK_ROUTES = {
     "predictions.tasks.train_all_scheduled": {"queue": "heavy"},
     "predictions.tasks.score_all_scheduled": {"queue": "heavy"},
     "predictions.tasks.score_model_type_task": {"queue": "heavy"},
+    "predictions.tasks.score_chunk_task": {"queue": "heavy"},
+    "predictions.tasks.prune_predictions_task": {"queue": "heavy"},
     "forecasts.tasks.*": {"queue": "heavy"},
     "ingest.tasks.*": {"queue": "heavy"},
     "technicians.tasks.*": {"queue": "heavy"},
@@ -212,6 +214,7 @@ METRICS_SOURCES = [
 ]
 RUN_REAPERS = [
     "predictions.services.models_reap",
+    "predictions.services.scoring_runs_reap",
     "forecasts.services.forecast_runs_reap",
     "ingest.services.sync_runs_reap",
 ]
@@ -227,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "score-nightly": {
         "task": "predictions.tasks.score_all_scheduled",
+        "schedule": 24 * 3600,
+    },
+    "prune-predictions-nightly": {
+        "task": "predictions.tasks.prune_predictions_task",
         "schedule": 24 * 3600,
     },
     "forecasts-weekly": {
