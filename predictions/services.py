@@ -189,6 +189,7 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
         train_idx, test_idx, window = _time_split(frame)
         X_train, y_train = frame.X.iloc[train_idx], frame.y[train_idx]
         X_test, y_test = frame.X.iloc[test_idx], frame.y[test_idx]
+        w = frame.weights  # a sampled frame (above PREDICTIONS_TRAIN_MAX_ROWS): inverse keep rates
         progress("fitting", 20, force=True)
         fitted = ebm.fit(
             X_train,
@@ -198,9 +199,13 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
             params=model.params,
             progress=lambda f: progress("fitting", 20 + 65 * f),
             min_rows=settings.PREDICTIONS_MIN_TRAIN_ROWS,
+            sample_weight=None if w is None else w[train_idx],
         )
         progress("evaluating on holdout", 88, force=True)
-        metrics = ebm.evaluate(y_test, fitted.predict_proba(X_test))
+        metrics = ebm.evaluate(y_test, fitted.predict_proba(X_test), sample_weight=None if w is None else w[test_idx])
+        if w is not None:
+            metrics["sampled"] = {"rows": int(len(w)), "represents": float(w.sum()),
+                                  "budget": settings.PREDICTIONS_TRAIN_MAX_ROWS}  # fmt: skip
         metrics["train_rows"] = int(len(train_idx))
         metrics["holdout_rows"] = int(len(test_idx))
         metrics["holdout_from"] = window["holdout_from"]
