@@ -286,7 +286,11 @@ def _retention_rows(month_from: date, month_to: date, lo=None, hi=None, *, media
     ``active_at`` keeps only technicians hired on or before it and not terminated by then (scoring)."""
     techs = _technicians(technician_ids, lo=lo, hi=hi)
     if active_at is not None:
-        term, hire, ts = pd.to_datetime(techs["termination_date"]), pd.to_datetime(techs["hire_date"]), pd.Timestamp(active_at)
+        term, hire, ts = (
+            pd.to_datetime(techs["termination_date"]),
+            pd.to_datetime(techs["hire_date"]),
+            pd.Timestamp(active_at),
+        )
         techs = techs[((hire <= ts) & (techs["termination_date"].isna() | (term > ts))).to_numpy()]
     if techs.empty:
         return pd.DataFrame()

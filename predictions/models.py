@@ -174,8 +174,6 @@ class Prediction(models.Model):
     contributions = models.BinaryField()
     feature_values = models.BinaryField()
 
-    class Meta:
-        indexes = [models.Index(fields=["run_id", "chunk"], name="predictionstage_run_chunk")]
     created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
@@ -361,7 +359,7 @@ class ScoringChunk(TimeStamped):
 
 class PredictionStage(models.Model):
     """Staged rows of a running ``ScoringRun`` (same layout as ``Prediction``). Unlogged and without
-    foreign keys or indexes, so a chunk's COPY costs a tenth of one into ``Prediction``; a chunk's rows are
+    foreign keys (one small index finds a chunk's rows), so a chunk's COPY costs a tenth of one into ``Prediction``; a chunk's rows are
     replaced in the same transaction that marks it done, so a killed chunk leaves none behind."""
 
     id = models.BigAutoField(primary_key=True)
@@ -379,3 +377,6 @@ class PredictionStage(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["run_id", "chunk"], name="predictionstage_run_chunk")]
+
+    def __str__(self) -> str:
+        return f"staged {self.technician_id} {self.score:.3f} (run {self.run_id}, chunk {self.chunk})"

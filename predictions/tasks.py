@@ -28,8 +28,8 @@ def activate_model_task(model_id: str) -> str | None:
 @shared_task(name="predictions.tasks.score_model_type_task", acks_late=True)
 def score_model_type_task(model_type: str) -> int | str:
     """Score one model type: retention fans out into chunk tasks (returns the run id), candidates in place."""
-    from predictions.services import predictions_score, scoring_run_start
     from predictions.selectors import active_model
+    from predictions.services import predictions_score, scoring_run_start
 
     if model_type == ModelType.RETENTION:
         model = active_model(model_type=model_type)

@@ -6,75 +6,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('predictions', '0005_merge_0003_merge_i9a_0004_i14_merge_i10a'),
+        ("predictions", "0005_merge_0003_merge_i9a_0004_i14_merge_i10a"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PredictionStage',
+            name="PredictionStage",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('run_id', models.UUIDField()),
-                ('chunk', models.PositiveIntegerField()),
-                ('model_id', models.UUIDField()),
-                ('technician_id', models.UUIDField()),
-                ('as_of', models.DateField()),
-                ('score', models.FloatField()),
-                ('band', models.CharField(max_length=6)),
-                ('logit', models.FloatField()),
-                ('intercept', models.FloatField()),
-                ('contributions', models.BinaryField()),
-                ('feature_values', models.BinaryField()),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("run_id", models.UUIDField()),
+                ("chunk", models.PositiveIntegerField()),
+                ("model_id", models.UUIDField()),
+                ("technician_id", models.UUIDField()),
+                ("as_of", models.DateField()),
+                ("score", models.FloatField()),
+                ("band", models.CharField(max_length=6)),
+                ("logit", models.FloatField()),
+                ("intercept", models.FloatField()),
+                ("contributions", models.BinaryField()),
+                ("feature_values", models.BinaryField()),
             ],
             options={
-                'indexes': [models.Index(fields=['run_id', 'chunk'], name='predictionstage_run_chunk')],
+                "indexes": [models.Index(fields=["run_id", "chunk"], name="predictionstage_run_chunk")],
             },
         ),
         migrations.CreateModel(
-            name='ScoringRun',
+            name="ScoringRun",
             fields=[
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('as_of', models.DateField()),
-                ('status', models.CharField(choices=[('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='running', max_length=10)),
-                ('chunks_total', models.PositiveIntegerField(default=0)),
-                ('rows', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('model', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scoring_runs', to='predictions.trainedmodel')),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("as_of", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+                        default="running",
+                        max_length=10,
+                    ),
+                ),
+                ("chunks_total", models.PositiveIntegerField(default=0)),
+                ("rows", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "model",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scoring_runs",
+                        to="predictions.trainedmodel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ScoringChunk',
+            name="ScoringChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('index', models.PositiveIntegerField()),
-                ('lo', models.UUIDField(blank=True, null=True)),
-                ('hi', models.UUIDField(blank=True, null=True)),
-                ('done', models.BooleanField(default=False)),
-                ('rows', models.PositiveIntegerField(default=0)),
-                ('requeues', models.PositiveSmallIntegerField(default=0)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='predictions.scoringrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("index", models.PositiveIntegerField()),
+                ("lo", models.UUIDField(blank=True, null=True)),
+                ("hi", models.UUIDField(blank=True, null=True)),
+                ("done", models.BooleanField(default=False)),
+                ("rows", models.PositiveIntegerField(default=0)),
+                ("requeues", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="chunks", to="predictions.scoringrun"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'index'],
+                "ordering": ["run", "index"],
             },
         ),
         migrations.AddConstraint(
-            model_name='scoringrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'running')), fields=('model', 'as_of'), name='scoringrun_one_running'),
+            model_name="scoringrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "running")), fields=("model", "as_of"), name="scoringrun_one_running"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scoringchunk',
-            constraint=models.UniqueConstraint(fields=('run', 'index'), name='scoringchunk_unique_index'),
+            model_name="scoringchunk",
+            constraint=models.UniqueConstraint(fields=("run", "index"), name="scoringchunk_unique_index"),
         ),
         # staged rows are disposable (a crash loses only work the reaper redoes): no WAL for them
         migrations.RunSQL(

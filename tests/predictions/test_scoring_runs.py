@@ -28,7 +28,10 @@ def _take_queued_chunk(chunk_id: int) -> bool:
     try:
         for raw in client.lrange("heavy", 0, -1):
             headers = json.loads(raw).get("headers", {})
-            if headers.get("task") == "predictions.tasks.score_chunk_task" and headers.get("argsrepr") in (f"[{chunk_id}]", f"({chunk_id},)"):
+            if headers.get("task") == "predictions.tasks.score_chunk_task" and headers.get("argsrepr") in (
+                f"[{chunk_id}]",
+                f"({chunk_id},)",
+            ):
                 client.lrem("heavy", 1, raw)
                 return True
         return False
