@@ -94,35 +94,39 @@ def _copy_buffer(
     model_id, subjects: np.ndarray, as_of: date, scores, bands, logits, intercept, contrib, values, lead=()
 ) -> bytes:
     """PostgreSQL binary COPY rows built with numpy (no per-row Python): every field is fixed width
-    except the band, so rows are written band by band (subject order is kept within each band).
+    except the band, so rows are written band by band (subject order is kept within each band), each
+    band as one structured array whose fields are filled column by column.
     ``lead``: raw values of constant fields written before the usual nine (the staging run id and chunk)."""
 
     def i4(v: int) -> bytes:
         return int(v).to_bytes(4, "big", signed=True)
 
-    def col(a: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(a).view(np.uint8).reshape(len(a), -1)
-
-    uuid_bytes = np.frombuffer(b"".join(u.bytes for u in subjects), dtype=np.uint8).reshape(len(subjects), 16)
+    n_all = len(subjects)
+    uuids = np.frombuffer(b"".join(u.bytes for u in subjects), dtype="V16") if n_all else np.zeros(0, "V16")
     date_days = (as_of - _PG_EPOCH).days
-    c_bytes, v_bytes = contrib.shape[1] * 8, values.shape[1] * 8
+    nt, nv = contrib.shape[1], values.shape[1]
+    head = (9 + len(lead)).to_bytes(2, "big") + b"".join(i4(len(v)) + v for v in lead) + i4(16) + model_id.bytes
     parts = [b"PGCOPY\n\xff\r\n\x00" + i4(0) + i4(0)]
     for band in np.unique(bands):
         m = bands == band
-        n = int(m.sum())
         b = str(band).encode()
-
-        def const(raw: bytes, n=n) -> np.ndarray:
-            return np.broadcast_to(np.frombuffer(raw, dtype=np.uint8), (n, len(raw)))
-
-        head = b"".join(i4(len(v)) + v for v in lead)
-        rows = np.concatenate([
-            const((9 + len(lead)).to_bytes(2, "big") + head + i4(16) + model_id.bytes + i4(16)), uuid_bytes[m],
-            const(i4(4) + i4(date_days) + i4(8)), col(scores[m].astype(">f8")),
-            const(i4(len(b)) + b + i4(8)), col(logits[m].astype(">f8")),
-            const(i4(8) + struct.pack(">d", float(intercept)) + i4(c_bytes)), col(contrib[m].astype("<f8")),
-            const(i4(v_bytes)), col(values[m].astype("<f8")),
-        ], axis=1)  # fmt: skip
+        consts = {
+            "c0": head + i4(16),
+            "c1": i4(4) + i4(date_days) + i4(8),
+            "c2": i4(len(b)) + b + i4(8),
+            "c3": i4(8) + struct.pack(">d", float(intercept)) + i4(nt * 8),
+            "c4": i4(nv * 8),
+        }
+        dt = np.dtype([
+            ("c0", f"V{len(consts['c0'])}"), ("subject", "V16"), ("c1", f"V{len(consts['c1'])}"), ("score", ">f8"),
+            ("c2", f"V{len(consts['c2'])}"), ("logit", ">f8"), ("c3", f"V{len(consts['c3'])}"),
+            ("contrib", "<f8", (nt,)), ("c4", f"V{len(consts['c4'])}"), ("values", "<f8", (nv,)),
+        ])  # fmt: skip
+        rows = np.empty(int(m.sum()), dtype=dt)
+        for name, raw in consts.items():
+            rows[name] = np.void(raw)
+        rows["subject"], rows["score"], rows["logit"] = uuids[m], scores[m], logits[m]
+        rows["contrib"], rows["values"] = contrib[m], values[m]
         parts.append(rows.tobytes())
     parts.append((-1).to_bytes(2, "big", signed=True))
     return b"".join(parts)
