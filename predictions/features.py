@@ -306,16 +306,27 @@ def _retention_rows(month_from: date, month_to: date, lo=None, hi=None, *, media
     return s
 
 
-def _feature_matrix(rows: pd.DataFrame, numeric: list[str], categorical: list[str]) -> tuple[pd.DataFrame, list[str]]:
+def _feature_matrix(
+    rows: pd.DataFrame, numeric: list[str], categorical: list[str], *, per: str | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """The one place every model's features are assembled. Protected characteristics never pass:
-    the declared lists must not name one, and ``attributes`` keys naming one are dropped."""
+    the declared lists must not name one, and ``attributes`` keys naming one are dropped.
+
+    ``per``: a column whose rows share one ``attributes`` object (the technician): the JSON is then expanded
+    once per distinct value, in order of first appearance — the same columns and values as row by row."""
     bad = [c for c in [*numeric, *categorical] if is_protected_name(c)]
     if bad:
         raise ValueError(f"protected characteristics cannot be model features: {', '.join(bad)}")
     X = rows[numeric].astype(float).copy()
     for c in categorical:
         X[c] = rows[c].astype(object).where(rows[c].notna(), "missing").astype(str)
-    attrs, attr_cat = attribute_frame(rows["attributes"])
+    if per is None:
+        attrs, attr_cat = attribute_frame(rows["attributes"])
+    else:
+        codes, uniques = pd.factorize(rows[per], sort=False)
+        first = pd.Series(np.arange(len(rows))).groupby(codes, sort=True).first().to_numpy()
+        one, attr_cat = attribute_frame(rows["attributes"].iloc[first].reset_index(drop=True))
+        attrs = one.iloc[codes].set_axis(rows.index) if len(one.columns) else pd.DataFrame(index=rows.index)
     X = pd.concat([X, attrs], axis=1)
     return X, categorical + attr_cat
 
@@ -409,7 +420,7 @@ def retention_training_frame(*, horizon_days: int, end: date | None = None) -> F
     rows = pd.concat(parts, ignore_index=True)
     rows["as_of"] = _as_dates(rows["as_of_ts"])
     rows["tenure_years"] = _tenure_years(rows["as_of_ts"], rows["hire_date"])
-    X, cat = _feature_matrix(rows, RETENTION_NUMERIC, RETENTION_CATEGORICAL)
+    X, cat = _feature_matrix(rows, RETENTION_NUMERIC, RETENTION_CATEGORICAL, per="technician_id")
     keys = pd.DataFrame({"subject_id": rows["subject_id"], "as_of": rows["as_of"]})
     return Frame(X, keys, cat, rows["label"].to_numpy(), weights=np.concatenate(weights) if rates else None)
 
@@ -440,7 +451,7 @@ def retention_scoring_frame(
     rows = pd.concat(parts, ignore_index=True)
     rows["as_of"] = as_of
     rows["tenure_years"] = _tenure_years(rows["as_of"], rows["hire_date"])
-    X, cat = _feature_matrix(rows, RETENTION_NUMERIC, RETENTION_CATEGORICAL)
+    X, cat = _feature_matrix(rows, RETENTION_NUMERIC, RETENTION_CATEGORICAL, per="technician_id")
     keys = pd.DataFrame(
         {
             "subject_id": rows["subject_id"],
