@@ -373,6 +373,10 @@ def _sampling_rates(month_from: date, month_to: date, budget: int) -> dict[pd.Ti
     return {pd.Timestamp(m): min(1.0, per_month / int(n)) for m, n in zip(counts["month"], counts["n"], strict=True)}
 
 
+_TRAIN_KEEP = [c for c in RETENTION_NUMERIC if c != "tenure_years"] + RETENTION_CATEGORICAL + [
+    "attributes", "technician_id", "subject_id", "as_of_ts", "hire_date", "label"]  # fmt: skip
+
+
 def retention_training_frame(*, horizon_days: int, end: date | None = None) -> Frame:
     """Labelled (technician, month) rows whose label window ``(as_of, as_of + horizon]`` is fully observed.
 
@@ -413,7 +417,7 @@ def retention_training_frame(*, horizon_days: int, end: date | None = None) -> F
             kept = (rows["label"].to_numpy() == 1) | (_unit_hash(rows["technician_id"], rows["month"]) < rate)
             w = np.where(rows["label"].to_numpy() == 1, 1.0, 1.0 / rate)[kept]
             rows = rows[kept].reset_index(drop=True)
-        parts.append(rows)
+        parts.append(rows[_TRAIN_KEEP])  # only what the matrix needs: the kept frame is the memory peak
         weights.append(w)
     if not parts:
         return empty
