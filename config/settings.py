@@ -184,6 +184,8 @@ CELERY_TASK_ROUTES = {
     "predictions.tasks.train_all_scheduled": {"queue": "heavy"},
     "predictions.tasks.score_all_scheduled": {"queue": "heavy"},
     "predictions.tasks.score_model_type_task": {"queue": "heavy"},
+    "predictions.tasks.score_chunk_task": {"queue": "heavy"},
+    "predictions.tasks.prune_predictions_task": {"queue": "heavy"},
     "forecasts.tasks.*": {"queue": "heavy"},
     "ingest.tasks.*": {"queue": "heavy"},
     "technicians.tasks.*": {"queue": "heavy"},
@@ -216,6 +218,7 @@ METRICS_SOURCES = [
 ]
 RUN_REAPERS = [
     "predictions.services.models_reap",
+    "predictions.services.scoring_runs_reap",
     "forecasts.services.forecast_runs_reap",
     "ingest.services.sync_runs_reap",
 ]
@@ -231,6 +234,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "score-nightly": {
         "task": "predictions.tasks.score_all_scheduled",
+        "schedule": 24 * 3600,
+    },
+    "prune-predictions-nightly": {
+        "task": "predictions.tasks.prune_predictions_task",
         "schedule": 24 * 3600,
     },
     "forecasts-weekly": {
@@ -408,6 +415,18 @@ QOH_BAND_HIGH = env_float("QOH_BAND_HIGH", 0.85)
 QOH_BAND_MEDIUM = env_float("QOH_BAND_MEDIUM", 0.70)
 PREDICTIONS_MIN_TRAIN_ROWS = env_int("PREDICTIONS_MIN_TRAIN_ROWS", 50)
 PREDICTIONS_HOLDOUT_FRACTION = env_float("PREDICTIONS_HOLDOUT_FRACTION", 0.2)
+# Scale (issue 15, docs/operations.md "Scale"): features are built PREDICTIONS_FEATURE_CHUNK_TECHNICIANS technicians
+# at a time over the last PREDICTIONS_TRAIN_MONTHS months. Above PREDICTIONS_TRAIN_MAX_ROWS labelled rows (0 = no
+# limit) training keeps a time-stratified, inverse-rate-weighted sample of label-0 rows, which bounds its memory.
+PREDICTIONS_FEATURE_CHUNK_TECHNICIANS = env_int("PREDICTIONS_FEATURE_CHUNK_TECHNICIANS", 20000)
+PREDICTIONS_TRAIN_MONTHS = env_int("PREDICTIONS_TRAIN_MONTHS", 60)
+PREDICTIONS_TRAIN_MAX_ROWS = env_int("PREDICTIONS_TRAIN_MAX_ROWS", 1_000_000)
+# Nightly scoring: one heavy-queue Celery task per PREDICTIONS_SCORING_CHUNK technicians, then one atomic switch.
+PREDICTIONS_SCORING_CHUNK = env_int("PREDICTIONS_SCORING_CHUNK", 25000)
+# Storage: every scoring is kept PREDICTIONS_KEEP_DAILY_DAYS days, then only the last scoring of each month,
+# for PREDICTIONS_KEEP_MONTHLY_MONTHS months; the beat task predictions.tasks.prune_predictions_task deletes the rest.
+PREDICTIONS_KEEP_DAILY_DAYS = env_int("PREDICTIONS_KEEP_DAILY_DAYS", 35)
+PREDICTIONS_KEEP_MONTHLY_MONTHS = env_int("PREDICTIONS_KEEP_MONTHLY_MONTHS", 36)
 # Bias audits and the promotion gate (predictions.fairness / predictions.governance): an impact ratio below
 # BIAS_IMPACT_RATIO_MIN (the four-fifths rule) or an audit older than BIAS_AUDIT_MAX_AGE_DAYS means promoting
 # needs an HR admin's written justification (at least BIAS_JUSTIFICATION_MIN_CHARS characters).

@@ -242,8 +242,10 @@ def fit(
     params: dict[str, Any] | None = None,
     progress: ProgressFn | None = None,
     min_rows: int = 50,
+    sample_weight: np.ndarray | None = None,
 ) -> GlassBoxModel:
-    """Fit a glass-box classifier. ``progress(fraction)`` is called during fitting (EBM: per boosting step)."""
+    """Fit a glass-box classifier. ``progress(fraction)`` is called during fitting (EBM: per boosting step).
+    ``sample_weight``: per-row weights (a sampled training frame's inverse keep rates)."""
     y = np.asarray(y).astype(int)
     _validate(X, y, min_rows, categorical)
     features = list(X.columns)
@@ -274,7 +276,7 @@ def fit(
         est = ExplainableBoostingClassifier(feature_types=types, callback=callback if use_callback else None, **merged)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Missing values detected")
-            est.fit(Xp, y)
+            est.fit(Xp, y, sample_weight=sample_weight)
         est.callback = None  # a closure cannot be pickled with the model
         model.estimator = est
         model.terms = [str(t) for t in est.term_names_]
@@ -300,7 +302,7 @@ def fit(
                 model.fill_values[f] = float(med) if pd.notna(med) else 0.0
         model.dummy_columns, model.dummy_owner = dummy_cols, owner
         wrapper = ClassificationTree(feature_names=dummy_cols, **merged)
-        wrapper.fit(model._tree_matrix(Xp), y)
+        wrapper.fit(model._tree_matrix(Xp), y, sample_weight=sample_weight)
         # keep the fitted sklearn tree: it scores our own one-hot matrix, and its decision_path
         # gives the vectorised path decomposition
         model.estimator = wrapper._model()
@@ -359,22 +361,27 @@ def _tree_shapes(model: GlassBoxModel, Xp: pd.DataFrame) -> list[dict[str, Any]]
 
 
 # ---------------------------------------------------------------------- evaluation
-def evaluate(y, p, *, bins: int = 10) -> dict[str, Any]:
-    """ROC AUC, PR AUC, Brier, log loss and a calibration table (mean predicted vs observed per bin)."""
+def evaluate(y, p, *, bins: int = 10, sample_weight=None) -> dict[str, Any]:
+    """ROC AUC, PR AUC, Brier, log loss and a calibration table (mean predicted vs observed per bin).
+    With ``sample_weight`` (a sampled frame) every figure is weighted, i.e. estimates the full data's."""
     from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
     y = np.asarray(y).astype(int)
     p = np.clip(np.asarray(p, dtype=float), PROB_EPS, 1 - PROB_EPS)
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    sw = None if sample_weight is None else w
     both = len(np.unique(y)) == 2
     out: dict[str, Any] = {
         "rows": int(len(y)),
         "positives": int(y.sum()),
-        "base_rate": float(y.mean()) if len(y) else None,
-        "roc_auc": float(roc_auc_score(y, p)) if both else None,
-        "pr_auc": float(average_precision_score(y, p)) if both else None,
-        "brier": float(brier_score_loss(y, p)) if len(y) else None,
-        "log_loss": float(log_loss(y, p, labels=[0, 1])) if len(y) else None,
+        "base_rate": float(np.average(y, weights=w)) if len(y) else None,
+        "roc_auc": float(roc_auc_score(y, p, sample_weight=sw)) if both else None,
+        "pr_auc": float(average_precision_score(y, p, sample_weight=sw)) if both else None,
+        "brier": float(brier_score_loss(y, p, sample_weight=sw)) if len(y) else None,
+        "log_loss": float(log_loss(y, p, labels=[0, 1], sample_weight=sw)) if len(y) else None,
     }
+    if sample_weight is not None:
+        out["weighted"] = True
     table = []
     if len(y):
         edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)))
@@ -382,9 +389,8 @@ def evaluate(y, p, *, bins: int = 10) -> dict[str, Any]:
         for b in range(max(len(edges) - 1, 1)):
             m = idx == b
             if m.any():
-                table.append(
-                    {"bin": b, "count": int(m.sum()), "predicted": float(p[m].mean()), "observed": float(y[m].mean())}
-                )
+                table.append({"bin": b, "count": int(m.sum()), "predicted": float(np.average(p[m], weights=w[m])),
+                              "observed": float(np.average(y[m], weights=w[m]))})  # fmt: skip
     out["calibration"] = table
     return out
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection
 
 from technicians.models import OPEN_STAGES
@@ -37,6 +38,7 @@ CANDIDATE_NUMERIC = [
 ]  # fmt: skip
 CANDIDATE_CATEGORICAL = ["source", "trade"]
 ATTR_PREFIX = "attr_"
+ROLLING_LOOKBACK_MONTHS = 6  # the longest rolling feature (training_hours_6m) looks back this many snapshots
 MAX_ATTR_LEVELS = 30
 
 LABELS = {
@@ -94,6 +96,7 @@ class Frame:
     keys: pd.DataFrame  # subject_id, as_of (+ district_id / employee_id for scoring)
     categorical: list[str]
     y: np.ndarray | None = None
+    weights: np.ndarray | None = None  # training rows kept by sampling carry 1/keep-rate; None = unweighted
 
 
 def _query(sql: str, params: list[Any], columns: list[str]) -> pd.DataFrame:
@@ -143,10 +146,19 @@ _SNAP_COLS = ["technician_id", "month", "jobs_completed", "first_time_fix_rate",
               "overtime_hours", "drive_time_minutes", "utilization", "training_hours", "pay_rate"]  # fmt: skip
 
 
-def _technicians(technician_ids: list | None = None) -> pd.DataFrame:
-    where, params = "", []
+def _technicians(technician_ids: list | None = None, *, lo=None, hi=None) -> pd.DataFrame:
+    """Technician rows, for the given ids or the id range ``[lo, hi)`` (a chunk), or everyone."""
+    conds, params = [], []
     if technician_ids is not None:
-        where, params = "WHERE id = ANY(%s)", [list(technician_ids)]
+        conds.append("id = ANY(%s)")
+        params.append(list(technician_ids))
+    if lo is not None:
+        conds.append("id >= %s")
+        params.append(lo)
+    if hi is not None:
+        conds.append("id < %s")
+        params.append(hi)
+    where = ("WHERE " + " AND ".join(conds)) if conds else ""
     df = _query(
         "SELECT id, employee_id, district_id, trade, hire_date, termination_date, termination_type, schedule_type, "  # noqa: S608
         f"commute_miles::float8, certifications, attributes FROM technicians_technician {where}",
@@ -164,25 +176,65 @@ def _as_dict(a) -> dict:
     return a if isinstance(a, dict) else {}
 
 
-def _snapshots(month_from: date | None, month_to: date | None, technician_ids: list | None = None) -> pd.DataFrame:
-    conds, params = [], []
-    if month_from:
-        conds.append("month >= %s")
-        params.append(month_from)
-    if month_to:
-        conds.append("month <= %s")
-        params.append(month_to)
+def technician_ranges(chunk: int | None = None) -> list[tuple[Any, Any]]:
+    """Split all technicians, in id order, into ``[lo, hi)`` ranges of ``chunk`` ids (None = open end).
+
+    The bounds come from one index-only scan; every chunk of the feature builder and of distributed
+    scoring is one such range, so memory per chunk is bounded whatever the company's size."""
+    chunk = max(int(chunk or settings.PREDICTIONS_FEATURE_CHUNK_TECHNICIANS), 1)
+    bounds = _query(
+        "SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM technicians_technician) s "
+        "WHERE (rn - 1) %% %s = 0 ORDER BY id",
+        [chunk],
+        ["id"],
+    )["id"].tolist()
+    if not bounds:
+        return []
+    return [(None if i == 0 else b, bounds[i + 1] if i + 1 < len(bounds) else None) for i, b in enumerate(bounds)]
+
+
+def _copy_out(sql: str, params: list, columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
+    """Run ``sql`` as ``COPY (…) TO STDOUT`` (CSV) and parse it with pandas' C reader: no Python tuple per row.
+    Floats are printed by PostgreSQL in shortest round-trip form and parsed round-trip, so they are exact."""
+    import io
+
+    buf = io.BytesIO()
+    with connection.cursor() as cur:
+        # the statement is ours (fixed clauses); values are bound client-side by psycopg
+        stmt = cur.cursor.mogrify(sql, params) if params else sql
+        with cur.cursor.copy(f"COPY ({stmt}) TO STDOUT (FORMAT csv)") as copy:
+            for block in copy:
+                buf.write(block)
+    buf.seek(0)
+    if not buf.getbuffer().nbytes:
+        return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "float64")) for c in columns})
+    return pd.read_csv(buf, header=None, names=columns, dtype=dtypes, float_precision="round_trip")
+
+
+_SNAP_DTYPES = {"technician_id": "str", "month": "str", "jobs_completed": "int64", "callbacks": "int64"}
+
+
+def _snapshot_chunk(month_from: date, month_to: date, lo, hi, technician_ids: list | None) -> pd.DataFrame:
+    conds, params = ["month >= %s", "month <= %s"], [month_from, month_to]
+    if lo is not None:
+        conds.append("technician_id >= %s")
+        params.append(lo)
+    if hi is not None:
+        conds.append("technician_id < %s")
+        params.append(hi)
     if technician_ids is not None:
         conds.append("technician_id = ANY(%s)")
         params.append(list(technician_ids))
-    where = ("WHERE " + " AND ".join(conds)) if conds else ""
-    return _query(
+    s = _copy_out(
         "SELECT technician_id, month, jobs_completed, first_time_fix_rate, callbacks, csat, overtime_hours, "  # noqa: S608
-        f"drive_time_minutes, utilization, training_hours, pay_rate::float8 FROM technicians_techniciansnapshot {where} "
-        "ORDER BY technician_id, month",
+        "drive_time_minutes, utilization, training_hours, pay_rate::float8 FROM technicians_techniciansnapshot "
+        f"WHERE {' AND '.join(conds)} ORDER BY technician_id, month",
         params,
         _SNAP_COLS,
+        _SNAP_DTYPES,
     )
+    s["month"] = pd.to_datetime(s["month"], format="%Y-%m-%d")
+    return s
 
 
 def _district_median_pay(months: list[date]) -> pd.DataFrame:
@@ -198,93 +250,227 @@ def _district_median_pay(months: list[date]) -> pd.DataFrame:
     )
 
 
-def _retention_rows(snaps: pd.DataFrame, techs: pd.DataFrame) -> pd.DataFrame:
-    """One feature row per snapshot, using that snapshot and earlier ones of the same technician only."""
-    s = snaps.sort_values(["technician_id", "month"]).reset_index(drop=True)
+def _district_medians_between(month_from: date, month_to: date) -> pd.DataFrame:
+    """The same medians for every month of a window, keyed by a datetime64 month for merging with chunks."""
+    med = _query(
+        "SELECT t.district_id, s.month, percentile_cont(0.5) WITHIN GROUP (ORDER BY s.pay_rate::float8) "
+        "FROM technicians_techniciansnapshot s JOIN technicians_technician t ON t.id = s.technician_id "
+        "WHERE s.month >= %s AND s.month <= %s AND s.pay_rate IS NOT NULL GROUP BY 1, 2",
+        [month_from, month_to],
+        ["district_id", "month", "district_median_pay"],
+    )
+    med["month"] = pd.to_datetime(med["month"])
+    med["district_id"] = med["district_id"].astype("int64")
+    return med
+
+
+def _rolling_features(s: pd.DataFrame) -> None:
+    """Overtime trend and 6-row training sum per technician, vectorised over the whole chunk.
+
+    ``s`` is sorted by (technician, month). pandas' grouped rolling runs one Cython pass over all groups
+    and restarts its running sums at every group boundary, so each value is bit-for-bit the one a
+    per-technician rolling window gives (tests/predictions/test_features_vectorised.py)."""
     g = s.groupby("technician_id", sort=False)
-    prev_ot = g["overtime_hours"].transform(lambda v: v.shift(1).rolling(2, min_periods=1).mean())
-    s["overtime_trend_3m"] = s["overtime_hours"] - prev_ot
-    s["training_hours_6m"] = g["training_hours"].transform(lambda v: v.rolling(6, min_periods=1).sum())
+    prev = g["overtime_hours"].shift(1)
+    prev_ot = prev.groupby(s["technician_id"], sort=False).rolling(2, min_periods=1).mean()
+    s["overtime_trend_3m"] = s["overtime_hours"] - prev_ot.reset_index(level=0, drop=True).sort_index()
+    th = g["training_hours"].rolling(6, min_periods=1).sum()
+    s["training_hours_6m"] = th.reset_index(level=0, drop=True).sort_index()
+
+
+def _retention_rows(month_from: date, month_to: date, lo=None, hi=None, *, medians: pd.DataFrame,
+                    technician_ids: list | None = None, active_at: date | None = None) -> pd.DataFrame:  # fmt: skip
+    """One feature row per snapshot in ``[month_from, month_to]`` of the technicians in ``[lo, hi)``, each using
+    that snapshot and earlier ones (within the window) of the same technician only.
+
+    ``active_at`` keeps only technicians hired on or before it and not terminated by then (scoring)."""
+    techs = _technicians(technician_ids, lo=lo, hi=hi)
+    if active_at is not None:
+        term, hire, ts = (
+            pd.to_datetime(techs["termination_date"]),
+            pd.to_datetime(techs["hire_date"]),
+            pd.Timestamp(active_at),
+        )
+        techs = techs[((hire <= ts) & (techs["termination_date"].isna() | (term > ts))).to_numpy()]
+    if techs.empty:
+        return pd.DataFrame()
+    s = _snapshot_chunk(month_from, month_to, lo, hi, technician_ids)
+    if s.empty:
+        return pd.DataFrame()
+    _rolling_features(s)
+    techs = techs.rename(columns={"technician_id": "subject_id"})
+    techs["technician_id"] = techs["subject_id"].astype(str)
     s = s.merge(techs, on="technician_id", how="inner", suffixes=("", "_t"))
-    med = _district_median_pay(list(s["month"].unique()))
-    s = s.merge(med, on=["district_id", "month"], how="left")
+    s = s.merge(medians, on=["district_id", "month"], how="left")
     s["pay_vs_district_median"] = s["pay_rate"] / s["district_median_pay"]
     return s
 
 
-def _feature_matrix(rows: pd.DataFrame, numeric: list[str], categorical: list[str]) -> tuple[pd.DataFrame, list[str]]:
+def _feature_matrix(
+    rows: pd.DataFrame, numeric: list[str], categorical: list[str], *, per: str | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """The one place every model's features are assembled. Protected characteristics never pass:
-    the declared lists must not name one, and ``attributes`` keys naming one are dropped."""
+    the declared lists must not name one, and ``attributes`` keys naming one are dropped.
+
+    ``per``: a column whose rows share one ``attributes`` object (the technician): the JSON is then expanded
+    once per distinct value, in order of first appearance — the same columns and values as row by row."""
     bad = [c for c in [*numeric, *categorical] if is_protected_name(c)]
     if bad:
         raise ValueError(f"protected characteristics cannot be model features: {', '.join(bad)}")
     X = rows[numeric].astype(float).copy()
     for c in categorical:
         X[c] = rows[c].astype(object).where(rows[c].notna(), "missing").astype(str)
-    attrs, attr_cat = attribute_frame(rows["attributes"])
+    if per is None:
+        attrs, attr_cat = attribute_frame(rows["attributes"])
+    else:
+        codes, uniques = pd.factorize(rows[per], sort=False)
+        first = pd.Series(np.arange(len(rows))).groupby(codes, sort=True).first().to_numpy()
+        one, attr_cat = attribute_frame(rows["attributes"].iloc[first].reset_index(drop=True))
+        attrs = one.iloc[codes].set_axis(rows.index) if len(one.columns) else pd.DataFrame(index=rows.index)
     X = pd.concat([X, attrs], axis=1)
     return X, categorical + attr_cat
+
+
+def _month_add(d: date, months: int) -> date:
+    k = d.year * 12 + d.month - 1 + months
+    return date(k // 12, k % 12 + 1, 1)
+
+
+def _as_dates(ts: pd.Series) -> pd.Series:
+    """datetime64 → ``date`` objects (what keys and callers have always held), converted once per distinct value."""
+    uniq = pd.unique(ts)
+    return ts.map(pd.Series([pd.Timestamp(t).date() for t in uniq], index=uniq, dtype=object)).astype(object)
 
 
 def _tenure_years(as_of: pd.Series, hire: pd.Series) -> pd.Series:
     return (pd.to_datetime(as_of) - pd.to_datetime(hire)).dt.days.clip(lower=0) / 365.25
 
 
+def _unit_hash(technician_id: pd.Series, month: pd.Series) -> np.ndarray:
+    """A uniform [0, 1) number per (technician, month), the same on every run and in every chunk."""
+    h = pd.util.hash_pandas_object(technician_id, index=False).to_numpy()
+    m = month.to_numpy().astype("datetime64[D]").astype(np.int64).astype(np.uint64)
+    with np.errstate(over="ignore"):  # splitmix64 finaliser over id hash ^ month
+        x = h ^ (m * np.uint64(0x9E3779B97F4A7C15))
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def _sampling_rates(month_from: date, month_to: date, budget: int) -> dict[pd.Timestamp, float] | None:
+    """Time-stratified keep rate of label-0 rows per month so about ``budget`` rows are kept, spread evenly
+    over the months (None: the data fit the budget, keep everything)."""
+    counts = _query(
+        "SELECT month, count(*) FROM technicians_techniciansnapshot WHERE month >= %s AND month <= %s GROUP BY 1",
+        [month_from, month_to],
+        ["month", "n"],
+    )
+    total = int(counts["n"].sum()) if len(counts) else 0
+    if budget <= 0 or total <= budget:
+        return None
+    per_month = budget / len(counts)
+    return {pd.Timestamp(m): min(1.0, per_month / int(n)) for m, n in zip(counts["month"], counts["n"], strict=True)}
+
+
+_TRAIN_KEEP = [c for c in RETENTION_NUMERIC if c != "tenure_years"] + RETENTION_CATEGORICAL + [
+    "attributes", "technician_id", "subject_id", "as_of_ts", "hire_date", "label"]  # fmt: skip
+
+
 def retention_training_frame(*, horizon_days: int, end: date | None = None) -> Frame:
-    """Labelled (technician, month) rows whose label window ``(as_of, as_of + horizon]`` is fully observed."""
-    snaps = _snapshots(None, None)
-    if snaps.empty:
-        return Frame(pd.DataFrame(), pd.DataFrame(columns=["subject_id", "as_of"]), [], np.array([], dtype=int))
-    data_end = end or min(next_month(max(snaps["month"])), date.today())
-    rows = _retention_rows(snaps, _technicians())
-    rows["as_of"] = rows["month"].map(next_month)
-    rows = rows[rows["as_of"] + timedelta(days=horizon_days) <= data_end]
-    term = pd.to_datetime(rows["termination_date"])
-    as_of = pd.to_datetime(rows["as_of"])
-    active = rows["termination_date"].isna() | (term > as_of)
-    rows = rows[active.to_numpy()].reset_index(drop=True)
-    term, as_of = pd.to_datetime(rows["termination_date"]), pd.to_datetime(rows["as_of"])
-    left = (rows["termination_type"] == "voluntary") & (term <= as_of + pd.Timedelta(days=horizon_days))
-    rows["tenure_years"] = _tenure_years(rows["as_of"], rows["hire_date"])
-    X, cat = _feature_matrix(rows, RETENTION_NUMERIC, RETENTION_CATEGORICAL)
-    keys = pd.DataFrame({"subject_id": rows["technician_id"], "as_of": rows["as_of"]})
-    return Frame(X, keys, cat, left.fillna(False).to_numpy().astype(int))
+    """Labelled (technician, month) rows whose label window ``(as_of, as_of + horizon]`` is fully observed.
+
+    Built chunk by chunk (``PREDICTIONS_FEATURE_CHUNK_TECHNICIANS`` technicians at a time) over the last
+    ``PREDICTIONS_TRAIN_MONTHS`` months. Above ``PREDICTIONS_TRAIN_MAX_ROWS`` rows, label-0 rows are kept
+    with a per-month rate (time-stratified, deterministic) and weighted by its inverse, label-1 rows all
+    with weight 1: the weighted label rate and calibration are those of the full data, and the frame —
+    the peak memory of training — stays about the size of the budget (``Frame.weights``)."""
+    empty = Frame(pd.DataFrame(), pd.DataFrame(columns=["subject_id", "as_of"]), [], np.array([], dtype=int))
+    latest = _query("SELECT max(month) FROM technicians_techniciansnapshot", [], ["m"])["m"].iloc[0]
+    if latest is None:
+        return empty
+    data_end = end or min(next_month(latest), date.today())
+    # last row whose label window is observed: as_of = month + 1 month, as_of + horizon <= data_end
+    month_to = _month_add(month_start(data_end - timedelta(days=horizon_days)), -1)
+    month_from = _month_add(month_to, -(settings.PREDICTIONS_TRAIN_MONTHS - 1))
+    fetch_from = _month_add(month_from, -(ROLLING_LOOKBACK_MONTHS - 1))
+    medians = _district_medians_between(fetch_from, month_to)
+    rates = _sampling_rates(month_from, month_to, settings.PREDICTIONS_TRAIN_MAX_ROWS)
+    parts, weights = [], []
+    horizon = pd.Timedelta(days=horizon_days)
+    for lo, hi in technician_ranges():
+        rows = _retention_rows(fetch_from, month_to, lo, hi, medians=medians)
+        if rows.empty:
+            continue
+        rows = rows[(rows["month"] >= pd.Timestamp(month_from)).to_numpy()]
+        as_of = rows["month"] + pd.DateOffset(months=1)
+        term = pd.to_datetime(rows["termination_date"])
+        keep = (as_of + horizon <= pd.Timestamp(data_end)) & (rows["termination_date"].isna() | (term > as_of))
+        rows = rows[keep.to_numpy()].reset_index(drop=True)
+        rows["as_of_ts"] = rows["month"] + pd.DateOffset(months=1)
+        term = pd.to_datetime(rows["termination_date"])
+        left = ((rows["termination_type"] == "voluntary") & (term <= rows["as_of_ts"] + horizon)).fillna(False)
+        rows["label"] = left.to_numpy().astype(int)
+        w = np.ones(len(rows))
+        if rates is not None:
+            rate = rows["month"].map(rates).fillna(1.0).to_numpy()
+            kept = (rows["label"].to_numpy() == 1) | (_unit_hash(rows["technician_id"], rows["month"]) < rate)
+            w = np.where(rows["label"].to_numpy() == 1, 1.0, 1.0 / rate)[kept]
+            rows = rows[kept].reset_index(drop=True)
+        parts.append(rows[_TRAIN_KEEP])  # only what the matrix needs: the kept frame is the memory peak
+        weights.append(w)
+    if not parts:
+        return empty
+    rows = pd.concat(parts, ignore_index=True)
+    rows["as_of"] = _as_dates(rows["as_of_ts"])
+    rows["tenure_years"] = _tenure_years(rows["as_of_ts"], rows["hire_date"])
+    X, cat = _feature_matrix(rows, RETENTION_NUMERIC, RETENTION_CATEGORICAL, per="technician_id")
+    keys = pd.DataFrame({"subject_id": rows["subject_id"], "as_of": rows["as_of"]})
+    return Frame(X, keys, cat, rows["label"].to_numpy(), weights=np.concatenate(weights) if rates else None)
 
 
-def retention_scoring_frame(*, as_of: date | None = None, technician_ids: list | None = None) -> Frame:
-    """Each active technician's features as of ``as_of`` (latest snapshot on or before it).
+def retention_scoring_frame(
+    *, as_of: date | None = None, technician_ids: list | None = None, lo=None, hi=None, chunked: bool = True
+) -> Frame:
+    """Each active technician's features as of ``as_of`` (latest snapshot on or before it), by the same row
+    builder as training. ``lo``/``hi`` restrict it to one id range (a distributed scoring chunk); otherwise
+    it is built chunk by chunk over all technicians.
 
     Without ``as_of``: today, or the end of the latest snapshot month if the data stop earlier
     (a stale import is scored as of its own last month, not as of a date it knows nothing about).
     """
     if as_of is None:
-        latest = _query("SELECT max(month) FROM technicians_techniciansnapshot", [], ["m"])["m"].iloc[0]
-        as_of = min(date.today(), next_month(latest)) if latest is not None else date.today()
-    techs = _technicians(technician_ids)
-    term = pd.to_datetime(techs["termination_date"])
-    hire = pd.to_datetime(techs["hire_date"])
-    ts = pd.Timestamp(as_of)
-    techs = techs[((hire <= ts) & (techs["termination_date"].isna() | (term > ts))).to_numpy()]
-    if techs.empty:
-        return Frame(pd.DataFrame(), pd.DataFrame(columns=["subject_id", "as_of"]), [])
+        as_of = scoring_as_of()
     first = month_start(as_of - timedelta(days=200))
-    snaps = _snapshots(first, month_start(as_of), list(techs["technician_id"]))
-    if snaps.empty:
+    medians = _district_medians_between(first, month_start(as_of))
+    ranges = [(lo, hi)] if (lo is not None or hi is not None or not chunked) else technician_ranges()
+    parts = []
+    for a, b in ranges:
+        rows = _retention_rows(first, month_start(as_of), a, b, medians=medians, technician_ids=technician_ids,
+                               active_at=as_of)  # fmt: skip
+        if not rows.empty:
+            parts.append(rows.groupby("technician_id", sort=False).tail(1))
+    if not parts:
         return Frame(pd.DataFrame(), pd.DataFrame(columns=["subject_id", "as_of"]), [])
-    rows = _retention_rows(snaps, techs)
-    rows = rows.groupby("technician_id", sort=False).tail(1).reset_index(drop=True)
+    rows = pd.concat(parts, ignore_index=True)
     rows["as_of"] = as_of
     rows["tenure_years"] = _tenure_years(rows["as_of"], rows["hire_date"])
-    X, cat = _feature_matrix(rows, RETENTION_NUMERIC, RETENTION_CATEGORICAL)
+    X, cat = _feature_matrix(rows, RETENTION_NUMERIC, RETENTION_CATEGORICAL, per="technician_id")
     keys = pd.DataFrame(
         {
-            "subject_id": rows["technician_id"],
+            "subject_id": rows["subject_id"],
             "as_of": as_of,
             "district_id": rows["district_id"],
             "employee_id": rows["employee_id"],
         }
     )
     return Frame(X, keys, cat)
+
+
+def scoring_as_of() -> date:
+    """Today, or the first day after the latest snapshot month if the data stop earlier."""
+    latest = _query("SELECT max(month) FROM technicians_techniciansnapshot", [], ["m"])["m"].iloc[0]
+    return min(date.today(), next_month(latest)) if latest is not None else date.today()
 
 
 # ---------------------------------------------------------------------- quality of hire

@@ -173,6 +173,7 @@ class Prediction(models.Model):
     intercept = models.FloatField()
     contributions = models.BinaryField()
     feature_values = models.BinaryField()
+
     created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
@@ -304,3 +305,78 @@ class CandidateNotice(TimeStamped):
 
     def __str__(self) -> str:
         return f"Candidate notice of {self.created_at:%Y-%m-%d %H:%M}" if self.created_at else "Candidate notice"
+
+
+class ScoringRun(TimeStamped):
+    """One distributed scoring of every active technician with one model as of one date (issue 15).
+
+    The population is split into ``ScoringChunk`` id ranges, each scored by its own heavy-queue task into
+    ``PredictionStage`` (unlogged, no constraints: a plain COPY). When the last chunk is done, one
+    transaction moves the staged rows into ``Prediction`` and marks the run ``done`` — the switch —
+    so readers see the previous complete set of scores until then and the new complete set after."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    model = models.ForeignKey(TrainedModel, on_delete=models.CASCADE, related_name="scoring_runs")
+    as_of = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    chunks_total = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "as_of"], condition=models.Q(status="running"), name="scoringrun_one_running"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"scoring {self.model_id} {self.as_of} ({self.status})"
+
+
+class ScoringChunk(TimeStamped):
+    """Technicians with ids in ``[lo, hi)`` (None = open end) of one scoring run; ``done`` once staged."""
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    lo = models.UUIDField(null=True, blank=True)
+    hi = models.UUIDField(null=True, blank=True)
+    done = models.BooleanField(default=False)
+    rows = models.PositiveIntegerField(default=0)
+    requeues = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="scoringchunk_unique_index")]
+
+
+class PredictionStage(models.Model):
+    """Staged rows of a running ``ScoringRun`` (same layout as ``Prediction``). Unlogged and without
+    foreign keys (one small index finds a chunk's rows), so a chunk's COPY costs a tenth of one into ``Prediction``; a chunk's rows are
+    replaced in the same transaction that marks it done, so a killed chunk leaves none behind."""
+
+    id = models.BigAutoField(primary_key=True)
+    run_id = models.UUIDField()
+    chunk = models.PositiveIntegerField()
+    model_id = models.UUIDField()
+    technician_id = models.UUIDField()
+    as_of = models.DateField()
+    score = models.FloatField()
+    band = models.CharField(max_length=6)
+    logit = models.FloatField()
+    intercept = models.FloatField()
+    contributions = models.BinaryField()
+    feature_values = models.BinaryField()
+
+    class Meta:
+        indexes = [models.Index(fields=["run_id", "chunk"], name="predictionstage_run_chunk")]
+
+    def __str__(self) -> str:
+        return f"staged {self.technician_id} {self.score:.3f} (run {self.run_id}, chunk {self.chunk})"

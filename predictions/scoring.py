@@ -91,36 +91,42 @@ _PG_EPOCH = date(2000, 1, 1)
 
 
 def _copy_buffer(
-    model_id, subjects: np.ndarray, as_of: date, scores, bands, logits, intercept, contrib, values
+    model_id, subjects: np.ndarray, as_of: date, scores, bands, logits, intercept, contrib, values, lead=()
 ) -> bytes:
     """PostgreSQL binary COPY rows built with numpy (no per-row Python): every field is fixed width
-    except the band, so rows are written band by band (subject order is kept within each band)."""
+    except the band, so rows are written band by band (subject order is kept within each band), each
+    band as one structured array whose fields are filled column by column.
+    ``lead``: raw values of constant fields written before the usual nine (the staging run id and chunk)."""
 
     def i4(v: int) -> bytes:
         return int(v).to_bytes(4, "big", signed=True)
 
-    def col(a: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(a).view(np.uint8).reshape(len(a), -1)
-
-    uuid_bytes = np.frombuffer(b"".join(u.bytes for u in subjects), dtype=np.uint8).reshape(len(subjects), 16)
+    n_all = len(subjects)
+    uuids = np.frombuffer(b"".join(u.bytes for u in subjects), dtype="V16") if n_all else np.zeros(0, "V16")
     date_days = (as_of - _PG_EPOCH).days
-    c_bytes, v_bytes = contrib.shape[1] * 8, values.shape[1] * 8
+    nt, nv = contrib.shape[1], values.shape[1]
+    head = (9 + len(lead)).to_bytes(2, "big") + b"".join(i4(len(v)) + v for v in lead) + i4(16) + model_id.bytes
     parts = [b"PGCOPY\n\xff\r\n\x00" + i4(0) + i4(0)]
     for band in np.unique(bands):
         m = bands == band
-        n = int(m.sum())
         b = str(band).encode()
-
-        def const(raw: bytes, n=n) -> np.ndarray:
-            return np.broadcast_to(np.frombuffer(raw, dtype=np.uint8), (n, len(raw)))
-
-        rows = np.concatenate([
-            const((9).to_bytes(2, "big") + i4(16) + model_id.bytes + i4(16)), uuid_bytes[m],
-            const(i4(4) + i4(date_days) + i4(8)), col(scores[m].astype(">f8")),
-            const(i4(len(b)) + b + i4(8)), col(logits[m].astype(">f8")),
-            const(i4(8) + struct.pack(">d", float(intercept)) + i4(c_bytes)), col(contrib[m].astype("<f8")),
-            const(i4(v_bytes)), col(values[m].astype("<f8")),
-        ], axis=1)  # fmt: skip
+        consts = {
+            "c0": head + i4(16),
+            "c1": i4(4) + i4(date_days) + i4(8),
+            "c2": i4(len(b)) + b + i4(8),
+            "c3": i4(8) + struct.pack(">d", float(intercept)) + i4(nt * 8),
+            "c4": i4(nv * 8),
+        }
+        dt = np.dtype([
+            ("c0", f"V{len(consts['c0'])}"), ("subject", "V16"), ("c1", f"V{len(consts['c1'])}"), ("score", ">f8"),
+            ("c2", f"V{len(consts['c2'])}"), ("logit", ">f8"), ("c3", f"V{len(consts['c3'])}"),
+            ("contrib", "<f8", (nt,)), ("c4", f"V{len(consts['c4'])}"), ("values", "<f8", (nv,)),
+        ])  # fmt: skip
+        rows = np.empty(int(m.sum()), dtype=dt)
+        for name, raw in consts.items():
+            rows[name] = np.void(raw)
+        rows["subject"], rows["score"], rows["logit"] = uuids[m], scores[m], logits[m]
+        rows["contrib"], rows["values"] = contrib[m], values[m]
         parts.append(rows.tobytes())
     parts.append((-1).to_bytes(2, "big", signed=True))
     return b"".join(parts)
@@ -150,33 +156,87 @@ def _copy_predictions(
     return len(X)
 
 
-def predictions_score(*, model_type: str, as_of: date | None = None, model: TrainedModel | None = None) -> int:
-    """Score every active technician (retention) or open candidate (quality of hire) with the active model
-    (or with ``model``: a version about to be activated is scored into its own rows first)."""
-    model = model or _active(model_type)
-    if model is None:
-        return 0
-    fitted = load_fitted(model)
-    if model_type == ModelType.RETENTION:
-        frame = features.retention_scoring_frame(as_of=as_of)
-        subject = "technician"
-    else:
-        frame = features.candidate_scoring_frame()
-        subject = "candidate"
-    if frame.X.empty:
-        return 0
+def _ordered(frame: features.Frame) -> tuple[pd.DataFrame, pd.DataFrame]:
     # sorted by subject id, so the (model, as_of, subject) index is appended to, not split at random
     order = np.argsort(frame.keys["subject_id"].astype(str).to_numpy(), kind="stable")
-    X, keys = frame.X.iloc[order].reset_index(drop=True), frame.keys.iloc[order].reset_index(drop=True)
-    scored = score_frame(fitted, X, model_type)
+    return frame.X.iloc[order].reset_index(drop=True), frame.keys.iloc[order].reset_index(drop=True)
+
+
+def candidates_score(*, model: TrainedModel, fitted: ebm.GlassBoxModel) -> int:
+    """Quality of hire: open candidates (a small population) scored and replaced in one transaction."""
+    frame = features.candidate_scoring_frame()
+    if frame.X.empty:
+        return 0
+    X, keys = _ordered(frame)
+    scored = score_frame(fitted, X, model.model_type)
+    as_of_values = sorted(set(keys["as_of"]))
     with transaction.atomic():
         # re-scoring the same day replaces that day's rows: the nightly task is idempotent
-        as_of_values = sorted(set(frame.keys["as_of"]))
         Prediction.objects.filter(model=model, as_of__in=as_of_values).delete()
-        n = _copy_predictions(model, fitted, X, keys, scored, subject)
-    # drift monitoring: PSI vs the training data, calibration of closed cohorts (never breaks scoring)
+        n = _copy_predictions(model, fitted, X, keys, scored, "candidate")
     drift.drift_record_safely(model=model, X=X, proba=scored["proba"], as_of=as_of_values[-1])
     return n
+
+
+def stage_chunk(*, run, chunk, fitted: ebm.GlassBoxModel) -> int:
+    """Score one chunk's technicians and COPY them into the staging table, replacing any rows an earlier,
+    killed attempt of the same chunk left (call inside the transaction that marks the chunk done)."""
+    from predictions.models import PredictionStage
+
+    PredictionStage.objects.filter(run_id=run.pk, chunk=chunk.index).delete()
+    frame = features.retention_scoring_frame(as_of=run.as_of, lo=chunk.lo, hi=chunk.hi, chunked=False)
+    if frame.X.empty:
+        return 0
+    X, keys = _ordered(frame)
+    exp = score_frame(fitted, X, ModelType.RETENTION)["explanation"]
+    buf = _copy_buffer(
+        run.model_id, keys["subject_id"].to_numpy(), run.as_of, exp.proba, np.asarray(band_for(exp.proba)),
+        exp.logit, exp.intercept, exp.contributions, encode_values(fitted, X),
+        lead=(run.pk.bytes, int(chunk.index).to_bytes(4, "big", signed=True)),
+    )  # fmt: skip
+    with (
+        connection.cursor() as cur,
+        cur.cursor.copy(
+            "COPY predictions_predictionstage (run_id, chunk, model_id, technician_id, as_of, score, band, logit, "
+            "intercept, contributions, feature_values) FROM STDIN (FORMAT BINARY)"
+        ) as copy,
+    ):
+        copy.write(buf)
+    return len(X)
+
+
+_STAGED = "model_id, technician_id, as_of, score, band, logit, intercept, contributions, feature_values"
+
+
+def stage_publish(*, run) -> int:
+    """The switch's data step (inside its transaction): the day's rows of this model are replaced by the
+    staged ones in one statement each, then the stage is cleared. Returns the rows published."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "DELETE FROM predictions_prediction WHERE model_id = %s AND as_of = %s AND technician_id IS NOT NULL",
+            [run.model_id, run.as_of],
+        )
+        cur.execute(
+            f"INSERT INTO predictions_prediction ({_STAGED}) SELECT {_STAGED} FROM predictions_predictionstage "  # noqa: S608
+            "WHERE run_id = %s ORDER BY technician_id",
+            [run.pk],
+        )
+        n = cur.rowcount
+        cur.execute("DELETE FROM predictions_predictionstage WHERE run_id = %s", [run.pk])
+    return n
+
+
+def stage_sample(*, run, fitted: ebm.GlassBoxModel, limit: int = 50_000) -> tuple[pd.DataFrame, np.ndarray]:
+    """Inputs and scores of up to ``limit`` staged rows (the drift report's sample of the population)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT score, feature_values FROM predictions_predictionstage WHERE run_id = %s LIMIT %s", [run.pk, limit]
+        )
+        rows = cur.fetchall()
+    if not rows:
+        return pd.DataFrame(), np.zeros(0)
+    values = np.frombuffer(b"".join(bytes(v) for _, v in rows), dtype="<f8").reshape(len(rows), len(fitted.features))
+    return decode_values(fitted, values), np.asarray([s for s, _ in rows], dtype=float)
 
 
 def score_payload(*, user, model_type: str, payload: dict[str, Any]) -> dict[str, Any]:

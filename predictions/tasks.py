@@ -26,10 +26,31 @@ def activate_model_task(model_id: str) -> str | None:
 
 
 @shared_task(name="predictions.tasks.score_model_type_task", acks_late=True)
-def score_model_type_task(model_type: str) -> int:
-    from predictions.services import predictions_score
+def score_model_type_task(model_type: str) -> int | str:
+    """Score one model type: retention fans out into chunk tasks (returns the run id), candidates in place."""
+    from predictions.selectors import active_model
+    from predictions.services import predictions_score, scoring_run_start
 
+    if model_type == ModelType.RETENTION:
+        model = active_model(model_type=model_type)
+        return str(scoring_run_start(model=model).pk) if model else 0
     return predictions_score(model_type=model_type)
+
+
+@shared_task(name="predictions.tasks.score_chunk_task", acks_late=True)
+def score_chunk_task(chunk_id: int) -> bool:
+    """One chunk of a distributed scoring run (heavy queue); the last one switches the run (services)."""
+    from predictions.services import scoring_chunk_run
+
+    return scoring_chunk_run(chunk_id=chunk_id)
+
+
+@shared_task(name="predictions.tasks.prune_predictions_task")
+def prune_predictions_task() -> int:
+    """Nightly: keep daily scores for PREDICTIONS_KEEP_DAILY_DAYS, monthly ones beyond (services)."""
+    from predictions.services import predictions_prune
+
+    return predictions_prune()
 
 
 @shared_task(name="predictions.tasks.train_all_scheduled")
@@ -41,8 +62,7 @@ def train_all_scheduled() -> list[str]:
 
 
 @shared_task(name="predictions.tasks.score_all_scheduled")
-def score_all_scheduled() -> dict[str, int]:
-    """Nightly: rescore every active technician and open candidate with the active models."""
-    from predictions.services import predictions_score
-
-    return {t: predictions_score(model_type=t) for t in ModelType.values}
+def score_all_scheduled() -> dict[str, int | str]:
+    """Nightly: rescore every active technician (a distributed run: one heavy task per chunk, then one
+    atomic switch) and every open candidate, with the active models."""
+    return {t: score_model_type_task(t) for t in ModelType.values}

@@ -59,7 +59,7 @@ def _install() -> None:
     _wrap(features, "retention_training_frame", "features")
     _wrap(ebm, "fit", "fit")
     _wrap(ebm, "save", "artifact", after=True)  # the file is written, the row not yet registered
-    _wrap(scoring, "_copy_predictions", "scoring", after=True)  # rows COPYed, transaction not committed
+    _wrap(scoring, "stage_chunk", "scoring", after=True)  # a chunk COPYed into the stage, not yet committed
     _wrap(ps, "model_activate", "activation")  # scores committed, switch not yet made
     _wrap(fs, "forecast_series_fit", "chunk", after=True)  # one series recorded, the chunk unfinished
     _wrap(fs, "_fold_effect", "finalise")  # inside the finalising transaction (run 'reconciling')

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from predictions import scoring
+from predictions import services
 from predictions.models import DriftReport, ModelStatus
 from predictions.services import model_run, model_train
 from technicians.demo import demo_generate
@@ -64,7 +64,7 @@ def test_drift_alert_fires_on_planted_drift_and_not_without_it(model_store, sett
 
     demo_data_reset()
     demo_data_load(data=demo_generate(technicians=500, months=24, seed=7, as_of=AS_OF, drift_from=date(2026, 9, 1)))
-    scoring.predictions_score(model_type="retention")
+    services.predictions_score(model_type="retention")
     drifted = DriftReport.objects.filter(model=m).order_by("-created_at").first()
     assert drifted.pk != calm.pk and drifted.alert
     kinds = {(a["kind"], a.get("feature")) for a in drifted.alerts}

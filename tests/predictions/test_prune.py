@@ -1,0 +1,42 @@
+"""Bounded storage: daily scorings kept for the daily window, then the last scoring of each month, and
+nothing beyond the monthly window."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from predictions import services
+from predictions.models import ModelStatus, Prediction, PredictionStage, ScoringRun, TrainedModel
+from tests.factories import TechnicianFactory
+
+TODAY = date(2026, 12, 1)
+
+
+def _scores(model, techs, as_of):
+    Prediction.objects.bulk_create([
+        Prediction(model=model, technician=t, as_of=as_of, score=0.2, band="medium", logit=-1.4, intercept=-1.0,
+                   contributions=b"", feature_values=b"")
+        for t in techs
+    ])  # fmt: skip
+
+
+def test_prune_keeps_daily_window_then_month_ends_within_the_monthly_window(db, settings):
+    settings.PREDICTIONS_KEEP_DAILY_DAYS = 35
+    settings.PREDICTIONS_KEEP_MONTHLY_MONTHS = 36
+    model = TrainedModel.objects.create(model_type="retention", version=1, status=ModelStatus.ACTIVE)
+    techs = TechnicianFactory.create_batch(3)
+    dates = [date(2026, 11, 28), date(2026, 11, 1), date(2026, 10, 20), date(2026, 10, 10), date(2026, 9, 30),
+             date(2026, 9, 2), date(2024, 1, 15), date(2023, 11, 30), date(2023, 11, 2)]  # fmt: skip
+    for d in dates:
+        _scores(model, techs, d)
+    stale = ScoringRun.objects.create(model=model, as_of=TODAY, status=ScoringRun.Status.FAILED)
+    PredictionStage.objects.create(run_id=stale.pk, chunk=0, model_id=model.pk, technician_id=techs[0].pk,
+                                   as_of=TODAY, score=0.1, band="low", logit=-2.0, intercept=-1.0,
+                                   contributions=b"", feature_values=b"")  # fmt: skip
+    deleted = services.predictions_prune(today=TODAY)
+    kept = sorted(set(Prediction.objects.filter(model=model).values_list("as_of", flat=True)))
+    # daily window (from Oct 27): Nov 28, Nov 1 (and Oct 20 as October's last); Sep 30 for September;
+    # Jan 2024 is inside 36 months; Nov 2023 (before Dec 2023) is gone entirely
+    assert kept == [date(2024, 1, 15), date(2026, 9, 30), date(2026, 10, 20), date(2026, 11, 1), date(2026, 11, 28)]
+    assert deleted == 4 * len(techs)
+    assert not PredictionStage.objects.exists()
