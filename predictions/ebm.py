@@ -49,12 +49,14 @@ logging.getLogger("interpret").setLevel(logging.WARNING)  # its INFO lines are p
 # The first models of a fresh install (`make run`, `train_models --quick`): one bag, three pairs and a
 # faster learning rate fit about 4-5× faster than EBM_DEFAULTS, so the dashboards fill within minutes
 # of the first start; the scheduled retrain (or "Train now") later fits with the full settings.
-EBM_FIRST_FIT: dict[str, Any] = {"outer_bags": 1, "interactions": 3, "learning_rate": 0.08, "early_stopping_rounds": 30}
+EBM_FIRST_FIT: dict[str, Any] = {
+    "outer_bags": 1, "interactions": 3, "learning_rate": 0.08, "early_stopping_rounds": 30,
+}  # fmt: skip
 
 EBM_DEFAULTS: dict[str, Any] = {
     "outer_bags": 4,
     "inner_bags": 0,
-    "interactions": 5,
+    "interactions": 20,
     "learning_rate": 0.04,
     "early_stopping_rounds": 50,
     "max_rounds": 5000,
@@ -65,7 +67,13 @@ EBM_DEFAULTS: dict[str, Any] = {
     "validation_size": 0.15,
     "n_jobs": 1,
     "random_state": 42,
+    # ours, not interpret's: check calibration on the bags' held-out rows and fold a logistic
+    # recalibration into the terms when it is off by more than noise (``_oob_recalibration``)
+    "recalibrate": True,
 }
+CALIBRATION_MIN_CLASS = 20  # fewer held-out positives or negatives than this: no recalibration
+CALIBRATION_SLOPE_RANGE = (0.5, 2.0)  # a fitted slope outside this is treated as a failure, not applied
+CALIBRATION_Z = 2.0  # recalibrate only when slope or intercept is this many standard errors from (1, 0)
 TREE_DEFAULTS: dict[str, Any] = {"max_depth": 4, "min_samples_leaf": 20, "random_state": 42}
 EBM_PARAM_NAMES = set(EBM_DEFAULTS) | {"max_interaction_bins", "greedy_ratio", "reg_alpha", "reg_lambda", "max_leaves"}
 TREE_PARAM_NAMES = set(TREE_DEFAULTS) | {"min_samples_split", "max_leaf_nodes"}
@@ -122,6 +130,8 @@ class GlassBoxModel:
     shapes: list[dict[str, Any]] = field(default_factory=list)
     # categorical feature → the levels seen in training (used to store inputs as compact numbers)
     levels: dict[str, list[str]] = field(default_factory=dict)
+    # EBM: the log-odds recalibration folded into the terms ({"slope", "intercept", "rows"}), or why none
+    calibration: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ scoring
     def prepare(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -258,12 +268,12 @@ def fit(
         if unknown:
             raise ValueError(f"unknown EBM parameter(s): {', '.join(sorted(unknown))}")
         merged = {**EBM_DEFAULTS, **params}
+        recalibrate = bool(merged.pop("recalibrate", False))
         bags = max(int(merged["outer_bags"]), 1)
         expected = max(int(merged["max_rounds"]) // 20, 200)
 
         def callback(bag_index, n_steps, progressed, metric):
-            if progress is not None:
-                progress(min((bag_index + min(n_steps / expected, 1.0)) / bags, 1.0))
+            progress(min((bag_index + min(n_steps / expected, 1.0)) / bags, 1.0))
             return False
 
         types = ["nominal" if f in model.categorical else "continuous" for f in features]
@@ -271,14 +281,25 @@ def fit(
         # children are daemonic and may not have children ("daemonic processes are not allowed to have
         # children"), so there we fit without the per-step callback and report progress per stage instead.
         use_callback = progress is not None and not multiprocessing.current_process().daemon
+        # Our own stratified bag split (interpret's is the same kind) so we know each bag's held-out rows.
+        bag_split = (
+            _bag_split(y, bags, float(merged["validation_size"]), merged["random_state"]) if recalibrate else None
+        )
         est = ExplainableBoostingClassifier(feature_types=types, callback=callback if use_callback else None, **merged)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Missing values detected")
-            est.fit(Xp, y)
+            est.fit(Xp, y, bags=bag_split)
         est.callback = None  # a closure cannot be pickled with the model
+        calibration: dict[str, Any] = {"applied": False, "reason": "recalibrate is off"}
+        if bag_split is not None:
+            calibration = _oob_recalibration(est, Xp, y, bag_split)
+            if calibration["applied"]:
+                _recalibrate(est, calibration["slope"], calibration["intercept"])
         model.estimator = est
+        model.calibration = calibration
         model.terms = [str(t) for t in est.term_names_]
-        model.params = merged
+        # the registry keeps what was fitted (TrainedModel.params); "recalibration" is a result, not an input
+        model.params = {**merged, "recalibrate": recalibrate, "recalibration": calibration}
         model.shapes = _ebm_shapes(est, features)
     elif algorithm == "tree":
         from interpret.glassbox import ClassificationTree
@@ -312,6 +333,74 @@ def fit(
     else:
         raise ValueError(f"algorithm must be 'ebm' or 'tree' (got {algorithm!r})")
     return model
+
+
+def _bag_split(y: np.ndarray, bags: int, validation_size: float, seed) -> np.ndarray | None:
+    """interpret's ``bags`` matrix (rows × bags; 1 = train, -1 = validation): a stratified random
+    ``validation_size`` of each class held out per bag. None when a class is too small to split."""
+    if not 0 < validation_size < 1:
+        return None
+    rng = np.random.default_rng(None if seed is None else int(seed))
+    out = np.ones((len(y), bags), dtype=np.int8)
+    for c in (0, 1):
+        idx = np.flatnonzero(y == c)
+        take = int(round(len(idx) * validation_size))
+        if take < 1 or take >= len(idx):
+            return None
+        for b in range(bags):
+            out[rng.choice(idx, size=take, replace=False), b] = -1
+    return out
+
+
+def _oob_recalibration(est, Xp: pd.DataFrame, y: np.ndarray, bag_split: np.ndarray) -> dict[str, Any]:
+    """Fit ``y ~ slope · z + intercept`` on out-of-bag log-odds: each bag's own model (its bagged term
+    scores and intercept) scores the rows that bag held out, so no extra fit and no row is lost to a
+    calibration slice. The recalibration is applied only when slope or intercept is off (1, 0) by more
+    than ``CALIBRATION_Z`` standard errors — a well-calibrated model is left exactly as fitted."""
+    import copy
+
+    zs, ys = [], []
+    for b in range(bag_split.shape[1]):
+        held = bag_split[:, b] == -1
+        one = copy.copy(est)  # shallow: only the two attributes below are replaced
+        one.term_scores_ = [np.asarray(s)[b] for s in est.bagged_scores_]
+        one.intercept_ = np.atleast_1d(np.asarray(est.bagged_intercept_)[b])
+        zs.append(np.asarray(one.decision_function(Xp[held]), dtype=float))
+        ys.append(y[held])
+    z, yy = np.concatenate(zs), np.concatenate(ys)
+    n_min = int(min(yy.sum(), len(yy) - yy.sum()))
+    if n_min < CALIBRATION_MIN_CLASS:
+        return {"applied": False, "rows": int(len(yy)), "reason": f"only {n_min} held-out rows of a class"}
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=1e6, max_iter=1000).fit(z.reshape(-1, 1), yy)
+    slope, intercept = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+    # standard errors from the Fisher information of the two-parameter logistic fit
+    p = sigmoid(slope * z + intercept)
+    w = p * (1 - p)
+    info = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]])
+    se_slope, se_intercept = np.sqrt(np.diag(np.linalg.pinv(info)))
+    out = {
+        "slope": round(slope, 4), "intercept": round(intercept, 4),
+        "slope_se": round(float(se_slope), 4), "intercept_se": round(float(se_intercept), 4), "rows": int(len(yy)),
+    }  # fmt: skip
+    lo, hi = CALIBRATION_SLOPE_RANGE
+    if not lo <= slope <= hi:
+        return {**out, "applied": False, "reason": f"fitted slope {slope:.3f} outside {lo}-{hi}: not applied"}
+    off = max(abs(slope - 1) / max(se_slope, 1e-9), abs(intercept) / max(se_intercept, 1e-9))
+    if off <= CALIBRATION_Z:
+        return {**out, "applied": False, "reason": "calibrated within noise on the held-out rows"}
+    return {**out, "applied": True, "reason": f"off by {off:.1f} standard errors on the held-out rows"}
+
+
+def _recalibrate(est, slope: float, intercept: float) -> None:
+    """Fold ``slope · logit + intercept`` into the model: every term is scaled by ``slope`` (interpret's
+    own ``scale``, which also scales the bagged scores and standard deviations) and the intercept becomes
+    ``slope · intercept + b``. The model stays additive, so explanations remain exact on the log-odds scale."""
+    for t in range(len(est.term_features_)):
+        est.scale(t, slope)
+    est.intercept_ = slope * np.asarray(est.intercept_, dtype=float) + intercept
+    est.bagged_intercept_ = slope * np.asarray(est.bagged_intercept_, dtype=float) + intercept
 
 
 def _ebm_shapes(est, features: list[str]) -> list[dict[str, Any]]:
@@ -374,6 +463,7 @@ def evaluate(y, p, *, bins: int = 10) -> dict[str, Any]:
         "pr_auc": float(average_precision_score(y, p)) if both else None,
         "brier": float(brier_score_loss(y, p)) if len(y) else None,
         "log_loss": float(log_loss(y, p, labels=[0, 1])) if len(y) else None,
+        "calibration_slope": calibration_slope(y, p) if both else None,
     }
     table = []
     if len(y):
@@ -387,6 +477,15 @@ def evaluate(y, p, *, bins: int = 10) -> dict[str, Any]:
                 )
     out["calibration"] = table
     return out
+
+
+def calibration_slope(y, p) -> float:
+    """Slope of an (unpenalised) logistic regression of the outcome on the predicted log-odds: 1 is
+    calibrated, below 1 overconfident (predictions too extreme), above 1 underconfident."""
+    from sklearn.linear_model import LogisticRegression
+
+    z = logit(p).reshape(-1, 1)
+    return float(LogisticRegression(C=1e6, max_iter=1000).fit(z, np.asarray(y, dtype=int)).coef_[0, 0])
 
 
 # ---------------------------------------------------------------------- artifacts
