@@ -93,7 +93,10 @@ def model_card(*, model: TrainedModel) -> dict[str, Any]:
         "protected_note": "Self-reported sex and race/ethnicity are never features (by construction); "
         "they are used only for the bias audit.",
         "no_protected_features": not any(is_protected_name(f) for f in model.features or []),
-        "metrics": {k: met.get(k) for k in ("roc_auc", "pr_auc", "brier", "log_loss", "base_rate")},
+        "metrics": {
+            k: met.get(k) for k in ("roc_auc", "pr_auc", "brier", "log_loss", "base_rate", "calibration_slope")
+        },
+        "recalibration": (model.params or {}).get("recalibration"),
         "calibration": met.get("calibration", []),
         "audit": audit,
         "audit_min_ratio": bias.audit_min_ratio(audit),

@@ -102,3 +102,13 @@ def test_audit_summary_pdf_carries_the_ll144_fields(client, version, recruiter):
         assert field in text, field
     client.logout()
     assert client.get("/predictions/audit-summary/quality_of_hire/?format=pdf").status_code == 302
+
+
+def test_model_card_shows_calibration_slope_and_the_recalibration_from_the_registry(client, version, recruiter):
+    rec = {"applied": True, "slope": 0.8123, "intercept": -0.1, "rows": 900, "reason": "off by 3.1 standard errors"}
+    TrainedModel.objects.filter(pk=version.pk).update(
+        metrics={"roc_auc": 0.7, "calibration_slope": 0.9876}, params={"recalibration": rec}
+    )
+    client.force_login(recruiter)
+    card = client.get(f"/predictions/models/{version.pk}/card/").content.decode()
+    assert "calibration slope 0.988" in card and "slope 0.812" in card and "900 rows" in card and "applied:" in card
