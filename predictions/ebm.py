@@ -254,8 +254,13 @@ def fit(
     params: dict[str, Any] | None = None,
     progress: ProgressFn | None = None,
     min_rows: int = 50,
+    groups=None,
 ) -> GlassBoxModel:
-    """Fit a glass-box classifier. ``progress(fraction)`` is called during fitting (EBM: per boosting step)."""
+    """Fit a glass-box classifier. ``progress(fraction)`` is called during fitting (EBM: per boosting step).
+
+    ``groups`` (one id per row, e.g. the person of each monthly row): each EBM bag then holds out whole
+    groups for early stopping and the calibration check. With several rows per person a row-level split
+    puts the same person on both sides, so early stopping keeps boosting on person-specific patterns."""
     y = np.asarray(y).astype(int)
     _validate(X, y, min_rows, categorical)
     features = list(X.columns)
@@ -283,17 +288,17 @@ def fit(
         # children are daemonic and may not have children ("daemonic processes are not allowed to have
         # children"), so there we fit without the per-step callback and report progress per stage instead.
         use_callback = progress is not None and not multiprocessing.current_process().daemon
-        # Our own stratified bag split (interpret's is the same kind) so we know each bag's held-out rows.
-        bag_split = (
-            _bag_split(y, bags, float(merged["validation_size"]), merged["random_state"]) if recalibrate else None
-        )
+        # Our own bag split (stratified like interpret's, or by group) so we know each bag's held-out rows.
+        bag_split = None
+        if recalibrate or groups is not None:
+            bag_split = _bag_split(y, bags, float(merged["validation_size"]), merged["random_state"], groups)
         est = ExplainableBoostingClassifier(feature_types=types, callback=callback if use_callback else None, **merged)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Missing values detected")
             est.fit(Xp, y, bags=bag_split)
         est.callback = None  # a closure cannot be pickled with the model
         calibration: dict[str, Any] = {"applied": False, "reason": "recalibrate is off"}
-        if bag_split is not None:
+        if recalibrate and bag_split is not None:
             calibration = _oob_recalibration(est, Xp, y, bag_split)
             if calibration["applied"]:
                 _recalibrate(est, calibration["slope"], calibration["intercept"])
@@ -337,13 +342,25 @@ def fit(
     return model
 
 
-def _bag_split(y: np.ndarray, bags: int, validation_size: float, seed) -> np.ndarray | None:
+def _bag_split(y: np.ndarray, bags: int, validation_size: float, seed, groups=None) -> np.ndarray | None:
     """interpret's ``bags`` matrix (rows × bags; 1 = train, -1 = validation): a stratified random
-    ``validation_size`` of each class held out per bag. None when a class is too small to split."""
+    ``validation_size`` of each class held out per bag — or, with ``groups``, a random ``validation_size``
+    of the groups (whole groups held out). None when a class is too small to split."""
     if not 0 < validation_size < 1:
         return None
     rng = np.random.default_rng(None if seed is None else int(seed))
     out = np.ones((len(y), bags), dtype=np.int8)
+    if groups is not None:
+        codes, uniques = pd.factorize(pd.Series(np.asarray(groups)).astype(str))
+        take = int(round(len(uniques) * validation_size))
+        if not 1 <= take < len(uniques):
+            return None
+        for b in range(bags):
+            held = np.isin(codes, rng.choice(len(uniques), size=take, replace=False))
+            if len(np.unique(y[held])) < 2 or len(np.unique(y[~held])) < 2:
+                return None
+            out[held, b] = -1
+        return out
     for c in (0, 1):
         idx = np.flatnonzero(y == c)
         take = int(round(len(idx) * validation_size))

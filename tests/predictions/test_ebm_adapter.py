@@ -105,3 +105,15 @@ def test_recalibration_is_checked_out_of_bag_and_keeps_explanations_exact():
     np.testing.assert_allclose(exp.intercept + exp.contributions.sum(axis=1), exp.logit, atol=1e-10)
     np.testing.assert_allclose(ebm.sigmoid(exp.logit), m.predict_proba(X), atol=1e-9)
     assert 0.85 < ebm.calibration_slope(y, m.predict_proba(X)) < 1.2
+
+
+def test_groups_hold_out_whole_people_in_every_bag():
+    X, y = _frame(n=900, seed=5)
+    person = np.repeat(np.arange(90), 10)  # ten monthly rows per person
+    split = ebm._bag_split(y, 3, 0.15, 42, groups=person)
+    assert split.shape == (900, 3)
+    for b in range(3):
+        held = split[:, b] == -1
+        assert set(person[held]).isdisjoint(person[~held]) and len(set(person[held])) == 14  # 15 % of 90 people
+    m = ebm.fit(X, y, categorical=["schedule_type"], params={"outer_bags": 3, "interactions": 0}, groups=person)
+    assert m.calibration["rows"] == int((split == -1).sum())  # the check used exactly those held-out rows
