@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
-from predictions import bias, selectors
+from predictions import bias, pdf, selectors
 from predictions.features import label_for
 from predictions.models import ModelStatus, ModelType, TrainedModel
 from technicians.visibility import is_protected_name, is_sensitive_name
@@ -93,7 +93,10 @@ def model_card(*, model: TrainedModel) -> dict[str, Any]:
         "protected_note": "Self-reported sex and race/ethnicity are never features (by construction); "
         "they are used only for the bias audit.",
         "no_protected_features": not any(is_protected_name(f) for f in model.features or []),
-        "metrics": {k: met.get(k) for k in ("roc_auc", "pr_auc", "brier", "log_loss", "base_rate")},
+        "metrics": {
+            k: met.get(k) for k in ("roc_auc", "pr_auc", "brier", "log_loss", "base_rate", "calibration_slope")
+        },
+        "recalibration": (model.params or {}).get("recalibration"),
         "calibration": met.get("calibration", []),
         "audit": audit,
         "audit_min_ratio": bias.audit_min_ratio(audit),
@@ -105,7 +108,10 @@ def model_card(*, model: TrainedModel) -> dict[str, Any]:
 
 
 def audit_summary(*, model_type: str) -> dict[str, Any]:
-    """The LL144 posting for one model type: the active version's latest audit, or the newest audited one."""
+    """The LL144 posting for one model type: the active version's latest audit, or the newest audited one.
+
+    ``facts`` holds the posted fields (audit date, tool, distribution date, data source and period,
+    counts, …) as (label, value) pairs, so the page and the PDF print the same text."""
     if model_type not in ModelType.values:
         raise ValueError(f"model_type must be one of {', '.join(ModelType.values)}")
     qs = TrainedModel.objects.filter(model_type=model_type).exclude(bias_audited_at=None)
@@ -113,14 +119,119 @@ def audit_summary(*, model_type: str) -> dict[str, Any]:
     first_active = (
         TrainedModel.objects.filter(model_type=model_type).exclude(activated_at=None).order_by("activated_at").first()
     )
-    return {
+    audit = (model.bias_audit if model else {}) or {}
+    out = {
         "model_type": model_type,
         "type_label": ModelType(model_type).label,
         "model": model,
-        "audit": (model.bias_audit if model else {}) or {},
+        "audit": audit,
         "audit_date": model.bias_audited_at if model else None,
         "distribution_date": first_active.activated_at if first_active else None,
         "version_distribution_date": model.activated_at if model else None,
-        "min_ratio": bias.audit_min_ratio(model.bias_audit or {}) if model else None,
+        "min_ratio": bias.audit_min_ratio(audit) if model else None,
         "impact_ratio_min": settings.BIAS_IMPACT_RATIO_MIN,
     }
+    out["facts"] = _summary_facts(out) if model else []
+    return out
+
+
+def _d(value) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def _summary_facts(s: dict[str, Any]) -> list[tuple[str, str]]:
+    m, audit = s["model"], s["audit"]
+    dist = _d(s["distribution_date"]) or "not yet in use"
+    if s["version_distribution_date"]:
+        dist += f" (this version since {_d(s['version_distribution_date'])})"
+    parts = [audit.get(p) or {} for p in ("holdout", "population")]
+    counts = "; ".join(
+        f"{label}: {p.get('rows', 0)} people"
+        + "".join(
+            f", {d.get('not_disclosed', 0)} with {name.replace('_', '/')} not disclosed (unknown category)"
+            for name, d in (p.get("dimensions") or {}).items()
+            if name != "intersectional"
+        )
+        for label, p in zip(("Holdout", "Current population"), parts, strict=True)
+    )
+    ratio = "" if s["min_ratio"] is None else f"{s['min_ratio']:.3f} (threshold {s['impact_ratio_min']})"
+    return [
+        ("Date of the bias audit", _d(s["audit_date"])),
+        ("Tool and version", f"{s['type_label']} model v{m.version} ({m.get_algorithm_display()})"),
+        ("Distribution date", dist),
+        (
+            "Data source",
+            "The employer's own historical data (no test data): "
+            + "; ".join(p.get("data", "") for p in parts if p.get("data")),
+        ),
+        (
+            "Data period",
+            f"Training window {m.window_start or '?'} to {m.window_end or '?'}; "
+            f"holdout from {(m.metrics or {}).get('holdout_from') or '?'}",
+        ),
+        ("Number assessed", counts),
+        ("Favourable outcome", audit.get("favourable", "")),
+        ("Method", (audit.get("holdout") or {}).get("method", "")),
+        ("Lowest impact ratio", ratio),
+    ]
+
+
+DIMENSION_LABELS = {
+    "sex": "Sex",
+    "race_ethnicity": "Race / ethnicity",
+    "intersectional": "Intersectional (sex x race/ethnicity)",
+}
+
+
+def _num(v, nd: int = 3) -> str:
+    return "-" if v is None else f"{v:.{nd}f}"
+
+
+def audit_summary_pdf(summary: dict[str, Any]) -> bytes:
+    """The published summary as a PDF: the same facts and per-category tables as the page."""
+    doc = pdf.Document(title=f"Bias audit summary - {summary['type_label']}", facts=summary["facts"])
+    if summary["model"] is None:
+        doc.sections.append(("No audit", ["No audited version of this model yet."]))
+    for heading, key in (("Holdout (realised outcomes)", "holdout"), ("Current scored population", "population")):
+        part = summary["audit"].get(key) or {}
+        items: list = []
+        if not part.get("rows"):
+            items.append(f"No rows to audit ({part.get('data', '')}).")
+        else:
+            items.append(
+                f"{part.get('data', '')} - {part['rows']} people - median score {_num(part.get('median_score'))} - "
+                f"overall selection rate {_num(part.get('selection_rate'))}"
+            )
+        for name, d in (part.get("dimensions") or {}).items():
+            rows = [
+                [
+                    r["category"] + (" (< 2 %, excluded from ratios)" if r["small"] else ""),
+                    str(r["count"]),
+                    _num(r["share"]),
+                    _num(r["selection_rate"]),
+                    _num(r["selection_impact_ratio"]),
+                    _num(r["scoring_rate"]),
+                    _num(r["scoring_impact_ratio"]),
+                ]  # fmt: skip
+                for r in d["categories"]
+            ]
+            items.append(
+                pdf.Table(
+                    heading=DIMENSION_LABELS.get(name, name),
+                    columns=[
+                        "Category",
+                        "Count",
+                        "Share",
+                        "Selection rate",
+                        "Impact ratio (sel.)",
+                        "Scoring rate",
+                        "Impact ratio (scor.)",
+                    ],  # fmt: skip
+                    rows=rows,
+                    note=f"Not disclosed (reported apart, not in the ratios): {d.get('not_disclosed', 0)}",
+                )
+            )
+        if summary["model"] is not None:
+            doc.sections.append((heading, items))
+    doc.footer = "Generated by Technician Analytics from the model registry."
+    return pdf.render(doc)

@@ -206,6 +206,8 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
             progress=lambda f: progress("fitting", 20 + 65 * f),
             min_rows=settings.PREDICTIONS_MIN_TRAIN_ROWS,
             sample_weight=None if w is None else w[train_idx],
+            # several monthly rows per technician: early stopping must hold out whole people
+            groups=frame.keys["subject_id"].iloc[train_idx].astype(str).to_numpy(),
         )
         progress("evaluating on holdout", 88, force=True)
         metrics = ebm.evaluate(y_test, fitted.predict_proba(X_test), sample_weight=None if w is None else w[test_idx])

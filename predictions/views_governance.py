@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -112,6 +112,9 @@ def _audit_summary(request, model_type: str):
     if model_type not in ModelType.values:
         raise Http404(f"No model type {model_type!r}.")
     summary = cards.audit_summary(model_type=model_type)
+    if request.GET.get("format") == "pdf":
+        response = HttpResponse(cards.audit_summary_pdf(summary), content_type="application/pdf")
+        return _download(response, f"bias-audit-summary-{model_type}.pdf")
     download = request.GET.get("download") == "1"
     ctx = {"s": summary, "base_template": "predictions/standalone.html" if download else "base.html"}
     response = render(request, "predictions/audit_summary.html", ctx)

@@ -83,3 +83,37 @@ def test_undeclared_text_column_is_refused_with_a_clear_error():
     X2 = X.assign(num_text=X["x"].round(2).astype(str))
     fitted = ebm.fit(X2, y, categorical=["shift"], params={"outer_bags": 1, "max_rounds": 20, "interactions": 0})
     assert "shift" in fitted.categorical and "num_text" in fitted.features
+
+
+def test_recalibration_is_checked_out_of_bag_and_keeps_explanations_exact():
+    X, y = _frame(n=1500, seed=3)
+    params = {"outer_bags": 2, "interactions": 0, "max_rounds": 300, "learning_rate": 0.1}
+    m = ebm.fit(X, y, categorical=["schedule_type"], params=params)
+    cal = m.calibration
+    assert cal["rows"] > 0.2 * len(X) and m.params["recalibration"] == cal  # both bags' held-out rows
+    assert not cal["applied"] and abs(cal["slope"] - 1) < 2 * cal["slope_se"] + 0.05  # calibrated: left as fitted
+
+    # make the same model twice as confident (every term and bag × 2): the check must catch and undo it
+    est, Xp = m.estimator, m.prepare(X)
+    split = ebm._bag_split(y, 2, 0.15, 42)
+    for t in range(len(est.term_features_)):
+        est.scale(t, 2.0)
+    fix = ebm._oob_recalibration(est, Xp, y, split)
+    assert fix["applied"] and 0.4 < fix["slope"] < 0.65, fix
+    ebm._recalibrate(est, fix["slope"], fix["intercept"])
+    exp = m.explain(X)
+    np.testing.assert_allclose(exp.intercept + exp.contributions.sum(axis=1), exp.logit, atol=1e-10)
+    np.testing.assert_allclose(ebm.sigmoid(exp.logit), m.predict_proba(X), atol=1e-9)
+    assert 0.85 < ebm.calibration_slope(y, m.predict_proba(X)) < 1.2
+
+
+def test_groups_hold_out_whole_people_in_every_bag():
+    X, y = _frame(n=900, seed=5)
+    person = np.repeat(np.arange(90), 10)  # ten monthly rows per person
+    split = ebm._bag_split(y, 3, 0.15, 42, groups=person)
+    assert split.shape == (900, 3)
+    for b in range(3):
+        held = split[:, b] == -1
+        assert set(person[held]).isdisjoint(person[~held]) and len(set(person[held])) == 14  # 15 % of 90 people
+    m = ebm.fit(X, y, categorical=["schedule_type"], params={"outer_bags": 3, "interactions": 0}, groups=person)
+    assert m.calibration["rows"] == int((split == -1).sum())  # the check used exactly those held-out rows

@@ -65,3 +65,50 @@ def test_candidate_sheet_carries_the_admin_edited_notice(client, recruiter, hr_a
     assert r.status_code == 302 and CandidateNotice.objects.get().updated_by == hr_admin
     assert "recruiting@example.com" in client.get("/predictions/candidates/C777/notice.html").content.decode()
     assert client.get("/predictions/candidates/NOPE/notice.html").status_code == 404
+
+
+def test_audit_summary_pdf_carries_the_ll144_fields(client, version, recruiter):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    audit = {
+        "favourable": "likely to stay (score in the high band)",
+        "holdout": {
+            "data": "holdout of the training data", "rows": 250, "median_score": 0.61, "selection_rate": 0.4,
+            "method": "NYC Local Law 144 (DCWP rules)", "min_share": 0.02, "min_impact_ratio": 0.625,
+            "dimensions": {"race_ethnicity": {"not_disclosed": 17, "categories": [
+                {"category": "white", "count": 150, "share": 0.64, "selection_rate": 0.48, "scoring_rate": 0.55,
+                 "selection_impact_ratio": 1.0, "scoring_impact_ratio": 1.0, "small": False},
+                {"category": "black_african_american", "count": 80, "share": 0.34, "selection_rate": 0.3,
+                 "scoring_rate": 0.4, "selection_impact_ratio": 0.625, "scoring_impact_ratio": 0.7273, "small": False},
+                {"category": "native_hawaiian_pacific", "count": 3, "share": 0.013, "selection_rate": 1.0,
+                 "scoring_rate": 1.0, "selection_impact_ratio": None, "scoring_impact_ratio": None, "small": True},
+            ]}},
+        },
+        "population": {"data": "candidates in the open pipeline", "rows": 0, "dimensions": {}},
+    }  # fmt: skip
+    TrainedModel.objects.filter(pk=version.pk).update(bias_audit=audit, window_start="2024-01-01")
+    client.force_login(recruiter)
+    page = client.get("/predictions/audit-summary/quality_of_hire/").content.decode()
+    assert "?format=pdf" in page and "17 with race/ethnicity not disclosed" in page
+    r = client.get("/predictions/audit-summary/quality_of_hire/?format=pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert r["Content-Disposition"] == 'attachment; filename="bias-audit-summary-quality_of_hire.pdf"'
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(BytesIO(r.content)).pages).split())
+    for field in ("Date of the bias audit", timezone.now().strftime("%Y-%m-%d"), "Distribution date", "not yet in use",
+                  "Data source", "Data period", "2024-01-01", "Holdout: 250 people", "black_african_american",
+                  "0.625", "0.727", "excluded from ratios", "Not disclosed (reported apart, not in the ratios): 17"):  # fmt: skip
+        assert field in text, field
+    client.logout()
+    assert client.get("/predictions/audit-summary/quality_of_hire/?format=pdf").status_code == 302
+
+
+def test_model_card_shows_calibration_slope_and_the_recalibration_from_the_registry(client, version, recruiter):
+    rec = {"applied": True, "slope": 0.8123, "intercept": -0.1, "rows": 900, "reason": "off by 3.1 standard errors"}
+    TrainedModel.objects.filter(pk=version.pk).update(
+        metrics={"roc_auc": 0.7, "calibration_slope": 0.9876}, params={"recalibration": rec}
+    )
+    client.force_login(recruiter)
+    card = client.get(f"/predictions/models/{version.pk}/card/").content.decode()
+    assert "calibration slope 0.988" in card and "slope 0.812" in card and "900 rows" in card and "applied:" in card
