@@ -67,22 +67,36 @@ def _search(qs, field: str, vector, limit: int, ef_search: int | None = None):
 
 
 def knowledge_search(*, query: str, limit: int = 4) -> list[dict[str, Any]]:
+    """Nearest chunks by the current embedder's vectors. Documents embedded by another embedder (the
+    OpenAI key was set or removed since) cannot be compared by vector: until the re-embed task
+    (``services.knowledge_reembed_stale``) has caught up they are found by PostgreSQL full-text search."""
     embedder = get_embedder()
-    vector = embedder.embed_one(query)
-    qs = KnowledgeChunk.objects.filter(
-        document__status=KnowledgeDocument.Status.READY, document__embedding_model=embedder.name
-    ).select_related("document")
-    rows = _search(qs, "embedding", vector, limit)
-    return [
-        {
-            "document_id": c.document_id,
-            "title": c.document.title,
-            "chunk": c.index,
-            "text": c.text,
-            "similarity": 1.0 - float(c.distance),
-        }
-        for c in rows
-    ]
+    ready = KnowledgeChunk.objects.filter(document__status=KnowledgeDocument.Status.READY).select_related("document")
+    rows = _search(ready.filter(document__embedding_model=embedder.name), "embedding", embedder.embed_one(query), limit)
+    hits = [_hit(c, 1.0 - float(c.distance)) for c in rows]
+    if len(hits) < limit:
+        stale = ready.exclude(document__embedding_model=embedder.name)
+        hits += [_hit(c, float(c.rank)) for c in _text_search(stale, query, limit - len(hits))]
+    return hits
+
+
+def _hit(c: KnowledgeChunk, similarity: float) -> dict[str, Any]:
+    return {"document_id": c.document_id, "title": c.document.title, "chunk": c.index, "text": c.text,
+            "similarity": similarity}  # fmt: skip
+
+
+def _text_search(qs: QuerySet, query: str, limit: int) -> list[KnowledgeChunk]:
+    """Full-text match (any of the query's words, English stemming), best rank first."""
+    import re
+
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", query.lower()) if len(w) > 2][:30]
+    if not words or limit <= 0:
+        return []
+    tsq = SearchQuery(" | ".join(words), search_type="raw", config="english")
+    doc = SearchVector("document__title", "text", config="english")
+    return list(qs.annotate(rank=SearchRank(doc, tsq)).filter(rank__gt=0).order_by("-rank", "pk")[:limit])
 
 
 def best_performer(*, district: str) -> str | None:

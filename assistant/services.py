@@ -293,6 +293,26 @@ def knowledge_document_embed(*, document_id: int) -> KnowledgeDocument:
     return doc
 
 
+def knowledge_reembed_stale() -> int:
+    """Re-embed every ready document embedded by another embedder than the current one (the OpenAI key was
+    set, removed or its embedding model changed), one document at a time; returns how many. Run by the beat
+    task ``assistant.tasks.reembed_stale_knowledge``; each document is idempotent (replace-all-chunks)."""
+    from assistant.selectors import get_embedder
+
+    name = get_embedder().name
+    stale = list(
+        KnowledgeDocument.objects.filter(status=KnowledgeDocument.Status.READY)
+        .exclude(embedding_model=name)
+        .values_list("pk", flat=True)
+    )
+    for pk in stale:
+        try:
+            knowledge_document_embed(document_id=pk)
+        except Exception:  # noqa: BLE001 - recorded on the row (FAILED + reason); the others still re-embed
+            log.exception("re-embedding knowledge document %s failed", pk)
+    return len(stale)
+
+
 def knowledge_document_enqueue(*, document_id: int) -> None:
     from core.queueing import enqueue_on_commit
 

@@ -22,6 +22,14 @@ def embed_document(document_id: int) -> dict:
     return {"document_id": doc.pk, "chunks": doc.chunks.count(), "model": doc.embedding_model}
 
 
+@shared_task(name="assistant.tasks.reembed_stale_knowledge", acks_late=True)
+def reembed_stale_knowledge() -> dict:
+    """Beat: documents embedded by another embedder than the current one are embedded again."""
+    from assistant.services import knowledge_reembed_stale
+
+    return {"reembedded": knowledge_reembed_stale()}
+
+
 @shared_task(name="assistant.tasks.refresh_technician_embeddings", acks_late=True)
 def refresh_technician_embeddings(employee_ids: list[str] | None = None) -> dict:
     """Rebuild similarity vectors; predictions' scoring task enqueues this after a scoring run."""

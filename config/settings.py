@@ -248,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "technicians.tasks.snowflake_sync_scheduled",
         "schedule": env_int("SNOWFLAKE_SYNC_INTERVAL_SECONDS", 3600),
     },
+    "knowledge-reembed-stale": {  # the embedder changed (OpenAI key set/removed): knowledge is embedded again
+        "task": "assistant.tasks.reembed_stale_knowledge",
+        "schedule": env_int("ASSISTANT_REEMBED_INTERVAL_SECONDS", 900),
+    },
     # alerts (alerts/): notifications for each new scoring and candidate stage change, then a daily email digest
     "alerts-scan": {
         "task": "alerts.tasks.alerts_scan_task",
@@ -484,7 +488,7 @@ OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 2)  # bounded retries with ba
 OPENAI_MAX_TOKENS = env_int("OPENAI_MAX_TOKENS", 1024)  # per completion
 ASSISTANT_MAX_TOOL_ITERATIONS = env_int("ASSISTANT_MAX_TOOL_ITERATIONS", 5)  # LLM rounds with tools per question
 # size budget per question, counted by us (characters sent and received / 3), never from server-reported usage
-ASSISTANT_MAX_TURN_TOKENS = env_int("ASSISTANT_MAX_TURN_TOKENS", 30000)
+ASSISTANT_MAX_TURN_TOKENS = env_int("ASSISTANT_MAX_TURN_TOKENS", 48000)  # 21 tool specs are ~7k tokens a round
 ASSISTANT_MAX_TOOL_CALLS_PER_REPLY = env_int("ASSISTANT_MAX_TOOL_CALLS_PER_REPLY", 8)  # parallel calls run per reply
 ASSISTANT_MAX_TOOL_CALLS_PER_TURN = env_int("ASSISTANT_MAX_TOOL_CALLS_PER_TURN", 20)  # tool calls run per question
 ASSISTANT_MAX_MESSAGE_CHARS = env_int("ASSISTANT_MAX_MESSAGE_CHARS", 4000)

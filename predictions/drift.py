@@ -106,7 +106,9 @@ def drift_record(*, model: TrainedModel, X: pd.DataFrame, proba: np.ndarray, as_
         from alerts.services import notify  # the in-app alert to HR admins (once per report)
         from core.roles import HR_ADMIN
 
-        subjects = ", ".join(str(a.get("subject") or a.get("kind")) for a in alerts[:3]) + (" …" if len(alerts) > 3 else "")
+        subjects = ", ".join(str(a.get("subject") or a.get("kind")) for a in alerts[:3]) + (
+            " …" if len(alerts) > 3 else ""
+        )
         notify(HR_ADMIN, "drift", f"Drift alert on {model.label} (scoring of {as_of}): {subjects}. A retrain may be due.",
                "/predictions/monitoring/", f"drift:{r.pk}")  # fmt: skip
     return r

@@ -302,7 +302,7 @@ def fit(
         est.callback = None  # a closure cannot be pickled with the model
         calibration: dict[str, Any] = {"applied": False, "reason": "recalibrate is off"}
         if recalibrate and bag_split is not None:
-            calibration = _oob_recalibration(est, Xp, y, bag_split)
+            calibration = _oob_recalibration(est, Xp, y, bag_split, sample_weight)
             if calibration["applied"]:
                 _recalibrate(est, calibration["slope"], calibration["intercept"])
         model.estimator = est
@@ -374,14 +374,18 @@ def _bag_split(y: np.ndarray, bags: int, validation_size: float, seed, groups=No
     return out
 
 
-def _oob_recalibration(est, Xp: pd.DataFrame, y: np.ndarray, bag_split: np.ndarray) -> dict[str, Any]:
+def _oob_recalibration(
+    est, Xp: pd.DataFrame, y: np.ndarray, bag_split: np.ndarray, sample_weight: np.ndarray | None = None
+) -> dict[str, Any]:
     """Fit ``y ~ slope · z + intercept`` on out-of-bag log-odds: each bag's own model (its bagged term
     scores and intercept) scores the rows that bag held out, so no extra fit and no row is lost to a
     calibration slice. The recalibration is applied only when slope or intercept is off (1, 0) by more
-    than ``CALIBRATION_Z`` standard errors — a well-calibrated model is left exactly as fitted."""
+    than ``CALIBRATION_Z`` standard errors — a well-calibrated model is left exactly as fitted. With
+    ``sample_weight`` (a sampled training frame) the fit is weighted, so it calibrates to the full population."""
     import copy
 
-    zs, ys = [], []
+    sw_all = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    zs, ys, ws = [], [], []
     for b in range(bag_split.shape[1]):
         held = bag_split[:, b] == -1
         one = copy.copy(est)  # shallow: only the two attributes below are replaced
@@ -389,17 +393,19 @@ def _oob_recalibration(est, Xp: pd.DataFrame, y: np.ndarray, bag_split: np.ndarr
         one.intercept_ = np.atleast_1d(np.asarray(est.bagged_intercept_)[b])
         zs.append(np.asarray(one.decision_function(Xp[held]), dtype=float))
         ys.append(y[held])
-    z, yy = np.concatenate(zs), np.concatenate(ys)
+        ws.append(sw_all[held])
+    z, yy, ww = np.concatenate(zs), np.concatenate(ys), np.concatenate(ws)
     n_min = int(min(yy.sum(), len(yy) - yy.sum()))
     if n_min < CALIBRATION_MIN_CLASS:
         return {"applied": False, "rows": int(len(yy)), "reason": f"only {n_min} held-out rows of a class"}
     from sklearn.linear_model import LogisticRegression
 
-    lr = LogisticRegression(C=1e6, max_iter=1000).fit(z.reshape(-1, 1), yy)
+    lr = LogisticRegression(C=1e6, max_iter=1000).fit(z.reshape(-1, 1), yy, sample_weight=ww)
     slope, intercept = float(lr.coef_[0, 0]), float(lr.intercept_[0])
-    # standard errors from the Fisher information of the two-parameter logistic fit
+    # standard errors from the Fisher information of the two-parameter logistic fit (weights normalised to
+    # the rows actually held out, so sampling weights do not shrink the errors)
     p = sigmoid(slope * z + intercept)
-    w = p * (1 - p)
+    w = p * (1 - p) * ww * (len(ww) / ww.sum())
     info = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]])
     se_slope, se_intercept = np.sqrt(np.diag(np.linalg.pinv(info)))
     out = {

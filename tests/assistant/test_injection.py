@@ -65,4 +65,4 @@ def test_recruiter_with_planted_document_gets_no_pay_in_any_tool_result_or_reply
             assert value not in text, f"pay value {value} leaked: {text[:300]}"
     assert "include_pay" in tool_results[1] and "Invalid arguments" in tool_results[1]
     assert '"error"' in tool_results[4]  # what_if on pay: rejected or unavailable, never applied
-    assert events[-1]["status"] == "complete"
+    assert events[-1]["status"] == "complete", events[-1]

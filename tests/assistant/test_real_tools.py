@@ -84,7 +84,8 @@ def test_offline_answers_risk_overtime_roi_and_why_from_the_real_model(trained_w
     assert tools[0]["ok"] and tools[0]["label"] == "looked up: program ROI, d1, Overtime cap 8h"
     roi = program_roi(user=recruiter, program_id=prog.pk, district="d1")
     assert "Retention program Overtime cap 8h for District 1" in answer
-    assert f"- net benefit: ${planner._num(roi['net_benefit'], 0)}" in answer
+    net = roi["net_benefit"]
+    assert f"- net benefit: {'-' if net < 0 else ''}${planner._num(abs(net), 0)}" in answer
 
     # 4. one technician's risk explained
     emp = ranking[1]["employee_id"]
