@@ -23,6 +23,7 @@ from core.heartbeat import heartbeat
 from core.models import AuditAction
 from core.quotas import AlreadyRunning, violates
 from predictions import bias, ebm, features, monitoring
+from predictions.current import after_scores_switched  # noqa: F401 - the hook of the scores switch
 from predictions.models import Algorithm, ModelStatus, ModelType, TrainedModel
 from predictions.scoring import (  # noqa: F401 - re-exported service interface
     band_for,
@@ -314,6 +315,7 @@ def model_activate(*, model: TrainedModel, replace: bool = True) -> TrainedModel
         TrainedModel.objects.filter(pk=current.pk).update(
             status=ModelStatus.ACTIVE, stage="active", progress=100, activated_at=now, error="", updated_at=now
         )
+        after_scores_switched(current)  # the narrow current-score table follows the switch, same transaction
     model.refresh_from_db()
     return model
 

@@ -327,11 +327,42 @@ def technician_page(
 
 
 def technician_counts(*, technicians: QuerySet[Technician], as_of: date | None = None) -> dict[str, int]:
-    """Total, active and left counts for a filtered technician queryset (one query)."""
+    """Total, active and left counts for a filtered technician queryset.
+
+    One aggregate query, cached under the table's revision (a sequence bumped by a statement trigger on
+    every write to technicians, migration 0006_h15b): the 10th request for the same filters costs a cache
+    read, and any insert, update or delete makes the next request count again. A 60 s lifetime bounds the
+    one race (a count taken while a write was still uncommitted)."""
+    from django.core.cache import cache
+
     as_of = as_of or date.today()
+    key = _counts_key(technicians, as_of)
+    hit = cache.get(key) if key else None
+    if hit is not None:
+        return hit
     active = Q(hire_date__lte=as_of) & (Q(termination_date__isnull=True) | Q(termination_date__gt=as_of))
     agg = technicians.order_by().aggregate(total=Count("id"), active=Count("id", filter=active))
-    return {"total": agg["total"], "active": agg["active"], "left": agg["total"] - agg["active"]}
+    counts = {"total": agg["total"], "active": agg["active"], "left": agg["total"] - agg["active"]}
+    if key:
+        cache.set(key, counts, 60)
+    return counts
+
+
+def _counts_key(technicians: QuerySet, as_of: date) -> str | None:
+    import hashlib
+
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connection
+
+    try:
+        sql, params = technicians.order_by().query.sql_with_params()
+    except EmptyResultSet:  # e.g. an empty id list: counting is free anyway
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT last_value, is_called FROM technicians_technician_rev")
+        rev = cur.fetchone()
+    digest = hashlib.sha1(f"{sql}|{params!r}|{as_of}|{rev}".encode(), usedforsecurity=False).hexdigest()
+    return f"technicians:counts:{digest}"
 
 
 CANDIDATE_ORDERINGS = {
