@@ -88,7 +88,11 @@ def technicians_list(request, filters: Query[TechnicianFilters]):
     )
     items = selectors.technician_page(user=request.user, technicians=qs, limit=limit, offset=filters.offset)
     # a short first page already tells the total; otherwise one COUNT(*)
-    count = len(items) if filters.offset == 0 and len(items) < limit else qs.count()
+    count = (
+        len(items)
+        if filters.offset == 0 and len(items) < limit
+        else selectors.technician_counts(technicians=qs)["total"]
+    )
     return {"count": count, "limit": limit, "offset": filters.offset, "items": items}
 
 
