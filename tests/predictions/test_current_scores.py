@@ -20,7 +20,7 @@ def _plan(sql: str, params) -> str:
         return "\n".join(r[0] for r in cur.fetchall())
 
 
-def test_current_scores_follow_the_switch_and_serve_rankings_by_index(trained, recruiter):
+def test_current_scores_follow_the_switch_and_serve_rankings_by_index(trained, recruiter, client, api_key_for):
     state = CurrentScoreSet.objects.get(model_type="retention")
     assert state.model_id == trained.pk
     stored = Prediction.objects.filter(model=trained, as_of=state.as_of, technician__isnull=False)
@@ -43,6 +43,14 @@ def test_current_scores_follow_the_switch_and_serve_rankings_by_index(trained, r
     assert walked == [i["employee_id"] for i in by_offset["items"]]
     second = selectors.risk_ranking(user=recruiter, limit=7, offset=7)["items"]
     assert [i["employee_id"] for i in second] == walked[7:14]
+
+    # the API: the cursor of one page gives the same next page as the offset; a forged cursor is a 422
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_key_for(recruiter)}"}
+    first = client.get("/api/v1/predictions/risk", {"limit": 5}, **headers).json()
+    by_cursor = client.get("/api/v1/predictions/risk", {"limit": 5, "cursor": first["next_cursor"]}, **headers).json()
+    assert [i["employee_id"] for i in by_cursor["items"]] == walked[5:10]
+    bad = client.get("/api/v1/predictions/risk", {"cursor": "bm90LWEtY3Vyc29y"}, **headers)
+    assert bad.status_code == 422 and "cursor" in bad.json()["detail"]
 
     district = expected[0].technician.district.code
     in_district = [p for p in expected if p.technician.district.code == district]
