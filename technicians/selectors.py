@@ -326,6 +326,36 @@ def technician_page(
     return out
 
 
+def technician_keyset_page(
+    *, user, technicians: QuerySet[Technician], limit: int, offset: int = 0, cursor: str | None = None,
+    ordered: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """A page of ``technicians`` by offset or by the keyset ``cursor`` of the previous page, with the cursor of
+    the next one. Keyset paging follows the default order (last name, first name, employee id), whose index
+    makes the next page a seek however deep it is; with another ``ordering`` only offsets apply."""
+    from core.pagination import keyset_decode, keyset_encode
+
+    if cursor and ordered:
+        raise SelectorError("cursor pages follow the default order: drop ordering, or page with offset.")
+    if cursor:
+        try:
+            last, first, emp = keyset_decode(cursor, types=(str, str, str))
+        except ValueError as exc:
+            raise SelectorError(str(exc)) from None
+        technicians = technicians.extra(  # noqa: S610 - a row comparison the (last, first, id) index can seek
+            where=['("technicians_technician"."last_name", "technicians_technician"."first_name", '
+                   '"technicians_technician"."employee_id") > (%s, %s, %s)'],
+            params=[last, first, emp],
+        )  # fmt: skip
+        offset = 0
+    items = technician_page(user=user, technicians=technicians, limit=limit + 1, offset=offset)
+    more, items = len(items) > limit, items[:limit]
+    nxt = None
+    if more and items and not ordered:
+        nxt = keyset_encode(items[-1]["last_name"], items[-1]["first_name"], items[-1]["employee_id"])
+    return {"items": items, "next_cursor": nxt}
+
+
 def technician_counts(*, technicians: QuerySet[Technician], as_of: date | None = None) -> dict[str, int]:
     """Total, active and left counts for a filtered technician queryset.
 

@@ -27,3 +27,22 @@ def test_default_order_is_an_index_scan_and_counts_follow_writes(hr_admin):
     assert not [x for x in q.captured_queries if "COUNT(" in x["sql"].upper()], q.captured_queries
     TechnicianFactory()
     assert technician_counts(technicians=technician_list(user=hr_admin))["total"] == 4
+
+
+def test_api_cursor_pages_match_offset_pages(client, hr_admin, api_key_for):
+    TechnicianFactory.create_batch(7)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_key_for(hr_admin)}"}
+    everyone = [t["employee_id"] for t in client.get("/api/v1/technicians", **headers).json()["items"]]
+    walked, cursor = [], None
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/technicians", params, **headers).json()
+        assert page["count"] == 7
+        walked += [t["employee_id"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert walked == everyone and len(walked) == 7
+    assert client.get("/api/v1/technicians", {"cursor": "e30"}, **headers).status_code == 422
+    sorted_page = client.get("/api/v1/technicians", {"cursor": cursor or "e30", "ordering": "hire_date"}, **headers)
+    assert sorted_page.status_code == 422
