@@ -308,7 +308,9 @@ def _similarity_rows() -> list[tuple[str, float, str]]:
         ),
     ]
     for ef in (40, 80, 160, 320):
-        got, t_hnsw, plan = run(queries, [f"SET LOCAL hnsw.ef_search = {int(ef)}"], {"hnsw.ef_search": str(ef)})
+        got, t_hnsw, plan = run(
+            queries, [f"SET LOCAL hnsw.ef_search = {int(ef)}"], {"hnsw.ef_search": str(ef)}, warm=warmers
+        )
         if os.environ.get("BENCH_DEBUG"):
             print(ef, plan[:200])
         assert "technician_embedding_hnsw" in plan, f"ef_search={ef}: HNSW index not used: {plan}"
