@@ -82,10 +82,14 @@ def _technician_filter(qs: QuerySet, region, district, trade, band) -> QuerySet:
     return qs
 
 
+_WIDE_MODEL_FIELDS = ("shapes", "training_profile", "bias_audit", "promotion_overrides", "importances", "metrics")
+
+
 def _current_set(model_type: str) -> tuple[TrainedModel | None, CurrentScoreSet | None]:
     """The active model and its current-score set (None before its first scoring has switched)."""
     state = (
         CurrentScoreSet.objects.select_related("model")
+        .defer(*(f"model__{f}" for f in _WIDE_MODEL_FIELDS))  # a ranking needs terms, features and levels only
         .filter(model_type=model_type, model__status=ModelStatus.ACTIVE)
         .first()
     )
