@@ -26,9 +26,15 @@ _SUBJECT = {
 def after_scores_switched(model: TrainedModel, as_of: date | None = None) -> int:
     """Make ``model``'s scores of ``as_of`` (default: its newest) the current set of its type; returns rows.
 
-    Call inside the transaction that switches the active scores, after the switch."""
+    Call inside the transaction that switches the active scores, after the switch. A version that is not
+    (yet) the active one — scored before its activation — changes nothing: the activation switch calls this
+    again once it is active, so readers keep the previous version's complete ranking until then."""
     column, people, key = _SUBJECT[ModelType(model.model_type)]
     with connection.cursor() as cur:
+        cur.execute("SELECT status FROM predictions_trainedmodel WHERE id = %s", [model.pk])
+        row = cur.fetchone()
+        if row is None or row[0] != "active":
+            return 0
         if as_of is None:
             cur.execute(
                 f"SELECT max(as_of) FROM predictions_prediction WHERE model_id = %s AND {column} IS NOT NULL",  # noqa: S608

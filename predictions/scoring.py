@@ -174,8 +174,7 @@ def predictions_score(*, model_type: str, as_of: date | None = None, model: Trai
         as_of_values = sorted(set(frame.keys["as_of"]))
         Prediction.objects.filter(model=model, as_of__in=as_of_values).delete()
         n = _copy_predictions(model, fitted, X, keys, scored, subject)
-        if TrainedModel.objects.filter(pk=model.pk, status=ModelStatus.ACTIVE).exists():
-            current.after_scores_switched(model)  # the new rows are the current scores from this commit on
+        current.after_scores_switched(model)  # the active model's new rows are current from this commit on
     # drift monitoring: PSI vs the training data, calibration of closed cohorts (never breaks scoring)
     drift.drift_record_safely(model=model, X=X, proba=scored["proba"], as_of=as_of_values[-1])
     return n

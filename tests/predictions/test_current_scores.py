@@ -70,3 +70,14 @@ def test_current_scores_follow_the_switch_and_serve_rankings_by_index(trained, r
     n = predictions_score(model_type="retention")
     assert n == CurrentScore.objects.filter(model_type="retention").count()
     assert CurrentScoreSet.objects.get(model_type="retention").refreshed_at >= state.refreshed_at
+
+
+def test_a_version_scored_before_activation_leaves_the_current_ranking_alone(trained, recruiter):
+    from predictions.current import after_scores_switched
+    from predictions.models import ModelStatus, TrainedModel
+
+    before = selectors.risk_ranking(user=recruiter, limit=5)
+    TrainedModel.objects.filter(pk=trained.pk).update(status=ModelStatus.READY)  # as if a new version were pending
+    assert after_scores_switched(trained) == 0
+    TrainedModel.objects.filter(pk=trained.pk).update(status=ModelStatus.ACTIVE)
+    assert selectors.risk_ranking(user=recruiter, limit=5) == before
