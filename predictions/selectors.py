@@ -105,8 +105,8 @@ def _place_filter(region, district, trade, band=None) -> dict[str, str]:
 
 
 def _ranked(model_type: str, where: dict, fields: tuple[str, ...], *, limit: int, offset: int, cursor: str | None):
-    """One page of current scores in ranking order (score desc, business key), read by index and joined to
-    the person's ``fields`` for the page's rows only, plus the total from the scoring-time aggregates and the
+    """One page of current scores in ranking order (score desc, business key), read by index, with the
+    person's ``fields`` looked up for the page's rows only, plus the total from the scoring-time aggregates and the
     keyset cursor of the next page."""
     limit = max(1, min(int(limit), 500))
     offset = max(0, int(offset))
@@ -116,8 +116,12 @@ def _ranked(model_type: str, where: dict, fields: tuple[str, ...], *, limit: int
         # ``score <= s`` is the index range (a seek, not a scan of the pages before); the rest only skips ties
         qs = qs.filter(score__lte=score).exclude(score=score, subject_key__lte=key)
         offset = 0
-    rows = list(qs.values("prediction_id", "subject_key", "score", "band", *fields)[offset : offset + limit + 1])
+    # the page first, from the narrow table alone (an index scan that stops after limit + 1 rows, whatever
+    # the planner would make of joins), then the people of those rows by primary key
+    rows = list(qs.values("id", "prediction_id", "subject_key", "score", "band")[offset : offset + limit + 1])
     more, rows = len(rows) > limit, rows[:limit]
+    people = {r["id"]: r for r in CurrentScore.objects.filter(pk__in=[r["id"] for r in rows]).values("id", *fields)}
+    rows = [{**r, **people[r["id"]]} for r in rows if r["id"] in people]
     count = ScoreCount.objects.filter(model_type=model_type, **where).aggregate(n=Sum("n"))["n"] or 0
     next_cursor = keyset_encode(rows[-1]["score"], rows[-1]["subject_key"]) if more and rows else None
     preds = Prediction.objects.in_bulk([r["prediction_id"] for r in rows])
