@@ -7,7 +7,7 @@ REQ_HASH := $(shell sha1sum requirements.txt | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQ_HASH)
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast lint format bench services-stop browser clean screenshots
+.PHONY: install run test test-fast lint format bench bench-scale services-stop browser clean screenshots
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ format: install
 
 bench: install  ## benchmarks; print ratios measured side by side (never part of make test)
 	$(BIN)/python -m bench
+
+bench-scale: install  ## pipeline and reads at 10k vs 100k technicians side by side (~30 min; BENCH_SCALE_ARGS="--technicians 5000,20000")
+	$(BIN)/python -m bench.bench_scale $(BENCH_SCALE_ARGS)
 
 screenshots: install browser  ## every page as each role at 1440×900 and 390×844 into screenshots/ (needs `make run`; BASE_URL)
 	$(BIN)/python scripts/screenshots.py

@@ -51,5 +51,7 @@ SCORING_TASKS = {
 @task_success.connect
 def _refresh_after_scoring(sender=None, **kwargs):
     """After predictions' scoring tasks succeed, rebuild similarity vectors (new snapshots → new profiles)."""
-    if getattr(sender, "name", None) in SCORING_TASKS:
+    name = getattr(sender, "name", None)
+    # a distributed scoring run's chunks: only the one that switched the run (returns True) has new scores
+    if name in SCORING_TASKS or (name == "predictions.tasks.score_chunk_task" and kwargs.get("result") is True):
         refresh_technician_embeddings.delay()

@@ -23,6 +23,8 @@ def main(argv: list[str]) -> int:
     failed = 0
     for name in names:
         mod = importlib.import_module(f"bench.{name}")
+        if getattr(mod, "STANDALONE", False) and not argv:
+            continue  # its own target (bench_scale: `make bench-scale`)
         print(f"\n=== {name}: {(mod.__doc__ or '').strip().splitlines()[0] if mod.__doc__ else ''}", flush=True)
         start = time.perf_counter()
         try:

@@ -7,9 +7,12 @@
    latency per token is (websocket − direct). Target: p95 added ≤ 5 ms.
 2. Similarity: 100k TechnicianEmbedding rows (zero-padded 1536-d feature vectors, as the product builds
    them), HNSW built after the bulk load; recall@10 against exact search (index scans disabled) and
-   queries/s of both, side by side. Targets: recall@10 ≥ 0.95 and ≥ 20× exact-search queries/s.
+   queries/s of both, side by side, at several ``hnsw.ef_search`` values (set with SET LOCAL in the queries'
+   transaction and checked with SHOW). A result counts as correct when its distance is at most the 10th true
+   distance (ties). Targets: recall@10 ≥ 0.99 at ≥ 40× exact-search queries/s.
 
-Env: BENCH_ASSISTANT_N (default 100000 embeddings), BENCH_ASSISTANT_TOKENS (default 300).
+Env: BENCH_ASSISTANT_N (default 100000 embeddings), BENCH_ASSISTANT_QUERIES (200), BENCH_ASSISTANT_EXACT_QUERIES
+(20), BENCH_ASSISTANT_WARM (200 other queries before the timed HNSW ones), BENCH_ASSISTANT_TOKENS (default 300), BENCH_ASSISTANT_PARTS (stream,similarity).
 """
 
 from __future__ import annotations
@@ -221,15 +224,24 @@ def _load(n: int, vecs: np.ndarray) -> list[str]:
 
 
 def _similarity_rows() -> list[tuple[str, float, str]]:
-    from django.db import connection
+    """Recall is counted against distances, not ids: a returned row is correct when its exact distance is
+    at most the 10th true distance (ties at the 10th place are all correct answers, and float32 storage can
+    order near-ties differently from a float64 ground truth). ``hnsw.ef_search`` is set with ``SET LOCAL``
+    inside the transaction of the queries and read back with ``SHOW`` there, so a setting that does not
+    apply fails the bench instead of reporting the default's recall under another label."""
+    from django.db import connection, transaction
 
     n = int(os.environ.get("BENCH_ASSISTANT_N", 100_000))
+    n_queries = int(os.environ.get("BENCH_ASSISTANT_QUERIES", 200))
     rng = np.random.default_rng(42)
-    allv = _vectors(n + 40, rng)
-    vecs, queries = allv[:n], allv[n:]  # queries: held-out technicians from the same population
+    n_warm = int(os.environ.get("BENCH_ASSISTANT_WARM", 200))
+    allv = _vectors(n + n_queries + n_warm, rng)
+    # queries: held-out technicians from the same population; warm-up queries are other held-out ones
+    vecs, queries, warmers = allv[:n], allv[n : n + n_queries], allv[n + n_queries :]
     t = time.perf_counter()
     ids = _load(n, vecs)
     load_s = time.perf_counter() - t
+    row_of = {u: i for i, u in enumerate(ids)}
     with connection.cursor() as cur:
         cur.execute("SET maintenance_work_mem = '1GB'")
         cur.execute("SET max_parallel_maintenance_workers = 1")
@@ -241,59 +253,87 @@ def _similarity_rows() -> list[tuple[str, float, str]]:
         build_s = time.perf_counter() - t
         cur.execute("ANALYZE assistant_technicianembedding")
     sql = "SELECT technician_id FROM assistant_technicianembedding ORDER BY embedding <=> %s::vector LIMIT 10"
+    v64 = vecs.astype(np.float64)
 
-    def run(q_set, setup):
+    def lit(q) -> str:
+        return "[" + ",".join(f"{x:.7g}" for x in q) + "]"
+
+    def run(q_set, settings_sql: list[str], expect: dict[str, str], warm=()):
         out, times = [], []
-        with connection.cursor() as cur:
-            for s in setup:
+        with transaction.atomic(), connection.cursor() as cur:
+            for s in settings_sql:
                 cur.execute(s)
-            for q in q_set:
-                lit = "[" + ",".join(f"{x:.7g}" for x in q) + "]"
+            for name, value in expect.items():  # the setting really applies to these queries
+                cur.execute(f"SHOW {name}")
+                got = cur.fetchone()[0]
+                assert got == value, f"{name} is {got!r} inside the query transaction, expected {value!r}"
+            literals = [lit(q) for q in q_set]  # built before the clock starts
+            cur.execute("EXPLAIN " + sql, [literals[0]])
+            plan = " ".join(r[0] for r in cur.fetchall())
+            for q in warm:  # a serving database has its hot index pages cached (other queries than timed)
+                cur.execute(sql, [lit(q)])
+                cur.fetchall()
+            for q in literals:
                 t0 = time.perf_counter()
-                cur.execute(sql, [lit])
-                out.append([r[0] for r in cur.fetchall()])
+                cur.execute(sql, [q])
+                out.append([str(r[0]) for r in cur.fetchall()])
                 times.append(time.perf_counter() - t0)
-            cur.execute("RESET ALL")
-        return out, times
+        return out, times, plan
 
-    q_set = queries[:30]
-    exact, exact_t = run(q_set, ["SET enable_indexscan = off"])
-    truth = [[ids[j] for j in np.argsort(-(vecs.astype(np.float64) @ q.astype(np.float64)))[:10]] for q in q_set]
-    exact_recall = np.mean([len({str(x) for x in e} & set(t)) / 10 for e, t in zip(exact, truth, strict=True)])
+    def recall(got: list[list[str]], q_set) -> tuple[float, float]:
+        """(recall counting distance ties at the 10th place as correct, strict recall by id)."""
+        by_dist, by_id = [], []
+        for g, q in zip(got, q_set, strict=True):
+            dist = 1.0 - v64 @ q.astype(np.float64)  # cosine distance (unit vectors)
+            order = np.argsort(dist, kind="stable")
+            kth = dist[order[9]]
+            mine = dist[[row_of[x] for x in g]]
+            by_dist.append(min(10, int(np.sum(mine <= kth + 1e-6))) / 10)  # float32 storage: 1e-6 slack
+            by_id.append(len(set(g) & {ids[j] for j in order[:10]}) / 10)
+        return float(np.mean(by_dist)), float(np.mean(by_id))
+
+    n_exact = min(len(queries), int(os.environ.get("BENCH_ASSISTANT_EXACT_QUERIES", 20)))
+    exact, exact_t, plan = run(queries[:n_exact], ["SET LOCAL enable_indexscan = off"], {"enable_indexscan": "off"})
+    assert "hnsw" not in plan, plan
+    exact_qps = 1 / statistics.median(exact_t)
+    exact_recall, exact_strict = recall(exact, queries[:n_exact])
     rows = [
         ("similarity: embeddings", n, f"1536-d, loaded by binary COPY in {load_s:.1f}s"),
         ("similarity: HNSW build after bulk load (s)", build_s, "m=16, ef_construction=64"),
-        ("similarity: exact queries/s", 1 / statistics.median(exact_t), "seq scan, index scans off"),
-        ("similarity: exact SQL recall@10 vs numpy", exact_recall, "sanity check of the ground truth"),
+        ("similarity: exact queries/s", exact_qps, f"seq scan, index scans off; {n_exact} queries"),
+        (
+            "similarity: exact SQL recall@10 vs numpy",
+            exact_recall,
+            f"sanity check of the ground truth (by id, ties as misses: {exact_strict:.3f})",
+        ),
     ]
-    probe = "[" + ",".join(f"{x:.7g}" for x in queries[0]) + "]"
-    for ef in (40, 80, 160):
-        with connection.cursor() as cur:
-            cur.execute(f"SET hnsw.ef_search = {ef}")
-            cur.execute("EXPLAIN " + sql, [probe])
-            plan = " ".join(r[0] for r in cur.fetchall())
-            cur.execute("RESET ALL")
+    for ef in (40, 80, 160, 320):
+        got, t_hnsw, plan = run(
+            queries, [f"SET LOCAL hnsw.ef_search = {int(ef)}"], {"hnsw.ef_search": str(ef)}, warm=warmers
+        )
         if os.environ.get("BENCH_DEBUG"):
             print(ef, plan[:200])
         assert "technician_embedding_hnsw" in plan, f"ef_search={ef}: HNSW index not used: {plan}"
-        got, t_hnsw = run(q_set, [f"SET hnsw.ef_search = {ef}"])
-        recall = np.mean([len({str(x) for x in g} & set(t)) / 10 for g, t in zip(got, truth, strict=True)])
+        r, strict = recall(got, queries)
         qps = 1 / statistics.median(t_hnsw)
-        rows.append((f"similarity: HNSW recall@10 (ef_search={ef})", recall, "vs exact (numpy); target ≥ 0.95"))
-        rows.append(
-            (
-                f"similarity: HNSW queries/s (ef_search={ef})",
-                qps,
-                f"{qps * statistics.median(exact_t):.0f}× exact (target ≥ 20×)",
-            )
-        )
+        rows.append((
+            f"similarity: HNSW recall@10 (ef_search={ef})", r,
+            f"{len(queries)} queries; ties at the 10th distance correct (by id: {strict:.3f}); target ≥ 0.99",
+        ))  # fmt: skip
+        rows.append((
+            f"similarity: HNSW queries/s (ef_search={ef})", qps, f"{qps / exact_qps:.0f}× exact (target ≥ 40×)",
+        ))  # fmt: skip
     return rows
 
 
 def run() -> list[tuple[str, float, str]]:
+    parts = os.environ.get("BENCH_ASSISTANT_PARTS", "stream,similarity").split(",")
+    rows = []
     with bench_database("assistant"):
-        rows = _stream_rows()
-        rows += _similarity_rows()
+        if "stream" in parts:
+            rows += _stream_rows()
+        if "similarity" in parts:
+            rows += _similarity_rows()
     return rows
 
 

@@ -12,7 +12,7 @@ from ninja.errors import HttpError
 
 from core.access import requires
 from core.openapi import ErrorOut
-from core.pagination import clamp_limit
+from core.pagination import Cursor, clamp_limit
 from core.params import Code, Limit, Offset
 from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
 from predictions import promotion, selectors, services
@@ -154,7 +154,8 @@ def train_status(request, model_id: str):
 @_errors
 @requires(VIEW_PREDICTIONS, audit="risk")
 def risk(request, region: Code | None = None, district: Code | None = None, trade: Trade | None = None,
-         band: Band | None = None, limit: Limit | None = None, offset: Offset = 0):  # fmt: skip
+         band: Band | None = None, limit: Limit | None = None, offset: Offset = 0,
+         cursor: Cursor | None = None):  # fmt: skip
     return selectors.risk_ranking(
         user=request.user,
         region=region,
@@ -163,6 +164,7 @@ def risk(request, region: Code | None = None, district: Code | None = None, trad
         band=band,
         limit=clamp_limit(limit),
         offset=offset,
+        cursor=cursor,
     )
 
 
@@ -184,9 +186,15 @@ def what_if(request, employee_id: str, payload: WhatIfIn):
 @_errors
 @requires(VIEW_PREDICTIONS, audit="candidate_quality")
 def candidates(request, region: Code | None = None, district: Code | None = None, trade: Trade | None = None,
-               limit: Limit | None = None, offset: Offset = 0):  # fmt: skip
+               limit: Limit | None = None, offset: Offset = 0, cursor: Cursor | None = None):  # fmt: skip
     return selectors.candidate_ranking(
-        user=request.user, region=region, district=district, trade=trade, limit=clamp_limit(limit), offset=offset
+        user=request.user,
+        region=region,
+        district=district,
+        trade=trade,
+        limit=clamp_limit(limit),
+        offset=offset,
+        cursor=cursor,
     )
 
 

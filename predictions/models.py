@@ -380,3 +380,74 @@ class PredictionStage(models.Model):
 
     def __str__(self) -> str:
         return f"staged {self.technician_id} {self.score:.3f} (run {self.run_id}, chunk {self.chunk})"
+
+
+# ---------------------------------------------------------------------- current scores (read side, issue 15)
+class CurrentScoreSet(models.Model):
+    """Which scores are current for a model type: the active version and its as-of date, refreshed in the
+    same transaction that makes scores active (predictions.current.after_scores_switched). Readers trust the
+    narrow tables below only while this row names the active model; otherwise they fall back to Prediction."""
+
+    model_type = models.CharField(max_length=20, choices=ModelType.choices, primary_key=True)
+    model = models.ForeignKey(TrainedModel, on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()
+    rows = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(db_default=Now())
+
+    def __str__(self) -> str:
+        return f"{self.model_type}: {self.model_id} as of {self.as_of} ({self.rows} rows)"
+
+
+class CurrentScore(models.Model):
+    """One current score, narrow (no explanation bytes): what the rankings sort, filter and page over.
+
+    Ordered by an index on (model_type, score desc, subject_key), so the top of the ranking is an index
+    scan that stops after ``limit`` rows; place and trade are copied in at scoring time so a filter never
+    joins the people tables before the page is cut. ``prediction_id`` points at the full row (explanation)
+    for the rows of the page only."""
+
+    model_type = models.CharField(max_length=20, choices=ModelType.choices)
+    prediction_id = models.BigIntegerField()
+    technician = models.ForeignKey(
+        "technicians.Technician", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    candidate = models.ForeignKey(
+        "technicians.Candidate", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    subject_key = models.CharField(max_length=60, help_text="employee_id or candidate_id: the ranking's tie-break")
+    score = models.FloatField()
+    band = models.CharField(max_length=6)
+    region = models.CharField(max_length=60)
+    district = models.CharField(max_length=60)
+    trade = models.CharField(max_length=30)
+
+    class Meta:
+        indexes = [
+            models.Index("model_type", models.F("score").desc(), "subject_key", name="curscore_rank"),
+            models.Index("model_type", "band", models.F("score").desc(), "subject_key", name="curscore_band_rank"),
+            models.Index(
+                "model_type", "district", models.F("score").desc(), "subject_key", name="curscore_district_rank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_type} {self.subject_key} {self.score:.3f}"
+
+
+class ScoreCount(models.Model):
+    """Current scores counted per (place, trade, band) at scoring time: any filter's total and band counts
+    are a sum over a few hundred rows instead of a scan of every score."""
+
+    model_type = models.CharField(max_length=20, choices=ModelType.choices)
+    region = models.CharField(max_length=60)
+    district = models.CharField(max_length=60)
+    trade = models.CharField(max_length=30)
+    band = models.CharField(max_length=6)
+    n = models.PositiveIntegerField()
+    score_sum = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["model_type", "district"], name="scorecount_type_district")]
+
+    def __str__(self) -> str:
+        return f"{self.model_type} {self.district}/{self.trade}/{self.band}: {self.n}"

@@ -86,6 +86,7 @@ class RiskItem(Schema):
 class RiskPage(Schema):
     count: int
     items: list[RiskItem]
+    next_cursor: str | None = None
 
 
 class ExplainedScore(Schema):
@@ -121,6 +122,7 @@ class CandidateItem(Schema):
 class CandidateRankingPage(Schema):
     count: int
     items: list[CandidateItem]
+    next_cursor: str | None = None
 
 
 class CandidateQualityOut(ExplainedScore):

@@ -16,7 +16,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 
-from predictions import drift, ebm, features
+from predictions import current, drift, ebm, features
 from predictions.explain import contributions_for, explanation_text, fold
 from predictions.models import ModelStatus, ModelType, Prediction, TrainedModel
 from technicians.visibility import field_visible
@@ -174,6 +174,8 @@ def candidates_score(*, model: TrainedModel, fitted: ebm.GlassBoxModel) -> int:
         # re-scoring the same day replaces that day's rows: the nightly task is idempotent
         Prediction.objects.filter(model=model, as_of__in=as_of_values).delete()
         n = _copy_predictions(model, fitted, X, keys, scored, "candidate")
+        current.after_scores_switched(model)  # the active model's new rows are current from this commit on
+    # drift monitoring: PSI vs the training data, calibration of closed cohorts (never breaks scoring)
     drift.drift_record_safely(model=model, X=X, proba=scored["proba"], as_of=as_of_values[-1])
     return n
 

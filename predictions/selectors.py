@@ -6,12 +6,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.http import Http404
 
+from core.pagination import keyset_decode, keyset_encode
 from predictions.explain import contributions_for, explanation_text, fold, with_points
 from predictions.features import label_for
-from predictions.models import ModelStatus, ModelType, Prediction, RetentionProgram, TrainedModel
+from predictions.models import (
+    CurrentScore,
+    CurrentScoreSet,
+    ModelStatus,
+    ModelType,
+    Prediction,
+    RetentionProgram,
+    ScoreCount,
+    TrainedModel,
+)
 from technicians.selectors import candidate_get_for_user, places_validate, technician_get_for_user
 from technicians.visibility import redact
 
@@ -72,28 +82,82 @@ def _technician_filter(qs: QuerySet, region, district, trade, band) -> QuerySet:
     return qs
 
 
-def risk_ranking(
-    *, user, region: str | None = None, district: str | None = None, trade: str | None = None,
-    band: str | None = None, limit: int = 20, offset: int = 0,
-) -> dict[str, Any]:  # fmt: skip
-    """Active technicians by retention risk (latest scores of the active model), highest first."""
-    model, qs = _current(ModelType.RETENTION)
-    qs = _technician_filter(qs.filter(technician__isnull=False), region, district, trade, band)
+_WIDE_MODEL_FIELDS = ("shapes", "training_profile", "bias_audit", "promotion_overrides", "importances", "metrics")
+
+
+def _current_set(model_type: str) -> tuple[TrainedModel | None, CurrentScoreSet | None]:
+    """The active model and its current-score set (None before its first scoring has switched)."""
+    state = (
+        CurrentScoreSet.objects.select_related("model")
+        .defer(*(f"model__{f}" for f in _WIDE_MODEL_FIELDS))  # a ranking needs terms, features and levels only
+        .filter(model_type=model_type, model__status=ModelStatus.ACTIVE)
+        .first()
+    )
+    if state is not None:
+        return state.model, state
+    return active_model(model_type=model_type), None
+
+
+def _place_filter(region, district, trade, band=None) -> dict[str, str]:
+    _check_band(band)
+    places_validate(region=region, district=district)  # unknown code → SelectorError (422), not an empty list
+    return {k: v for k, v in (("region", region), ("district", district), ("trade", trade), ("band", band)) if v}
+
+
+def _ranked(model_type: str, where: dict, fields: tuple[str, ...], *, limit: int, offset: int, cursor: str | None):
+    """One page of current scores in ranking order (score desc, business key), read by index, with the
+    person's ``fields`` looked up for the page's rows only, plus the total from the scoring-time aggregates and the
+    keyset cursor of the next page."""
     limit = max(1, min(int(limit), 500))
     offset = max(0, int(offset))
-    count = qs.count()
+    qs = CurrentScore.objects.filter(model_type=model_type, **where).order_by("-score", "subject_key")
+    if cursor:
+        score, key = keyset_decode(cursor, types=(float, str))
+        # ``score <= s`` is the index range (a seek, not a scan of the pages before); the rest only skips ties
+        qs = qs.filter(score__lte=score).exclude(score=score, subject_key__lte=key)
+        offset = 0
+    # the page first, from the narrow table alone (an index scan that stops after limit + 1 rows, whatever
+    # the planner would make of joins), then the people of those rows by primary key
+    rows = list(qs.values("id", "prediction_id", "subject_key", "score", "band")[offset : offset + limit + 1])
+    more, rows = len(rows) > limit, rows[:limit]
+    people = {r["id"]: r for r in CurrentScore.objects.filter(pk__in=[r["id"] for r in rows]).values("id", *fields)}
+    rows = [{**r, **people[r["id"]]} for r in rows if r["id"] in people]
+    count = ScoreCount.objects.filter(model_type=model_type, **where).aggregate(n=Sum("n"))["n"] or 0
+    next_cursor = keyset_encode(rows[-1]["score"], rows[-1]["subject_key"]) if more and rows else None
+    preds = Prediction.objects.in_bulk([r["prediction_id"] for r in rows])
+    return rows, preds, count, next_cursor
+
+
+def risk_ranking(
+    *, user, region: str | None = None, district: str | None = None, trade: str | None = None,
+    band: str | None = None, limit: int = 20, offset: int = 0, cursor: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Active technicians by retention risk (current scores of the active model), highest first.
+
+    Pages by ``offset`` or by the keyset ``cursor`` of the previous page (``next_cursor``); both read the
+    narrow current-score table in index order and never touch the explanation bytes of other rows."""
+    where = _place_filter(region, district, trade, band)
+    model, state = _current_set(ModelType.RETENTION)
+    if state is None:
+        return {"count": 0, "items": [], "next_cursor": None}
+    fields = ("technician__first_name", "technician__last_name", "technician__district__code",
+              "technician__district__name", "technician__district__region__code", "technician__trade")  # fmt: skip
+    rows, preds, count, next_cursor = _ranked(
+        ModelType.RETENTION, where, fields, limit=limit, offset=offset, cursor=cursor
+    )
     items = []
-    for p in qs.select_related("technician__district__region").order_by("-score", "technician__employee_id")[
-        offset : offset + limit
-    ]:
-        t = p.technician
+    for r in rows:
+        p = preds.get(r["prediction_id"])
+        if p is None:  # pruned since the scoring run
+            continue
         items.append({
-            "employee_id": t.employee_id, "name": t.full_name, "district": t.district.code,
-            "district_name": t.district.name, "region": t.district.region.code, "trade": t.trade,
-            "score": p.score, "band": p.band, "as_of": p.as_of, "model_version": model.version,
+            "employee_id": r["subject_key"], "name": f"{r['technician__first_name']} {r['technician__last_name']}",
+            "district": r["technician__district__code"], "district_name": r["technician__district__name"],
+            "region": r["technician__district__region__code"], "trade": r["technician__trade"],
+            "score": r["score"], "band": r["band"], "as_of": state.as_of, "model_version": model.version,
             "top_contributions": _top(user, model, p),
         })  # fmt: skip
-    return {"count": count, "items": items}
+    return {"count": count, "items": items, "next_cursor": next_cursor}
 
 
 def current_risk_scores() -> tuple[TrainedModel | None, QuerySet[Prediction]]:
@@ -109,9 +173,13 @@ def top_reasons(*, user, model: TrainedModel, prediction: Prediction, k: int = 3
 
 
 def band_counts(*, region=None, district=None, trade=None) -> dict[str, int]:
-    _, qs = _current(ModelType.RETENTION)
-    qs = _technician_filter(qs.filter(technician__isnull=False), region, district, trade, None)
-    counts = dict(qs.values_list("band").annotate(n=Count("id")))
+    """Current scores per band under the filters: a sum over the scoring-time aggregates."""
+    where = _place_filter(region, district, trade)
+    _, state = _current_set(ModelType.RETENTION)
+    counts = {}
+    if state is not None:
+        qs = ScoreCount.objects.filter(model_type=ModelType.RETENTION, **where)
+        counts = dict(qs.values_list("band").annotate(n=Sum("n")).order_by())
     return {b: counts.get(b, 0) for b in BANDS}
 
 
@@ -174,31 +242,30 @@ def technician_risk(*, user, employee_id: str) -> dict[str, Any]:
 
 def candidate_ranking(
     *, user, district: str | None = None, region: str | None = None, trade: str | None = None,
-    limit: int = 20, offset: int = 0,
+    limit: int = 20, offset: int = 0, cursor: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Open candidates by probability of still being employed 90 days after hire, highest first."""
-    places_validate(region=region, district=district)
-    model, qs = _current(ModelType.QUALITY_OF_HIRE)
-    qs = qs.filter(candidate__isnull=False)
-    if region:
-        qs = qs.filter(candidate__district__region__code=region)
-    if district:
-        qs = qs.filter(candidate__district__code=district)
-    if trade:
-        qs = qs.filter(candidate__trade=trade)
-    limit = max(1, min(int(limit), 500))
-    count = qs.count()
+    where = _place_filter(region, district, trade)
+    model, state = _current_set(ModelType.QUALITY_OF_HIRE)
+    if state is None:
+        return {"count": 0, "items": [], "next_cursor": None}
+    fields = ("candidate__first_name", "candidate__last_name", "candidate__district__code", "candidate__trade",
+              "candidate__stage", "candidate__source")  # fmt: skip
+    rows, preds, count, next_cursor = _ranked(
+        ModelType.QUALITY_OF_HIRE, where, fields, limit=limit, offset=offset, cursor=cursor
+    )
     items = []
-    for p in qs.select_related("candidate__district").order_by("-score", "candidate__candidate_id")[
-        offset : offset + limit
-    ]:
-        c = p.candidate
+    for r in rows:
+        p = preds.get(r["prediction_id"])
+        if p is None:
+            continue
         items.append({
-            "candidate_id": c.candidate_id, "name": c.full_name, "district": c.district.code, "trade": c.trade,
-            "stage": c.stage, "source": c.source, "score": p.score, "band": p.band,
-            "top_contributions": _top(user, model, p),
+            "candidate_id": r["subject_key"], "name": f"{r['candidate__first_name']} {r['candidate__last_name']}",
+            "district": r["candidate__district__code"], "trade": r["candidate__trade"],
+            "stage": r["candidate__stage"], "source": r["candidate__source"], "score": r["score"],
+            "band": r["band"], "top_contributions": _top(user, model, p),
         })  # fmt: skip
-    return {"count": count, "items": items}
+    return {"count": count, "items": items, "next_cursor": next_cursor}
 
 
 def candidate_quality(*, user, candidate_id: str) -> dict[str, Any]:

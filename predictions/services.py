@@ -23,6 +23,7 @@ from core.heartbeat import heartbeat
 from core.models import AuditAction
 from core.quotas import AlreadyRunning, violates
 from predictions import bias, drift, ebm, features, monitoring, scoring
+from predictions.current import after_scores_switched  # noqa: F401 - the hook of the scores switch
 from predictions.models import (
     Algorithm,
     ModelStatus,
@@ -334,6 +335,7 @@ def model_activate(*, model: TrainedModel, replace: bool = True) -> TrainedModel
         TrainedModel.objects.filter(pk=current.pk).update(
             status=ModelStatus.ACTIVE, stage="active", progress=100, activated_at=now, error="", updated_at=now
         )
+        after_scores_switched(current)  # the narrow current-score table follows the switch, same transaction
     model.refresh_from_db()
     return model
 
@@ -490,12 +492,6 @@ def models_reap(*, live) -> list[str]:
 
 
 # ---------------------------------------------------------------------- scoring (distributed, issue 15)
-def after_scores_switched(model: TrainedModel, as_of) -> None:
-    """Called inside the switch's transaction, right after ``model``'s scores as of ``as_of`` became the
-    published set: derived read models (the narrow current-score table and its aggregates) refresh here,
-    so they switch in the same commit. A no-op until those exist."""
-
-
 def predictions_score(*, model_type: str, as_of=None, model: TrainedModel | None = None) -> int:
     """Score every active technician (retention) or open candidate (quality of hire) with the active model
     (or with ``model``: a version about to be activated is scored into its own rows first), here and now.

@@ -86,10 +86,21 @@ def technicians_list(request, filters: Query[TechnicianFilters]):
         q=filters.q,
         ordering=filters.ordering,
     )
-    items = selectors.technician_page(user=request.user, technicians=qs, limit=limit, offset=filters.offset)
-    # a short first page already tells the total; otherwise one COUNT(*)
-    count = len(items) if filters.offset == 0 and len(items) < limit else qs.count()
-    return {"count": count, "limit": limit, "offset": filters.offset, "items": items}
+    page = _selected(
+        selectors.technician_keyset_page, user=request.user, technicians=qs, limit=limit, offset=filters.offset,
+        cursor=filters.cursor, ordered=bool(filters.ordering),
+    )  # fmt: skip
+    items = page["items"]
+    # a short first page already tells the total; otherwise the (cached) count
+    first = filters.offset == 0 and not filters.cursor
+    count = len(items) if first and len(items) < limit else selectors.technician_counts(technicians=qs)["total"]
+    return {
+        "count": count,
+        "limit": limit,
+        "offset": filters.offset,
+        "items": items,
+        "next_cursor": page["next_cursor"],
+    }
 
 
 @router.get(

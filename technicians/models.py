@@ -161,6 +161,8 @@ class Technician(TimeStamped):
             models.Index(fields=["district", "trade"]),
             models.Index(fields=["hire_date"]),
             models.Index(fields=["termination_date"]),
+            # the list's default order (last name, first name, id): the first page is an index scan
+            models.Index(fields=["last_name", "first_name", "employee_id"], name="technician_name_order"),
             GinIndex(fields=["attributes"], name="technician_attributes_gin"),
         ]
         constraints = [

@@ -12,7 +12,7 @@ from ninja import Field
 from pydantic import BaseModel, ConfigDict
 
 from core.openapi import ErrorOut  # noqa: F401 - re-exported: one error schema for the whole API
-from core.pagination import PageParams
+from core.pagination import Cursor, PageParams
 from core.params import Code, Text
 from technicians.models import CandidateSource, CandidateStage, Trade
 
@@ -48,6 +48,7 @@ class TechnicianFilters(PageParams):
         default=None,
         description="Sort key, `-` prefix for descending; pay_rate only for HR (others get 422).",
     )
+    cursor: Cursor | None = None
 
 
 class CandidateFilters(PageParams):
@@ -97,6 +98,9 @@ class Page(Out):
 
 class TechnicianPage(Page):
     items: list[TechnicianOut]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page (default order only); null on the last page."
+    )
 
 
 class SnapshotOut(Out):

@@ -326,12 +326,73 @@ def technician_page(
     return out
 
 
+def technician_keyset_page(
+    *, user, technicians: QuerySet[Technician], limit: int, offset: int = 0, cursor: str | None = None,
+    ordered: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """A page of ``technicians`` by offset or by the keyset ``cursor`` of the previous page, with the cursor of
+    the next one. Keyset paging follows the default order (last name, first name, employee id), whose index
+    makes the next page a seek however deep it is; with another ``ordering`` only offsets apply."""
+    from core.pagination import keyset_decode, keyset_encode
+
+    if cursor and ordered:
+        raise SelectorError("cursor pages follow the default order: drop ordering, or page with offset.")
+    if cursor:
+        try:
+            last, first, emp = keyset_decode(cursor, types=(str, str, str))
+        except ValueError as exc:
+            raise SelectorError(str(exc)) from None
+        technicians = technicians.extra(  # noqa: S610 - a row comparison the (last, first, id) index can seek
+            where=['("technicians_technician"."last_name", "technicians_technician"."first_name", '
+                   '"technicians_technician"."employee_id") > (%s, %s, %s)'],
+            params=[last, first, emp],
+        )  # fmt: skip
+        offset = 0
+    items = technician_page(user=user, technicians=technicians, limit=limit + 1, offset=offset)
+    more, items = len(items) > limit, items[:limit]
+    nxt = None
+    if more and items and not ordered:
+        nxt = keyset_encode(items[-1]["last_name"], items[-1]["first_name"], items[-1]["employee_id"])
+    return {"items": items, "next_cursor": nxt}
+
+
 def technician_counts(*, technicians: QuerySet[Technician], as_of: date | None = None) -> dict[str, int]:
-    """Total, active and left counts for a filtered technician queryset (one query)."""
+    """Total, active and left counts for a filtered technician queryset.
+
+    One aggregate query, cached under the table's revision (a sequence bumped by a statement trigger on
+    every write to technicians, migration 0006_h15b): the 10th request for the same filters costs a cache
+    read, and any insert, update or delete makes the next request count again. A 60 s lifetime bounds the
+    one race (a count taken while a write was still uncommitted)."""
+    from django.core.cache import cache
+
     as_of = as_of or date.today()
+    key = _counts_key(technicians, as_of)
+    hit = cache.get(key) if key else None
+    if hit is not None:
+        return hit
     active = Q(hire_date__lte=as_of) & (Q(termination_date__isnull=True) | Q(termination_date__gt=as_of))
     agg = technicians.order_by().aggregate(total=Count("id"), active=Count("id", filter=active))
-    return {"total": agg["total"], "active": agg["active"], "left": agg["total"] - agg["active"]}
+    counts = {"total": agg["total"], "active": agg["active"], "left": agg["total"] - agg["active"]}
+    if key:
+        cache.set(key, counts, 60)
+    return counts
+
+
+def _counts_key(technicians: QuerySet, as_of: date) -> str | None:
+    import hashlib
+
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connection
+
+    try:
+        sql, params = technicians.order_by().query.sql_with_params()
+    except EmptyResultSet:  # e.g. an empty id list: counting is free anyway
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT last_value, is_called FROM technicians_technician_rev")
+        rev = cur.fetchone()
+    digest = hashlib.sha1(f"{sql}|{params!r}|{as_of}|{rev}".encode(), usedforsecurity=False).hexdigest()
+    return f"technicians:counts:{digest}"
 
 
 CANDIDATE_ORDERINGS = {

@@ -37,6 +37,34 @@ DISTRICTS: list[tuple[str, str, str, str, float, float, float]] = [
     ("pit", "Pittsburgh", "northeast", "cold", 0.5, 0.92, 52),
 ]
 
+_SECTORS = ("North", "South", "East", "West", "Central", "Metro", "Valley", "Lakes", "Hills", "Coast")
+
+
+def districts_table(n: int | None = None, *, seed: int = 0) -> list[tuple[str, str, str, str, float, float, float]]:
+    """``n`` districts (default: the 20 above). Fewer takes the first ``n``; more adds sectors of the 20 metros
+    (``phx-2`` "Phoenix North", …) in the same region and climate, with a size weight, cost of living and drive
+    base drawn around their metro's — deterministic for (n, seed), so ``--districts 500`` is the same company
+    every time. The simulation draws from its own streams, so the default company does not change."""
+    if n is None or n == len(DISTRICTS):
+        return list(DISTRICTS)
+    if n < 1:
+        raise ValueError("districts must be at least 1")
+    if n < len(DISTRICTS):
+        return list(DISTRICTS[:n])
+    rng = np.random.default_rng([seed, n, 15])
+    out = list(DISTRICTS)
+    for i in range(len(DISTRICTS), n):
+        code, name, region, climate, weight, col, drive = DISTRICTS[i % len(DISTRICTS)]
+        k = i // len(DISTRICTS)  # 1, 2, … : the metro's k-th extra sector
+        sector = _SECTORS[(k - 1) % len(_SECTORS)] + ("" if k <= len(_SECTORS) else f" {1 + (k - 1) // len(_SECTORS)}")
+        out.append((
+            f"{code}-{k + 1}", f"{name} {sector}", region, climate,
+            round(float(weight * rng.uniform(0.4, 1.1)), 3), round(float(col * rng.uniform(0.95, 1.05)), 3),
+            round(float(drive * rng.uniform(0.85, 1.15)), 1),
+        ))  # fmt: skip
+    return out
+
+
 TRADES = np.array(["hvac", "appliance", "refrigeration", "plumbing", "electrical"])
 TRADE_PROB = np.array([0.32, 0.28, 0.12, 0.16, 0.12])
 TRADE_PROB_HOT = np.array([0.42, 0.24, 0.12, 0.12, 0.10])

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from technicians.demo.company import (
-    DISTRICTS,
     GROWTH_PER_YEAR,
     INVOLUNTARY_INTERCEPT,
     INVOLUNTARY_REASONS,
@@ -34,6 +33,7 @@ from technicians.demo.company import (
     UNION_RATE,
     VOLUNTARY,
     VOLUNTARY_REASONS,
+    districts_table,
 )
 from technicians.demo.demand import _demand_frame, season_factor, trade_demand_frame
 from technicians.demo.demographics import draw_demographics
@@ -120,11 +120,19 @@ class _Pool:
 
 
 def demo_generate(
-    *, technicians: int = 3000, months: int = 36, seed: int = 42, as_of: date, drift_from: date | None = None
+    *,
+    technicians: int = 3000,
+    months: int = 36,
+    seed: int = 42,
+    as_of: date,
+    drift_from: date | None = None,
+    districts: int | None = None,
 ) -> DemoData:
-    """Generate the whole demo company. Deterministic for (technicians, months, seed, as_of, drift_from).
+    """Generate the whole demo company. Deterministic for (technicians, months, seed, as_of, drift_from,
+    districts).
 
-    ``drift_from`` plants drift from that month on (technicians.demo.drift); None (default) plants none."""
+    ``drift_from`` plants drift from that month on (technicians.demo.drift); None (default) plants none.
+    ``districts`` sets how many districts the company has (default 20; company.districts_table)."""
     if technicians < 1 or months < 1:
         raise ValueError("technicians and months must be at least 1")
     ss = np.random.SeedSequence(seed)
@@ -135,7 +143,8 @@ def demo_generate(
 
     regions = pd.DataFrame(REGIONS, columns=["code", "name"])
     districts = pd.DataFrame(
-        DISTRICTS, columns=["code", "name", "region_code", "climate", "size_weight", "cost_of_living", "drive_base"]
+        districts_table(districts, seed=seed),
+        columns=["code", "name", "region_code", "climate", "size_weight", "cost_of_living", "drive_base"],
     )
     n_d = len(districts)
     share = districts["size_weight"].to_numpy() / districts["size_weight"].sum()

@@ -197,3 +197,17 @@ def test_quality_of_hire_drivers_decide_90_day_retention(mid):
     assessment = c["assessment_score"].to_numpy()
     assert stayed[assessment >= 80].mean() > stayed[assessment < 62].mean() + 0.05
     assert 0.7 <= stayed.mean() <= 0.92
+
+
+def test_many_districts_are_deterministic_valid_codes_and_leave_the_default_company_alone():
+    import re
+
+    as_of = date(2026, 6, 30)
+    many = demo_generate(technicians=300, months=3, as_of=as_of, districts=45)
+    codes = many.districts["code"].tolist()
+    assert len(codes) == len(set(codes)) == 45 and all(re.fullmatch(r"[a-z0-9-]{1,30}", c) for c in codes)
+    assert set(many.technicians["district_code"]) <= set(codes)
+    again = demo_generate(technicians=300, months=3, as_of=as_of, districts=45)
+    pd.testing.assert_frame_equal(many.districts, again.districts)
+    default, twenty = (demo_generate(technicians=200, months=2, as_of=as_of, districts=d) for d in (None, 20))
+    pd.testing.assert_frame_equal(default.technicians, twenty.technicians)

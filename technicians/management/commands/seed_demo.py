@@ -47,10 +47,16 @@ class Command(BaseCommand):
             default=None,
             help="plant drift from this month on (YYYY-MM-DD): more overtime and longer drives (technicians/demo/README.md)",
         )
+        parser.add_argument(
+            "--districts", type=positive_int, default=None,
+            help="number of districts (default 20; more adds sectors of the 20 metros, e.g. 500 for forecasting at scale)",
+        )  # fmt: skip
         parser.add_argument("--reset", action="store_true", help="delete the technicians domain data first, then load")
         parser.add_argument("--batch-size", type=positive_int, default=2000)
 
-    def handle(self, *args, technicians, months, seed, as_of, reset, batch_size, drift_from=None, **options):
+    def handle(
+        self, *args, technicians, months, seed, as_of, reset, batch_size, drift_from=None, districts=None, **options
+    ):
         started = time.perf_counter()
         as_of = as_of or date.today()
         out = self.stdout
@@ -70,17 +76,19 @@ class Command(BaseCommand):
                         + "); nothing added. Use --reset to reload."
                     )
                 else:
-                    report += self._load(technicians, months, seed, as_of, reset, batch_size, drift_from)
+                    report += self._load(technicians, months, seed, as_of, reset, batch_size, drift_from, districts)
         except (ProtectedError, DatabaseError, ValueError) as exc:
             raise CommandError(f"seed_demo failed, nothing was written: {exc}") from exc
         for line in report:
             out.write(line)
         out.write(f"Total time {time.perf_counter() - started:.1f}s")
 
-    def _load(self, technicians, months, seed, as_of, reset, batch_size, drift_from=None) -> list[str]:
+    def _load(self, technicians, months, seed, as_of, reset, batch_size, drift_from=None, districts=None) -> list[str]:
         out = self.stdout
         t0 = time.perf_counter()
-        data = demo_generate(technicians=technicians, months=months, seed=seed, as_of=as_of, drift_from=drift_from)
+        data = demo_generate(
+            technicians=technicians, months=months, seed=seed, as_of=as_of, drift_from=drift_from, districts=districts
+        )
         gen_seconds = time.perf_counter() - t0
         out.write(
             f"Generated {months} months of demo history (seed {seed}, as of {as_of}"
