@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from ninja import Router
 
 from alerts import selectors, services
 from alerts.schemas import MarkReadIn, MarkReadOut, NotificationPage, PreferencesIn, PreferencesOut
 from core.access import requires
+from core.openapi import domain_errors
 from core.pagination import clamp_limit
 from core.params import Limit, Offset
 from core.permissions import RECEIVE_ALERTS
@@ -16,15 +15,7 @@ from core.permissions import RECEIVE_ALERTS
 router = Router(tags=["alerts"])
 
 
-def _errors(fn):
-    @wraps(fn)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return fn(request, *args, **kwargs)
-        except services.AlertsError as exc:
-            return 422, {"detail": str(exc), "errors": [{"field": exc.field, "message": exc.message}]}
-
-    return wrapper
+_errors = domain_errors({services.AlertsError: 422})  # domain errors → JSON 4xx
 
 
 @router.get("", response=NotificationPage, summary="Your notifications, newest first (unread count included)")

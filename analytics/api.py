@@ -5,11 +5,8 @@ Thin entry points over analytics.selectors; bad input is a JSON 4xx, never a 500
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.http import Http404
 from ninja import Query, Router
-from ninja.errors import HttpError
 
 from analytics import selectors
 from analytics.population import AnalyticsInputError, Filters
@@ -32,6 +29,7 @@ from analytics.schemas import (
 )
 from analytics.segments import Segment
 from core.access import requires
+from core.openapi import domain_errors
 from core.permissions import VIEW_PREDICTIONS, VIEW_TECHNICIANS
 
 router = Router(tags=["analytics"])
@@ -40,21 +38,10 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Error
 
 def _guarded(fn):
     """The caller needs core.view_technicians (a user without a role gets 403); domain errors → 4xx."""
+    from predictions.selectors import NoModelError
 
-    @wraps(fn)
-    def wrapper(request, *args, **kwargs):
-        from predictions.selectors import NoModelError
-
-        try:
-            return fn(request, *args, **kwargs)
-        except Http404 as exc:
-            raise HttpError(404, str(exc) or "Not found.") from exc
-        except NoModelError as exc:
-            raise HttpError(409, exc.message) from exc
-        except (AnalyticsInputError, ValueError) as exc:
-            raise HttpError(422, str(exc)) from exc
-
-    return requires(VIEW_TECHNICIANS)(wrapper)  # the permission, checked through the one access helper
+    errors = domain_errors({NoModelError: 409, (AnalyticsInputError, ValueError): 422})
+    return requires(VIEW_TECHNICIANS)(errors(fn))  # the permission, checked through the one access helper
 
 
 def _place(f) -> Filters:

@@ -97,3 +97,34 @@ def document_errors(schema: dict) -> dict:
             for status in sorted(statuses):
                 _add(responses, status)
     return schema
+
+
+def domain_errors(mapping: dict[type[BaseException] | tuple[type[BaseException], ...], int]):
+    """Decorator factory for ninja endpoints: domain exceptions → JSON 4xx/5xx, never a 500 for bad input.
+
+    ``mapping`` names each app's exceptions and their status (first match wins, in order); ``Http404`` is
+    always 404. An exception with a ``field`` attribute answers ``{"detail", "errors": [{"field", "message"}]}``
+    so clients can show the message beside the input; others answer ``{"detail"}``. One mechanism for every
+    app's API (predictions, analytics, worklist, alerts)."""
+    from functools import wraps
+
+    from django.http import Http404
+    from ninja.errors import HttpError
+
+    def decorate(fn):
+        @wraps(fn)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return fn(request, *args, **kwargs)
+            except Http404 as exc:
+                raise HttpError(404, str(exc) or "Not found.") from exc
+            except tuple(t for k in mapping for t in (k if isinstance(k, tuple) else (k,))) as exc:
+                status = next(s for k, s in mapping.items() if isinstance(exc, k))
+                message = getattr(exc, "message", None) or str(exc)
+                if getattr(exc, "field", None):
+                    return status, {"detail": str(exc), "errors": [{"field": exc.field, "message": message}]}
+                raise HttpError(status, message) from exc
+
+        return wrapper
+
+    return decorate

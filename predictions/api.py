@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Annotated, Any
 
-from django.http import Http404
 from django.urls import reverse
 from ninja import Path, Query, Router
-from ninja.errors import HttpError
 
 from core.access import requires
-from core.openapi import ErrorOut
+from core.openapi import ErrorOut, domain_errors
 from core.pagination import Cursor, clamp_limit
 from core.params import Code, Limit, Offset
 from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
@@ -39,27 +36,11 @@ from technicians.visibility import redact
 router = Router(tags=["predictions"])
 
 
-def _errors(fn):
-    """Map domain errors to clear JSON 4xx (never a 500 for bad input)."""
-
-    @wraps(fn)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return fn(request, *args, **kwargs)
-        except Http404 as exc:
-            raise HttpError(404, str(exc) or "Not found.") from exc
-        except selectors.NoModelError as exc:
-            raise HttpError(409, exc.message) from exc
-        except services.WhatIfError as exc:
-            return 422, {"detail": str(exc), "errors": [{"field": exc.field, "message": exc.message}]}
-        except services.ModelStateError as exc:
-            raise HttpError(409, str(exc)) from exc
-        except ArtifactError as exc:
-            raise HttpError(503, str(exc)) from exc
-        except ValueError as exc:
-            raise HttpError(422, str(exc)) from exc
-
-    return wrapper
+# domain errors → JSON 4xx (order matters: ModelStateError is a ValueError)
+_errors = domain_errors({
+    selectors.NoModelError: 409, services.WhatIfError: 422, services.ModelStateError: 409, ArtifactError: 503,
+    ValueError: 422,
+})  # fmt: skip
 
 
 def _train_out(model) -> dict[str, Any]:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.http import Http404
 from ninja import Router
-from ninja.errors import HttpError
 
 from core.access import requires
+from core.openapi import domain_errors
 from core.pagination import clamp_limit
 from core.params import Code, Limit, Offset
 from core.permissions import WORK_RISK_LIST
@@ -28,21 +25,7 @@ router = Router(tags=["worklist"])
 Sort = Code
 
 
-def _errors(fn):
-    """Domain errors → JSON 4xx naming the field (never a 500 for bad input)."""
-
-    @wraps(fn)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return fn(request, *args, **kwargs)
-        except Http404 as exc:
-            raise HttpError(404, str(exc) or "Not found.") from exc
-        except services.WorklistError as exc:
-            return 422, {"detail": str(exc), "errors": [{"field": exc.field, "message": exc.message}]}
-        except ValueError as exc:
-            raise HttpError(422, str(exc)) from exc
-
-    return wrapper
+_errors = domain_errors({services.WorklistError: 422, ValueError: 422})  # domain errors → JSON 4xx
 
 
 @router.get("", response=WorklistPage, summary="The risk worklist: latest scores with owner, status, watchlist",
