@@ -92,6 +92,7 @@ def drift_record(*, model: TrainedModel, X: pd.DataFrame, proba: np.ndarray, as_
         as_of=as_of,
         rows=len(X),
         feature_psi=report["feature_psi"],
+        missing_rate=report.get("missing_rate") or {},
         score_psi=report["score_psi"],
         calibration=report["calibration"],
         alerts=alerts,

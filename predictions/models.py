@@ -259,6 +259,9 @@ class DriftReport(TimeStamped):
     as_of = models.DateField()
     rows = models.PositiveIntegerField(default=0)
     feature_psi = models.JSONField(default=dict, blank=True)
+    missing_rate = models.JSONField(
+        default=dict, blank=True, help_text="numeric features whose missing rate moved: {feature: {training, now}}"
+    )
     score_psi = models.FloatField(null=True, blank=True)
     calibration = models.JSONField(default=list, blank=True)
     alerts = models.JSONField(default=list, blank=True)

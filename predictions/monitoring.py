@@ -19,6 +19,7 @@ import pandas as pd
 EPS = 1e-4
 N_BINS = 10
 MISSING = "__missing__"
+MISSING_RATE_REPORT = 0.05  # a numeric feature's missing rate moving by this much is reported (never alerted)
 
 
 def _numeric_profile(values: pd.Series) -> dict[str, Any]:
@@ -66,10 +67,15 @@ def psi(stored: dict[str, Any], values: pd.Series | np.ndarray) -> float | None:
     if len(values) == 0:
         return None
     if stored["kind"] == "numeric":
+        # among present values: the last share is the missing rate, which is reported apart (missing_rate) —
+        # e.g. open candidates have no offer yet by design, which is not a shift of the offers there are
+        expected = np.array(stored["shares"], dtype=float)
         actual = _numeric_shares(
             pd.to_numeric(values, errors="coerce").to_numpy(dtype=float), np.array(stored["edges"])
         )
-        return psi_from_shares(np.array(stored["shares"]), actual)
+        if expected[:-1].sum() <= 0 or actual[:-1].sum() <= 0:
+            return None
+        return psi_from_shares(expected[:-1] / expected[:-1].sum(), actual[:-1] / actual[:-1].sum())
     s = values.astype(object).where(values.notna(), MISSING).astype(str)
     now = s.value_counts(normalize=True)
     levels = sorted(set(stored["levels"]) | set(now.index))
@@ -80,13 +86,17 @@ def psi(stored: dict[str, Any], values: pd.Series | np.ndarray) -> float | None:
 
 def drift(stored_profile: dict[str, Any], X: pd.DataFrame, score: np.ndarray | None = None) -> dict[str, Any]:
     """PSI of every profiled feature present in ``X`` and of the score."""
-    feats = {}
+    feats, missing = {}, {}
     for name, entry in (stored_profile.get("features") or {}).items():
         if name in X.columns:
             v = psi(entry, X[name])
             if v is not None:
                 feats[name] = round(v, 4)
-    out: dict[str, Any] = {"feature_psi": dict(sorted(feats.items(), key=lambda kv: -kv[1]))}
+            if entry["kind"] == "numeric":
+                was, now = float(entry["shares"][-1]), float(pd.to_numeric(X[name], errors="coerce").isna().mean())
+                if abs(now - was) >= MISSING_RATE_REPORT:
+                    missing[name] = {"training": round(was, 4), "now": round(now, 4)}
+    out: dict[str, Any] = {"feature_psi": dict(sorted(feats.items(), key=lambda kv: -kv[1])), "missing_rate": missing}
     if score is not None and "score" in stored_profile:
         out["score_psi"] = round(psi(stored_profile["score"], score), 4)
     else:

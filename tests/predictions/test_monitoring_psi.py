@@ -57,3 +57,19 @@ def test_calibration_over_time_per_cohort():
     jan, feb = monitoring.calibration_over_time(frame)
     assert (jan["rows"], jan["predicted"], jan["realised"], jan["roc_auc"]) == (4, 0.5, 0.5, 1.0)
     assert feb["gap"] == 0.5 and feb["roc_auc"] is None  # one class only: no AUC
+
+
+def test_numeric_psi_compares_present_values_and_reports_the_missing_rate_apart():
+    """Open candidates have no offer yet by design: a feature that is mostly missing now but whose present
+    values are distributed as in training is not drift (it fired on every first start); the change of the
+    missing rate is reported beside the PSI, not alerted."""
+    base = pd.Series(np.linspace(0, 1, 10001))
+    prof = monitoring.profile(pd.DataFrame({"x": base}), categorical=[])
+    now = pd.DataFrame({"x": np.r_[np.linspace(0, 1, 2001), [np.nan] * 8000]})  # same values, 80 % missing
+    report = monitoring.drift(prof, now)
+    assert report["feature_psi"]["x"] == pytest.approx(0.0, abs=1e-3)
+    assert report["missing_rate"]["x"] == {"training": 0.0, "now": pytest.approx(0.8, abs=1e-3)}
+    assert monitoring.alerts({**report, "calibration": []}, psi_threshold=0.2, calibration_threshold=0.1) == []
+    shifted = pd.DataFrame({"x": np.r_[np.linspace(0.5, 1.5, 2001), [np.nan] * 8000]})
+    assert monitoring.drift(prof, shifted)["feature_psi"]["x"] > 1  # a real shift among present values still counts
+    assert monitoring.psi(prof["features"]["x"], pd.Series([np.nan] * 5)) is None  # nothing present: nothing to compare
