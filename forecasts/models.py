@@ -63,7 +63,6 @@ class ForecastRun(TimeStamped):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "-created_at"])]
-        permissions = [("publish_forecastrun", "Can publish a forecast run (the one every reader sees)")]
         constraints = [
             # the quota: one queued-or-running run per scope (metric selection, level, frequency)
             models.UniqueConstraint(
