@@ -125,7 +125,7 @@ def test_llm_500_shows_clear_error_and_marks_message(fake_openai, world, recruit
 
 
 def test_llm_timeout_keeps_partial_answer_marked(fake_openai, world, recruiter, settings):
-    settings.OPENAI_TIMEOUT_SECONDS = 0.7
+    settings.OPENAI_TIMEOUT_SECONDS = 2.0  # room for the first pieces to arrive on a busy CI machine (0.7 s flaked)
     conv = conversation_create(user=recruiter)
     fake_openai.reply_hang(seconds=10, after=["Dallas has ", "three "])
 
