@@ -89,15 +89,31 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 class YearFilter(admin.SimpleListFilter):
+    """The last RECENT years one by one, older ones in five-year spans ("2010–2014"): decades of hire years
+    made a wall of links in the sidebar."""
+
     date_field = ""
+    RECENT = 5
 
     def lookups(self, request, model_admin):
-        years = model_admin.model.objects.dates(self.date_field, "year", order="DESC")
-        return [(str(d.year), str(d.year)) for d in years]
+        years = [d.year for d in model_admin.model.objects.dates(self.date_field, "year", order="DESC")]
+        if not years:
+            return []
+        out = [(str(y), str(y)) for y in years[: self.RECENT]]
+        older = sorted({y - y % 5 for y in years[self.RECENT :]}, reverse=True)
+        cut = years[min(self.RECENT, len(years)) - 1]  # spans stop before the first year listed alone
+        for lo in older:
+            hi = min(lo + 4, cut - 1)
+            out.append((f"{lo}-{hi}", f"{lo}–{hi}" if hi > lo else str(lo)))
+        return out
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(**{f"{self.date_field}__year": int(self.value())})
+        value = self.value() or ""
+        lo, _, hi = value.partition("-")
+        if lo.isdigit() and (not hi or hi.isdigit()):
+            return queryset.filter(
+                **{f"{self.date_field}__year__gte": int(lo), f"{self.date_field}__year__lte": int(hi or lo)}
+            )
         return queryset
 
 

@@ -140,3 +140,20 @@ def test_staff_without_hr_role_cannot_see_people_admin(client, data):
         assert client.get(reverse(f"admin:technicians_{model}_changelist")).status_code == 403
     assert client.get(reverse("admin:technicians_technician_export")).status_code == 403
     assert "Technicians" not in client.get(reverse("admin:index")).content.decode()
+
+
+@pytest.mark.django_db
+def test_hire_year_filter_lists_recent_years_then_five_year_spans(hr_client, data):
+    from tests.factories import TechnicianFactory
+
+    for year in (1995, 2003, 2012, 2016, 2017, 2018, 2019, 2020):
+        TechnicianFactory(employee_id=f"Y{year}", hire_date=date(year, 6, 1), district=data["district"])
+    url = reverse("admin:technicians_technician_changelist")
+    spec = next(
+        f for f in hr_client.get(url).context["cl"].filter_specs if getattr(f, "parameter_name", "") == "hire_year"
+    )
+    labels = [label for _, label in spec.lookup_choices]
+    assert labels[:5] == ["2022", "2021", "2020", "2019", "2018"], labels  # the newest five one by one (2022: data)
+    assert labels[5:] == ["2015–2017", "2010–2014", "2000–2004", "1995–1999"], labels  # spans stop before 2018
+    results = [t.employee_id for t in hr_client.get(url + "?hire_year=2010-2014").context["cl"].result_list]
+    assert results == ["Y2012"]
