@@ -354,7 +354,8 @@ def _bag_split(y: np.ndarray, bags: int, validation_size: float, seed, groups=No
     rng = np.random.default_rng(None if seed is None else int(seed))
     out = np.ones((len(y), bags), dtype=np.int8)
     if groups is not None:
-        codes, uniques = pd.factorize(pd.Series(np.asarray(groups)).astype(str))
+        # sorted: which people are held out depends on who they are, not on the order of the rows
+        codes, uniques = pd.factorize(pd.Series(np.asarray(groups)).astype(str), sort=True)
         take = int(round(len(uniques) * validation_size))
         if not 1 <= take < len(uniques):
             return None

@@ -208,7 +208,7 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
             min_rows=settings.PREDICTIONS_MIN_TRAIN_ROWS,
             sample_weight=None if w is None else w[train_idx],
             # several monthly rows per technician: early stopping must hold out whole people
-            groups=frame.keys["subject_id"].iloc[train_idx].astype(str).to_numpy(),
+            groups=_stable_groups(model.model_type, frame.keys["subject_id"].iloc[train_idx]),
         )
         progress("evaluating on holdout", 88, force=True)
         metrics = ebm.evaluate(y_test, fitted.predict_proba(X_test), sample_weight=None if w is None else w[test_idx])
@@ -338,6 +338,18 @@ def model_activate(*, model: TrainedModel, replace: bool = True) -> TrainedModel
         after_scores_switched(current)  # the narrow current-score table follows the switch, same transaction
     model.refresh_from_db()
     return model
+
+
+def _stable_groups(model_type: str, subject_ids: pd.Series) -> np.ndarray:
+    """The person of each training row by a business key (employee_id; candidates' ids already are one), so
+    the person-level bags — and with them the model — are the same for the same data whatever the random
+    primary keys of this database are."""
+    ids = subject_ids.astype(str)
+    if model_type != ModelType.RETENTION:
+        return ids.to_numpy()
+    from technicians.selectors import employee_ids_by_pk
+
+    return ids.map(employee_ids_by_pk(ids.unique().tolist())).fillna(ids).to_numpy()
 
 
 def _fail(model: TrainedModel, reason: str, artifact) -> TrainedModel:

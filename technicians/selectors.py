@@ -508,3 +508,8 @@ def place_names() -> dict[str, str]:
         names.update(District.objects.values_list("code", "name"))
         cache.set("place_names", names, 300)
     return names
+
+
+def employee_ids_by_pk(pks: list[str]) -> dict[str, str]:
+    """{technician primary key (as text): employee_id} for the given keys, in one query."""
+    return {str(pk): emp for pk, emp in Technician.objects.filter(pk__in=pks).values_list("pk", "employee_id")}

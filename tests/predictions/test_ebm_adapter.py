@@ -117,3 +117,14 @@ def test_groups_hold_out_whole_people_in_every_bag():
         assert set(person[held]).isdisjoint(person[~held]) and len(set(person[held])) == 14  # 15 % of 90 people
     m = ebm.fit(X, y, categorical=["schedule_type"], params={"outer_bags": 3, "interactions": 0}, groups=person)
     assert m.calibration["rows"] == int((split == -1).sum())  # the check used exactly those held-out rows
+
+
+def test_who_is_held_out_depends_on_the_people_not_on_the_row_order():
+    """The same data in another row order (another database's primary keys) holds out the same people."""
+    X, y = _frame(n=900, seed=5)
+    person = np.array([f"E{i:05d}" for i in np.repeat(np.arange(90), 10)])
+    order = np.random.default_rng(1).permutation(900)
+    a = ebm._bag_split(y, 3, 0.15, 42, groups=person)
+    b = ebm._bag_split(y[order], 3, 0.15, 42, groups=person[order])
+    for k in range(3):
+        assert set(person[a[:, k] == -1]) == set(person[order][b[:, k] == -1])
