@@ -90,9 +90,9 @@ def model_store(tmp_path, settings):
 def trained(world, model_store, settings):
     """An active retention model (fast EBM) with stored predictions for the world's technicians.
 
-    The high band starts at 0.25 here: bags hold out whole people, chosen by their (random per test run) ids,
-    so the riskiest of the world's 160 technicians score 0.32-0.42 from run to run, too close to 0.30 for
-    tests that need someone in the high band."""
+    The high band starts at 0.25 here: the riskiest of the world's 160 technicians score about 0.31-0.41,
+    too close to the default 0.30 for tests that need someone in the high band (before training drew its
+    person-level bags from employee ids, the top scores also moved from run to run)."""
     from predictions.services import model_run, model_train
 
     settings.RISK_BAND_HIGH = 0.25
