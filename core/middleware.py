@@ -162,3 +162,33 @@ def _has_nul(value) -> bool:
     if isinstance(value, list):
         return any(_has_nul(v) for v in value)
     return False
+
+
+class HtmxHistoryRestoreMiddleware:
+    """After django-htmx's middleware: a history-restore request (Back to a page htmx has no snapshot of)
+    swaps the response into the whole <body>, so it must get the full page, never a view's partial.
+    ``request.htmx`` becomes falsy for it, which every view's "partial if request.htmx" already honours."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        htmx = getattr(request, "htmx", None)
+        if htmx and htmx.history_restore_request:
+            request.htmx = _FullPageRequest(request)
+        return self.get_response(request)
+
+
+class _FullPageRequest:
+    """Falsy stand-in for django-htmx's details on a history-restore request (attributes still readable)."""
+
+    def __init__(self, request):
+        from django_htmx.middleware import HtmxDetails
+
+        self._details = HtmxDetails(request)
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __getattr__(self, name):
+        return getattr(self._details, name)

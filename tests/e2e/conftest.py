@@ -38,8 +38,16 @@ def wait_js(page, js: str, timeout: float = 30.0) -> None:
     whereas wait_for_function's string predicates are eval'd in the page and blocked by script-src 'self'."""
     import time
 
+    from playwright.sync_api import Error as PlaywrightError
+
     end = time.monotonic() + timeout
-    while not page.evaluate(js):
+    while True:
+        try:
+            if page.evaluate(js):
+                return
+        except PlaywrightError as exc:  # a navigation (e.g. Back reloading the page) replaced the document
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc).lower():
+                raise
         if time.monotonic() > end:
             raise AssertionError(f"timed out waiting for: {js}")
         time.sleep(0.1)

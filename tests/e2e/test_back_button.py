@@ -24,6 +24,11 @@ def _title_has(page, text: str) -> None:
     )
 
 
+def _value_is(page, selector: str, value: str) -> None:
+    """Poll: after Back an htmx history restore may still be swapping the form in for a moment."""
+    wait_js(page, f"!!document.querySelector({selector!r}) && document.querySelector({selector!r}).value === {value!r}")
+
+
 def test_back_restores_controls_results_and_charts(live_server, browser_page, forecasts, recruiter):  # noqa: F811
     page = browser_page
     _login(page, f"{live_server.url}/forecasts/?metric=demand&level=district&key=dal")
@@ -41,18 +46,18 @@ def test_back_restores_controls_results_and_charts(live_server, browser_page, fo
     page.go_back()  # headcount for Dallas
     wait_js(page, "location.search.includes('district%3Adal') && location.search.includes('metric=headcount')")
     wait_js(page, "document.querySelector('#fc-where').value === 'district:dal'")
-    assert page.input_value("#fc-metric") == "headcount"
+    _value_is(page, "#fc-metric", "headcount")
 
     page.go_back()  # the demand chart for Dallas, as first shown, drawn again
     wait_js(page, "location.search.includes('metric=demand')")
     wait_js(page, "document.querySelector('#fc-metric').value === 'demand'")
-    assert page.input_value("#fc-where") == "district:dal"
+    _value_is(page, "#fc-where", "district:dal")
     _title_has(page, "Dallas")
     wait_js(page, "!!Chart.getChart(document.getElementById('forecast-chart'))")
 
     page.go_forward()
     wait_js(page, "document.querySelector('#fc-metric').value === 'headcount'")
-    assert page.input_value("#fc-where") == "district:dal"
+    _value_is(page, "#fc-where", "district:dal")
 
     # the hiring plan (same browser session: one login, one fixture for both pages)
     page.goto(f"{live_server.url}/forecasts/hiring-plan/?weeks=12")
@@ -75,13 +80,13 @@ def test_back_restores_controls_results_and_charts(live_server, browser_page, fo
 
     page.go_back()  # 6 weeks, all regions, still sorted
     wait_js(page, "document.querySelector('#hp-region').value === ''")
-    assert page.input_value("#hp-weeks") == "6"
+    _value_is(page, "#hp-weeks", "6")
     assert f"sort={sort}" in page.url
     page.wait_for_selector("#plan-table th[aria-sort]")
 
     page.go_back()  # 12 weeks, sorted
     wait_js(page, "document.querySelector('#hp-weeks').value === '12'")
-    assert page.input_value("#hp-region") == ""
+    _value_is(page, "#hp-region", "")
     assert "over the next 12 weeks" in page.inner_text("#plan").lower()
 
     page.go_back()  # the first view, in its first order
@@ -89,4 +94,4 @@ def test_back_restores_controls_results_and_charts(live_server, browser_page, fo
         page,
         f"!location.search.includes('sort=') && (document.querySelector('#plan-table th[aria-sort]') || {{}}).innerText === {first_sort!r}",
     )
-    assert page.input_value("#hp-weeks") == "12"
+    _value_is(page, "#hp-weeks", "12")
