@@ -62,10 +62,12 @@ class TrainedModelAdmin(admin.ModelAdmin):
         "finished_at",
     )
     list_filter = ("model_type", "status", "algorithm")
-    readonly_fields = [f.name for f in TrainedModel._meta.fields] + ["metrics_table", "params_table", "artifact"]
+    readonly_fields = [f.name for f in TrainedModel._meta.fields] + [
+        "metrics_table", "params_table", "artifact", "stage_label",
+    ]  # fmt: skip
     # the change page: readable metrics, parameters and artifact checksum instead of raw JSON dumps
     fieldsets = (
-        (None, {"fields": (("model_type", "version", "algorithm"), ("status", "stage", "progress"), "error")}),
+        (None, {"fields": (("model_type", "version", "algorithm"), ("status", "stage_label", "progress"), "error")}),
         ("Training", {"fields": (("window_start", "window_end"), ("requested_by", "started_at", "finished_at"),
                                  "activated_at", "requeues")}),
         ("Holdout metrics", {"fields": ("metrics_table",)}),
@@ -94,9 +96,14 @@ class TrainedModelAdmin(admin.ModelAdmin):
             return "—"
         return format_html("{}<br>SHA-256 <code>{}</code>", obj.artifact_path, obj.artifact_sha256 or "—")
 
+    @admin.display(description="stage")
+    def stage_label(self, obj):
+        """The progress label in words ("Active", "Fitting the model") rather than its code ("active")."""
+        return (obj.stage or "—").replace("_", " ").capitalize()
+
     @admin.display(description="progress")
     def progress_display(self, obj):
-        return f"{obj.stage} {obj.progress}%"
+        return f"{self.stage_label(obj)} · {obj.progress}%"
 
     @admin.display(description="ROC AUC")
     def roc_auc(self, obj):

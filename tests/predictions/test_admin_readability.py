@@ -9,6 +9,7 @@ def test_trained_model_page_renders_metrics_params_and_checksum(trained, admin_c
     assert 'class="kv-table"' in html and "<th>ROC AUC</th>" in html
     assert f"<code>{trained.artifact_sha256}</code>" in html
     assert "{&quot;" not in html.split("Raw data")[0]  # no JSON dumps above the collapsed raw section
+    assert trained.stage == "active" and '<div class="readonly">Active</div>' in html  # the stage in words
 
 
 def test_sidebar_plural_and_no_hire_date_hierarchy(admin_client, db):
