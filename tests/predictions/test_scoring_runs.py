@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.reaper import Liveness
-from predictions import features, scoring, services
+from predictions import features, scoring, scoring_runs, services
 from predictions.models import Prediction, PredictionStage, ScoringChunk, ScoringRun
 
 
@@ -75,7 +75,7 @@ def test_chunk_killed_mid_copy_is_reaped_and_the_switch_publishes_only_the_compl
     assert _published(trained, run.as_of) == 0 and _published(trained, old_as_of) == before
 
     switched = []
-    monkeypatch.setattr(services, "after_scores_switched",
+    monkeypatch.setattr(scoring_runs, "after_scores_switched",
                         lambda model, as_of: switched.append((model.pk, as_of, connection.in_atomic_block)))  # fmt: skip
     actions = services.scoring_runs_reap(live=_reaper_view())
     assert actions == [f"{run.pk} chunk {last.index} requeued"]
