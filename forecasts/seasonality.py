@@ -1,12 +1,21 @@
 """Is there a seasonal cycle worth modelling, and what does it look like? (numpy only, no Django)
 
 ``has_seasonality`` is the gate every seasonal method goes through: the history must cover at least
-``MIN_CYCLES`` full cycles *and* an F-test must find the yearly harmonics in the first differences
+``MIN_CYCLES`` full cycles *and* one of two F-tests on the first differences must find a yearly cycle
 (see the function). Learning a yearly shape from less than two years, or from a series without one, is
 how a flexible seasonal model ends up fitting noise (issue 11: Prophet with Fourier order 10 on 24
-points). Measured on simulated series (200 each, α = 5 %): clear seasonality detected 145/200 at 24
-months and 199–200/200 from 36 months or 104 weeks; white noise, linear trends and level shifts
-0–4 %; random walks 3–15 %.
+points).
+
+The first test (two smooth harmonics, α = 5 %) finds smooth cycles; on its own it missed cycles that are
+sharp (a December spike: souvenirs, a10, café turnover) or multiplicative on a trend (Australian
+departures, Canadian gas, wine sales, electrical equipment): 49 of the 112 short-history windows of the
+bench's public tuning series that are plainly seasonal passed it, 95 pass now. So the second test fits every harmonic of the cycle (the
+seasonal-dummy F-test) on log differences for positive series, at α = 1 % because its many terms reject
+a little more often on pure noise. On the bench's tuning windows the second test made the portfolio beat
+seasonal naive on 72 % of short series instead of 55 % and cut its median MASE against default
+``Prophet()`` from 0.87× to 0.76× (docs/forecasts.md). False alarms measured on simulated series (200
+each, 24–120 months, either test): white noise 3–5 %, random walks 4–8 %, linear trends 3–5 %, level
+shifts 2–3 %, AR(1) with φ = 0.7 5–6 %.
 
 ``seasonal_indices`` is classical decomposition (centred moving average, then the average detrended
 value per position in the cycle), multiplicative when the series is strictly positive, additive
@@ -21,19 +30,24 @@ import numpy as np
 MIN_CYCLES = 2
 HARMONICS = 2
 ALPHA = 0.05
+#: Significance of the all-harmonics (seasonal-dummy) test: it has m − 1 terms, so a stricter level.
+ALPHA_ALL_HARMONICS = 0.01
 WEEKLY_HARMONICS = 6
 
 
 def has_seasonality(y, m: int) -> bool:
     """True when ``y`` covers ≥ 2 cycles of length ``m`` and a yearly cycle is statistically significant.
 
-    Test: regress the first differences on ``HARMONICS`` pairs of sine/cosine terms of period m and
-    F-test them against a constant (α = ``ALPHA``). Differencing removes level, trend and level
-    shifts, which otherwise masquerade as seasonality. Weekly series are tested on 4-week totals
-    (period 13): a weekly cycle's differences are tiny next to the week-to-week noise.
-    """
-    from scipy import stats
+    Two F-tests on the first differences (differencing removes level, trend and level shifts, which
+    otherwise masquerade as seasonality), either suffices:
 
+    * ``HARMONICS`` pairs of sine/cosine terms of period m against a constant (α = ``ALPHA``): smooth cycles;
+    * every harmonic of period m (equivalent to one dummy per position in the cycle) on the log
+      differences of a positive series (α = ``ALPHA_ALL_HARMONICS``): sharp or multiplicative cycles.
+
+    Weekly series are tested on 4-week totals (period 13): a weekly cycle's differences are tiny next to
+    the week-to-week noise.
+    """
     y = np.asarray(y, dtype=float)
     if m <= 1 or len(y) < MIN_CYCLES * m or np.std(y) == 0:
         return False
@@ -42,14 +56,26 @@ def has_seasonality(y, m: int) -> bool:
         usable = (len(y) // k) * k
         y = y[len(y) - usable :].reshape(-1, k).sum(axis=1)
         m = 13
-    d = np.diff(y)
-    t = np.arange(1, len(y))
+    if _harmonics_significant(np.diff(y), m, HARMONICS, ALPHA):
+        return True
+    logged = np.log(y) if np.all(y > 0) else y
+    return _harmonics_significant(np.diff(logged), m, m // 2, ALPHA_ALL_HARMONICS)
+
+
+def _harmonics_significant(d: np.ndarray, m: int, harmonics: int, alpha: float) -> bool:
+    """F-test of ``harmonics`` sine/cosine pairs of period m (the sine at the Nyquist frequency, which is
+    identically zero, left out) against a constant, for the differenced series ``d``."""
+    from scipy import stats
+
+    t = np.arange(1, len(d) + 1)
     cols = [np.ones(len(d))]
-    for k in range(1, HARMONICS + 1):
-        cols += [np.sin(2 * np.pi * k * t / m), np.cos(2 * np.pi * k * t / m)]
+    for k in range(1, harmonics + 1):
+        cols.append(np.cos(2 * np.pi * k * t / m))
+        if 2 * k != m:
+            cols.append(np.sin(2 * np.pi * k * t / m))
     x = np.column_stack(cols)
-    q, dof = 2 * HARMONICS, len(d) - 2 * HARMONICS - 1
-    if dof < 3:
+    q, dof = x.shape[1] - 1, len(d) - x.shape[1]
+    if dof < 3 or np.std(d) == 0:
         return False
     beta = np.linalg.lstsq(x, d, rcond=None)[0]
     rss1 = float(np.sum((d - x @ beta) ** 2))
@@ -57,7 +83,7 @@ def has_seasonality(y, m: int) -> bool:
     if rss1 <= 0:
         return rss0 > 0
     f = ((rss0 - rss1) / q) / (rss1 / dof)
-    return bool(stats.f.sf(f, q, dof) < ALPHA)
+    return bool(stats.f.sf(f, q, dof) < alpha)
 
 
 def _centred_ma(y: np.ndarray, m: int) -> np.ndarray:

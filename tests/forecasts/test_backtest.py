@@ -55,7 +55,7 @@ def test_auto_picks_a_seasonal_method_on_a_seasonal_series():
     assert out["backtest"]["naive"]["mase"] > 2 * out["backtest"][out["method_used"]]["mase"]
 
 
-def test_auto_forecasts_with_the_mean_of_the_three_best_by_backtest():
+def test_auto_forecasts_with_the_median_of_the_three_best_by_backtest():
     rng = np.random.default_rng(6)
     y = 50 + np.cumsum(rng.normal(0.5, 2, 60))
     out = fit_and_backtest(
@@ -68,8 +68,9 @@ def test_auto_forecasts_with_the_mean_of_the_three_best_by_backtest():
     singles = [m for m in ranking if m != "ensemble"]
     assert len(members) == 3 and sorted(ranking[m] for m in members) == sorted(ranking[m] for m in singles)[:3]
     fold = out["folds"][-1]
-    expected = np.mean([fold[m]["yhat"] for m in members], axis=0)
-    assert fold["ensemble"]["yhat"] == pytest.approx(list(expected))
+    stacked = np.array([fold[m]["yhat"] for m in members])
+    assert fold["ensemble"]["yhat"] == pytest.approx(list(np.median(stacked, axis=0)))
+    assert not np.allclose(np.median(stacked, axis=0), stacked.mean(axis=0))  # the members differ: median ≠ mean
 
 
 def test_without_the_ensemble_auto_takes_the_single_best():

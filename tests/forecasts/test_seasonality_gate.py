@@ -36,3 +36,24 @@ def test_prophet_yearly_terms_follow_the_gate_and_holidays_only_weekly():
     assert yearly_order(48, "monthly", seasonal) == 5
     assert yearly_order(48, "monthly", flat) == 0
     assert use_holidays("weekly") and not use_holidays("monthly")
+
+
+def test_a_sharp_or_multiplicative_cycle_is_found_from_three_years():
+    """A one-month December spike on a growing series (souvenir sales, drug sales) has little power in two
+    smooth harmonics; the all-harmonics test on log differences finds it."""
+    t = np.arange(36)
+    spike = np.where(t % 12 == 11, 1.8, 1.0)
+    assert _share(lambda r: (100 + 3 * t) * spike * r.lognormal(0, 0.08, 36), 12) >= 0.9
+    growing = (50 + 4 * t) * (1 + 0.3 * np.sin(2 * np.pi * t / 12))  # cycle grows with the level
+    assert _share(lambda r: growing * r.lognormal(0, 0.05, 36), 12) >= 0.9
+
+
+def test_autocorrelated_noise_is_rarely_called_seasonal():
+    def ar1(r, n=60, phi=0.7):
+        e, x = r.normal(0, 3, n), np.zeros(n)
+        for i in range(1, n):
+            x[i] = phi * x[i - 1] + e[i]
+        return 100 + x
+
+    assert _share(ar1, 12, runs=120) <= 0.12
+    assert _share(lambda r: 100 + np.cumsum(r.normal(0, 3, 60)), 12, runs=120) <= 0.12
