@@ -5,7 +5,10 @@
   (signed feature hashing into 1536 buckets), L2-normalised. Similar wording → high cosine, so
   knowledge search works with no network at all.
 * ``feature_vector`` — the technician-similarity vector: standardised numeric profile/snapshot features,
-  zero-padded to 1536 and L2-normalised (padding with zeros leaves cosine similarity unchanged).
+  zero-padded to 1536 and L2-normalised (padding with zeros leaves cosine similarity unchanged). Only the
+  first ``TECH_DIMS`` dimensions are ever non-zero, so the HNSW index indexes just those
+  (``subvector(embedding, 1, TECH_DIMS)``, assistant/migrations/0004_scale_hnsw_index.py): same cosine,
+  1/48 of the distance work and an index that fits in memory.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from collections.abc import Sequence
 import numpy as np
 
 DIM = 1536
+# Technician vectors use dimensions [0, TECH_DIMS) only: the features, then the last one of them
+# (TECH_DIMS - 1) is the "no data at all" direction. The technician HNSW index is on this sub-vector.
+TECH_DIMS = 32
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
     "a an the of to in on for and or is are was were be by with at as it its this that what our we you your "
@@ -115,12 +121,16 @@ def chunk_text(text: str, *, max_chars: int = 900, overlap: int = 150) -> list[s
 
 
 def feature_vector(values: Sequence[float | None], means: Sequence[float], stds: Sequence[float]) -> list[float]:
-    """Standardise (z-score; missing → the mean) and zero-pad to 1536 dims, L2-normalised."""
+    """Standardise (z-score; missing → the mean) and zero-pad to 1536 dims, L2-normalised.
+
+    At most ``TECH_DIMS - 1`` features: the similarity index only sees the first ``TECH_DIMS`` dimensions."""
+    if len(values) > TECH_DIMS - 1:
+        raise ValueError(f"{len(values)} features; technician vectors hold at most {TECH_DIMS - 1}")
     vec = np.zeros(DIM, dtype=np.float32)
     for k, (v, m, s) in enumerate(zip(values, means, stds, strict=True)):
         if v is None or (isinstance(v, float) and math.isnan(v)):
             continue
         vec[k] = (float(v) - m) / (s if s > 1e-9 else 1.0)
     if not vec.any():
-        vec[DIM - 1] = 1.0  # an all-average technician still needs a direction
+        vec[TECH_DIMS - 1] = 1.0  # an all-average technician still needs a direction (inside the indexed part)
     return normalise(vec).tolist()

@@ -9,9 +9,11 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from pgvector.django import HnswIndex, VectorField
 
+from assistant.embeddings import TECH_DIMS
 from assistant.outcomes import REASON_LABELS
 from core.models import TimeStamped
 
@@ -164,6 +166,15 @@ class KnowledgeChunk(TimeStamped):
         ]
 
 
+class TechSubvector(models.Func):
+    """``subvector(embedding, 1, TECH_DIMS)::vector(TECH_DIMS)``: the part of a technician vector that is
+    ever non-zero (the rest is padding, so cosine over it equals cosine over the whole vector). The HNSW
+    index is on exactly this expression, so queries must order by it to use the index."""
+
+    template = f"(subvector(%(expressions)s, 1, {TECH_DIMS})::vector({TECH_DIMS}))"
+    output_field = VectorField(dimensions=TECH_DIMS)
+
+
 class TechnicianEmbedding(TimeStamped):
     """A technician's profile + latest-snapshot vector (see assistant.embeddings.technician_vector)."""
 
@@ -173,12 +184,12 @@ class TechnicianEmbedding(TimeStamped):
     version = models.CharField(max_length=30, default="features-v1")
 
     class Meta:
+        # m / ef_construction measured in bench/bench_assistant.py (docs/assistant.md, "Similar technicians")
         indexes = [
             HnswIndex(
+                OpClass(TechSubvector("embedding"), name="vector_cosine_ops"),
                 name="technician_embedding_hnsw",
-                fields=["embedding"],
                 m=16,
-                ef_construction=64,
-                opclasses=["vector_cosine_ops"],
+                ef_construction=128,
             )
         ]

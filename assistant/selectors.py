@@ -50,8 +50,9 @@ def message_list(*, conversation: Conversation) -> QuerySet[Message]:
     return conversation.messages.order_by("created_at")
 
 
-def _search(qs, field: str, vector, limit: int, ef_search: int | None = None):
-    """Nearest rows by cosine distance, via the HNSW index (``ORDER BY … <=> q LIMIT k``).
+def _search(qs, field, vector, limit: int, ef_search: int | None = None):
+    """Nearest rows by cosine distance, via the HNSW index (``ORDER BY … <=> q LIMIT k``). ``field`` is a
+    column name or the indexed expression (technicians: ``TechSubvector("embedding")``).
 
     ``hnsw.ef_search`` sets the recall/speed trade-off (see bench/bench_assistant.py); iterative scans
     (pgvector ≥ 0.8) keep going when a WHERE filter drops candidates, so a filtered query still returns

@@ -428,8 +428,22 @@ def technician_embeddings_refresh(*, employee_ids: list[str] | None = None, batc
     return written
 
 
-def similar_technicians(*, user, employee_id: str, limit: int = 5) -> dict[str, Any]:
+def similar_embeddings(vector, *, limit: int, exclude=None) -> list[TechnicianEmbedding]:
+    """Active technicians' embedding rows nearest to ``vector`` (``.distance`` = cosine distance), through
+    the HNSW index: ordered by the indexed sub-vector (same cosine as the whole vector), with
+    ``ASSISTANT_HNSW_EF_SEARCH``. The neighbours' own vectors are not loaded (6 KB each, not needed)."""
+    from assistant.embeddings import TECH_DIMS
+    from assistant.models import TechSubvector
     from assistant.selectors import _search
+
+    qs = TechnicianEmbedding.objects.filter(technician__termination_date__isnull=True)
+    if exclude is not None:
+        qs = qs.exclude(technician=exclude)
+    qs = qs.defer("embedding").select_related("technician__district__region")
+    return _search(qs, TechSubvector("embedding"), vector[:TECH_DIMS], limit)
+
+
+def similar_technicians(*, user, employee_id: str, limit: int = 5) -> dict[str, Any]:
     from technicians.selectors import redact, technician_get_for_user, technician_to_dict
 
     target = technician_get_for_user(user=user, employee_id=employee_id)
@@ -454,12 +468,7 @@ def similar_technicians(*, user, employee_id: str, limit: int = 5) -> dict[str, 
                        .filter(embedding__isnull=True).values_list("employee_id", flat=True)]  # fmt: skip
         technician_embeddings_refresh(employee_ids=missing)
     emb = TechnicianEmbedding.objects.filter(technician=target).first()
-    qs = (
-        TechnicianEmbedding.objects.exclude(technician=target)
-        .filter(technician__termination_date__isnull=True)
-        .select_related("technician__district__region")
-    )
-    rows = _search(qs, "embedding", emb.embedding, limit)
+    rows = similar_embeddings(emb.embedding, limit=limit, exclude=target)
     keep = (
         "employee_id",
         "first_name",

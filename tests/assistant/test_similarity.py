@@ -98,3 +98,63 @@ def test_local_embedder_is_deterministic_and_normalised():
     a1, a2 = e.embed_one("Retention bonus policy"), e.embed_one("Retention bonus policy")
     assert a1 == a2 and abs(np.linalg.norm(a1) - 1) < 1e-6
     assert cos(a1, e.embed_one("policy on retention bonuses")) > cos(a1, e.embed_one("fuel cards for vans"))
+
+
+def _similar_query_sql(recruiter) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        services.similar_technicians(user=recruiter, employee_id="S007", limit=5)
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_similar_technicians_query_is_served_by_the_hnsw_index_with_the_configured_ef_search(
+    many_techs, recruiter, settings
+):
+    """The product's query orders by the indexed expression (the sub-vector), so PostgreSQL can use the
+    HNSW index; ef_search comes from the setting, set with SET LOCAL in the query's transaction."""
+    from django.db import connection, transaction
+
+    technician_embeddings_refresh()
+    settings.ASSISTANT_HNSW_EF_SEARCH = 57
+    sqls = _similar_query_sql(recruiter)
+    knn = [i for i, s in enumerate(sqls) if "<=>" in s]
+    assert len(knn) == 1, sqls
+    ef = max(i for i, s in enumerate(sqls[: knn[0]]) if "hnsw.ef_search" in s)
+    assert "57" in sqls[ef] and "SET LOCAL" in sqls[ef]
+    assert not any("COMMIT" in s or "RELEASE" in s for s in sqls[ef : knn[0]])  # same transaction
+    with transaction.atomic(), connection.cursor() as cur:
+        # 40 rows: sorting them all is cheaper; without sorts the plan must take its order from an index
+        cur.execute("SET LOCAL enable_sort = off")
+        cur.execute("EXPLAIN " + sqls[knn[0]])
+        plan = " ".join(r[0] for r in cur.fetchall())
+    assert "Index Scan using technician_embedding_hnsw" in plan, plan
+
+
+def test_no_data_direction_is_inside_the_indexed_part_and_old_vectors_are_moved(many_techs, recruiter):
+    """A technician with no feature data gets a direction the sub-vector index can see (a zero sub-vector
+    has no cosine); the migration moves vectors stored with the old direction (the last dimension)."""
+    from importlib import import_module
+
+    from django.db import connection
+
+    from assistant.embeddings import TECH_DIMS
+
+    v = feature_vector([None, None], [0.0, 0.0], [1.0, 1.0])
+    assert v[TECH_DIMS - 1] == 1.0 and sum(abs(x) for x in v) == 1.0
+    with pytest.raises(ValueError):
+        feature_vector([1.0] * TECH_DIMS, [0.0] * TECH_DIMS, [1.0] * TECH_DIMS)
+
+    technician_embeddings_refresh()
+    old = np.zeros(DIM)
+    old[DIM - 1] = 1.0
+    target = TechnicianEmbedding.objects.get(technician__employee_id="S003")
+    target.embedding = old
+    target.save()
+    migration = import_module("assistant.migrations.0004_scale_hnsw_index")
+    migration.move_no_data_direction(None, type("Editor", (), {"connection": connection})())
+    moved = np.asarray(TechnicianEmbedding.objects.get(pk=target.pk).embedding)
+    assert moved[TECH_DIMS - 1] == 1.0 and moved[DIM - 1] == 0.0 and np.linalg.norm(moved) == pytest.approx(1.0)
+    others = TechnicianEmbedding.objects.exclude(pk=target.pk)
+    assert all(np.linalg.norm(np.asarray(e.embedding)[:TECH_DIMS]) == pytest.approx(1.0) for e in others)
