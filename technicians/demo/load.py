@@ -212,6 +212,7 @@ def _foreign_keys_checked_per_statement(domain_models) -> Iterator[None]:
     (AfterTriggerEndSubXact) walks the whole deferred list: rows × queued events, i.e. quadratic. Checked
     per statement, the list stays empty. Same checks, same rows: every referenced row is written first.
     The constraints are deferred again afterwards, so a caller's transaction keeps its usual behaviour.
+    Use it inside the ``atomic`` block it applies to.
     """
     tables = [m._meta.db_table for m in domain_models]
     with connection.cursor() as cursor:
@@ -223,12 +224,10 @@ def _foreign_keys_checked_per_statement(domain_models) -> Iterator[None]:
         names = ", ".join(r[0] for r in cursor.fetchall())
         if names:
             cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")  # noqa: S608 - quoted catalog names
-    try:
-        yield
-    finally:
-        if names:
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")  # noqa: S608
+    yield  # on an error the enclosing atomic block rolls back, and with it this setting (a savepoint's too)
+    if names:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")  # noqa: S608
 
 
 def _dec(value, places: int) -> Decimal | None:
