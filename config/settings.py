@@ -135,8 +135,8 @@ if env_bool("DATABASE_POOL", False) and not TESTING:
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # a pooled connection goes back to the pool after each request
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": env_int("DATABASE_POOL_MIN", 2),
-        "max_size": env_int("DATABASE_POOL_MAX", 8),
-        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+        "max_size": env_int("DATABASE_POOL_MAX", 16),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 30),
     }
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_technician_analytics")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
