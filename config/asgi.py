@@ -10,7 +10,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # warns once per process. Static files are small and cached by browsers, so that is fine: keep the console quiet.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 # Vendored static files are served by WhiteNoise (a middleware: compressed copies, cache headers; no CDN).
-django_asgi_app = get_asgi_application()
+# The web server takes its database connections from a pool (settings: DATABASE_POOL); only this process,
+# so a child it starts (none today) or a test importing this module does not inherit the setting.
+_pool_flag = "DATABASE_POOL" not in os.environ
+if _pool_flag:
+    os.environ["DATABASE_POOL"] = "1"
+try:
+    django_asgi_app = get_asgi_application()
+finally:
+    if _pool_flag:
+        del os.environ["DATABASE_POOL"]
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

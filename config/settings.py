@@ -126,6 +126,18 @@ else:
     if os.environ.get("DATABASE_NAME"):  # another database on the embedded server (benchmarks' workers)
         DATABASES["default"]["NAME"] = os.environ["DATABASE_NAME"]
 DATABASES["default"].setdefault("OPTIONS", {})
+if env_bool("DATABASE_POOL", False) and not TESTING:
+    # The ASGI web server (config/asgi.py sets DATABASE_POOL) takes connections from a per-process psycopg
+    # pool. Without one every request opened its own connection (a PostgreSQL backend start and cold catalog
+    # caches: the permission query planned in 1-3 ms instead of 0.1) — and persistent connections
+    # (CONN_MAX_AGE) leak under ASGI, where each request runs in a thread of its own, until the server
+    # refuses clients ("too many clients already" at 10 concurrent clients). Issue 15, scale-reads.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # a pooled connection goes back to the pool after each request
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN", 2),
+        "max_size": env_int("DATABASE_POOL_MAX", 16),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 30),
+    }
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_technician_analytics")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

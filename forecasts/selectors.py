@@ -397,4 +397,20 @@ def operational_metrics() -> list:
 
 def forecasts_in_preparation() -> dict:
     """For the "still being prepared" notes: is any forecast published yet, and the run in progress."""
-    return {"has_forecast": forecast_run_has_completed(), "running": forecast_run_active()}
+    # one query (it runs on every page, for the note): the newest unfinished run, with whether any run has
+    # completed; when none is unfinished, the newest completed run answers the second question alone
+    from django.db.models import Case, IntegerField, Value, When
+
+    rows = list(
+        ForecastRun.objects.filter(status__in=(*ACTIVE_STATUSES, RunStatus.COMPLETED))
+        .annotate(
+            unfinished=Case(
+                When(status__in=ACTIVE_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )  # fmt: skip
+        .order_by("unfinished", "-created_at")[:1]
+    )
+    running = rows[0] if rows and rows[0].status in ACTIVE_STATUSES else None
+    if running is None:
+        return {"has_forecast": bool(rows), "running": None}
+    return {"has_forecast": forecast_run_has_completed(), "running": running}

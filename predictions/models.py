@@ -205,17 +205,23 @@ class Prediction(models.Model):
         """Inputs aligned with ``model.features`` (None for missing)."""
         raw = np.frombuffer(bytes(self.feature_values), dtype="<f8").tolist()
         levels = model.levels
-        out = []
-        for f, v in zip(model.features, raw, strict=False):
-            if f in levels:
-                out.append(UNSEEN_LEVEL if math.isnan(v) else levels[f][int(v)])
-            else:
-                out.append(None if math.isnan(v) else v)
-        return out
+        return [_input_value(levels, f, v) for f, v in zip(model.features, raw, strict=False)]
+
+    def raw_values(self) -> list[float]:
+        """The stored inputs as floats (NaN = missing, level index for a categorical): ``value_list``
+        before decoding, for callers that decode a few of them with :func:`_input_value`."""
+        return np.frombuffer(bytes(self.feature_values), dtype="<f8").tolist()
 
     def top_contributions(self, model: TrainedModel, k: int = 5) -> list[dict]:
         pairs = sorted(zip(model.terms, self.contribution_list(), strict=True), key=lambda t: -abs(t[1]))[:k]
         return [{"feature": t, "contribution": c} for t, c in pairs]
+
+
+def _input_value(levels: dict, feature: str, v: float):
+    """One stored input in words: the level of a categorical (UNSEEN_LEVEL for NaN), None for a missing number."""
+    if feature in levels:
+        return UNSEEN_LEVEL if math.isnan(v) else levels[feature][int(v)]
+    return None if math.isnan(v) else v
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True)

@@ -10,7 +10,7 @@ from django.db.models import Max, QuerySet, Sum
 from django.http import Http404
 
 from core.pagination import keyset_decode, keyset_encode
-from predictions.explain import contributions_for, explanation_text, fold, with_points
+from predictions.explain import contributions_for, explanation_text, fold, top_folded, with_points
 from predictions.features import label_for
 from predictions.models import (
     CurrentScore,
@@ -60,7 +60,7 @@ def _current(model_type: str) -> tuple[TrainedModel | None, QuerySet[Prediction]
 
 
 def _top(user, model: TrainedModel, p: Prediction, k: int = 3) -> list[dict]:
-    return fold(user, contributions_for(model.terms, p.contribution_list(), model.features, p.value_list(model)))[:k]
+    return top_folded(user, model, p, k)  # = fold(user, contributions_for(…))[:k], built for the top k only
 
 
 def _check_band(band: str | None) -> None:
@@ -104,7 +104,10 @@ def _place_filter(region, district, trade, band=None) -> dict[str, str]:
     return {k: v for k, v in (("region", region), ("district", district), ("trade", trade), ("band", band)) if v}
 
 
-def _ranked(model_type: str, where: dict, fields: tuple[str, ...], *, limit: int, offset: int, cursor: str | None):
+def _ranked(
+    model_type: str, where: dict, fields: tuple[str, ...], *, limit: int, offset: int, cursor: str | None,
+    count: int | None = None,
+):  # fmt: skip
     """One page of current scores in ranking order (score desc, business key), read by index, with the
     person's ``fields`` looked up for the page's rows only, plus the total from the scoring-time aggregates and the
     keyset cursor of the next page."""
@@ -122,7 +125,8 @@ def _ranked(model_type: str, where: dict, fields: tuple[str, ...], *, limit: int
     more, rows = len(rows) > limit, rows[:limit]
     people = {r["id"]: r for r in CurrentScore.objects.filter(pk__in=[r["id"] for r in rows]).values("id", *fields)}
     rows = [{**r, **people[r["id"]]} for r in rows if r["id"] in people]
-    count = ScoreCount.objects.filter(model_type=model_type, **where).aggregate(n=Sum("n"))["n"] or 0
+    if count is None:  # the caller may know it already (risk_page: from the band counts)
+        count = ScoreCount.objects.filter(model_type=model_type, **where).aggregate(n=Sum("n"))["n"] or 0
     next_cursor = keyset_encode(rows[-1]["score"], rows[-1]["subject_key"]) if more and rows else None
     preds = Prediction.objects.in_bulk([r["prediction_id"] for r in rows])
     return rows, preds, count, next_cursor
@@ -138,12 +142,44 @@ def risk_ranking(
     narrow current-score table in index order and never touch the explanation bytes of other rows."""
     where = _place_filter(region, district, trade, band)
     model, state = _current_set(ModelType.RETENTION)
+    return _risk_ranking(user, model, state, where, limit=limit, offset=offset, cursor=cursor)
+
+
+def risk_page(
+    *, user, region: str | None = None, district: str | None = None, trade: str | None = None,
+    band: str | None = None, limit: int = 20, offset: int = 0,
+) -> dict[str, Any]:  # fmt: skip
+    """What the risk page shows, read once: ``ranking`` (as :func:`risk_ranking`), ``counts`` (as
+    :func:`band_counts`, which ignore the band filter) and ``model``, the active retention model.
+
+    One read of the current set instead of three, and the ranking's total taken from the band counts
+    (the same scoring-time aggregates: the band's count, or their sum) instead of a query of its own."""
+    where = _place_filter(region, district, trade, band)
+    model, state = _current_set(ModelType.RETENTION)
+    counts = dict.fromkeys(BANDS, 0)
+    if state is None:
+        return {"model": model, "counts": counts, "ranking": {"count": 0, "items": [], "next_cursor": None}}
+    places = {k: v for k, v in where.items() if k != "band"}
+    per_band = dict(
+        ScoreCount.objects.filter(model_type=ModelType.RETENTION, **places)
+        .values_list("band")
+        .annotate(n=Sum("n"))
+        .order_by()
+    )
+    counts = {b: per_band.get(b, 0) for b in BANDS}
+    total = per_band.get(band, 0) if band else sum(per_band.values())
+    ranking = _risk_ranking(user, model, state, where, limit=limit, offset=offset, cursor=None, count=total)
+    return {"model": model, "counts": counts, "ranking": ranking}
+
+
+def _risk_ranking(user, model, state, where: dict, *, limit: int, offset: int, cursor: str | None,
+                  count: int | None = None) -> dict[str, Any]:  # fmt: skip
     if state is None:
         return {"count": 0, "items": [], "next_cursor": None}
     fields = ("technician__first_name", "technician__last_name", "technician__district__code",
               "technician__district__name", "technician__district__region__code", "technician__trade")  # fmt: skip
     rows, preds, count, next_cursor = _ranked(
-        ModelType.RETENTION, where, fields, limit=limit, offset=offset, cursor=cursor
+        ModelType.RETENTION, where, fields, limit=limit, offset=offset, cursor=cursor, count=count
     )
     items = []
     for r in rows:
@@ -440,11 +476,15 @@ def operational_metrics() -> list:
 
 def models_in_preparation() -> dict[str, Any]:
     """For the "still being prepared" notes: model types with an active model, and runs in progress."""
-    active = set(TrainedModel.objects.filter(status=ModelStatus.ACTIVE).values_list("model_type", flat=True))
-    running = list(
-        TrainedModel.objects.filter(status__in=(ModelStatus.QUEUED, ModelStatus.TRAINING)).order_by("created_at")
+    # one query for both (it runs on every page, for the note): the active and the running rows, without
+    # the wide columns an active model carries (shapes, profiles, audits), which nobody reads here
+    rows = list(
+        TrainedModel.objects.filter(status__in=(ModelStatus.ACTIVE, ModelStatus.QUEUED, ModelStatus.TRAINING))
+        .defer(*_WIDE_MODEL_FIELDS)
+        .order_by("created_at")
     )
-    return {"active_types": active, "running": running}
+    active = {m.model_type for m in rows if m.status == ModelStatus.ACTIVE}
+    return {"active_types": active, "running": [m for m in rows if m.status != ModelStatus.ACTIVE]}
 
 
 # ---------------------------------------------------------------------- candidates side by side

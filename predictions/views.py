@@ -50,12 +50,13 @@ def risk_dashboard(request):
     page = _page(request)
     ctx = {"filters": f, "page": page, **_choices()}
     try:
-        ctx["ranking"] = selectors.risk_ranking(user=request.user, limit=PAGE, offset=page * PAGE, **f)
-        ctx["counts"] = selectors.band_counts(region=f["region"], district=f["district"], trade=f["trade"])
+        ctx.update(
+            selectors.risk_page(user=request.user, limit=PAGE, offset=page * PAGE, **f)
+        )  # ranking, counts, model
     except ValueError as exc:
         ctx["error"] = str(exc)
         ctx["ranking"] = {"count": 0, "items": []}
-    ctx["model"] = selectors.active_model(model_type=ModelType.RETENTION)
+        ctx["model"] = selectors.active_model(model_type=ModelType.RETENTION)
     ctx["has_next"] = (page + 1) * PAGE < ctx["ranking"]["count"]
     template = "predictions/_risk_table.html" if request.htmx else "predictions/risk_dashboard.html"
     return render(request, template, ctx)

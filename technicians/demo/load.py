@@ -12,7 +12,8 @@ import io
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -109,7 +110,7 @@ def demo_data_load(
         raise ValueError(f"unknown method {method!r}")
     say = progress or (lambda _msg: None)
     counts: dict[str, int] = {}
-    with transaction.atomic():
+    with transaction.atomic(), _foreign_keys_checked_per_statement(DOMAIN_MODELS):
         if demo_data_present():
             raise ValueError("technicians domain already has data; reset it first")
         t0 = time.perf_counter()
@@ -197,6 +198,36 @@ def demo_users_ensure() -> tuple[list[str], str | None]:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _foreign_keys_checked_per_statement(domain_models) -> Iterator[None]:
+    """Check the domain tables' deferred foreign keys at the end of each statement, not at commit.
+
+    Why (issue 15, seeding grew as n^1.5-1.8): Django makes every foreign key DEFERRABLE INITIALLY DEFERRED,
+    so each row COPY'd queues an FK-check event in the transaction's deferred-trigger list until commit
+    (300k after the snapshots at 12k technicians). The history triggers on technicians and candidates
+    (django-pghistory) call ``_pgh_attach_context()``, whose ``BEGIN … EXCEPTION`` block opens a
+    subtransaction that aborts when no history context is set, and PostgreSQL's abort of a subtransaction
+    (AfterTriggerEndSubXact) walks the whole deferred list: rows × queued events, i.e. quadratic. Checked
+    per statement, the list stays empty. Same checks, same rows: every referenced row is written first.
+    The constraints are deferred again afterwards, so a caller's transaction keeps its usual behaviour.
+    Use it inside the ``atomic`` block it applies to.
+    """
+    tables = [m._meta.db_table for m in domain_models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT quote_ident(conname) FROM pg_constraint WHERE contype = 'f' AND condeferrable AND condeferred"
+            " AND conrelid = ANY (SELECT oid FROM pg_class WHERE relname = ANY (%s))",
+            [tables],
+        )
+        names = ", ".join(r[0] for r in cursor.fetchall())
+        if names:
+            cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")  # noqa: S608 - quoted catalog names
+    yield  # on an error the enclosing atomic block rolls back, and with it this setting (a savepoint's too)
+    if names:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")  # noqa: S608
 
 
 def _dec(value, places: int) -> Decimal | None:

@@ -135,3 +135,21 @@ def test_bad_options_are_rejected():
     with pytest.raises(CommandError):
         seed("--as-of", "yesterday")
     assert Region.objects.count() == 0
+
+
+def test_the_load_hands_back_deferred_foreign_keys():
+    """While it writes, the loader checks the domain tables' FKs per statement (a deferred check per row made
+    seeding quadratic: docs/demo-data.md); afterwards they are deferred again, so the caller's transaction
+    behaves as usual: a row pointing at nobody passes the statement and would fail only at commit."""
+    from django.db import connection, transaction
+
+    data = demo_generate(technicians=20, months=2, seed=3, as_of=date.fromisoformat(AS_OF))
+    demo_data_load(data=data)
+    sid = transaction.savepoint()
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE technicians_techniciansnapshot SET technician_id = gen_random_uuid()"
+            " WHERE ctid = (SELECT ctid FROM technicians_techniciansnapshot LIMIT 1)"
+        )
+        assert cur.rowcount == 1
+    transaction.savepoint_rollback(sid)  # the queued check goes with it; nothing is committed
