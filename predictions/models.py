@@ -86,6 +86,10 @@ class TrainedModel(TimeStamped):
         default=list, blank=True, help_text="HR admins' written justifications for promoting past the audit gate."
     )
     requeues = models.PositiveSmallIntegerField(default=0, help_text="Times the reaper re-queued it (worker lost).")
+    contribution_codebook = models.BinaryField(
+        null=True, blank=True, editable=False,
+        help_text="Every term's possible contributions (predictions.codebook): stored explanations are codes into it.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["model_type", "-version"]
@@ -150,8 +154,9 @@ class Prediction(models.Model):
     """One stored score: a technician's retention risk or a candidate's quality of hire.
 
     Explanations are stored compactly so 100k rows can be written with one binary COPY:
-    ``contributions`` is float64 little-endian aligned with the model's ``terms`` (so
-    ``intercept + sum(contributions) == logit`` exactly) and ``feature_values`` the inputs in the
+    ``contributions`` is aligned with the model's ``terms``, either one code per term into the model's
+    ``contribution_codebook`` (one byte per term for an EBM: predictions.codebook) or float64 little-endian
+    (older rows, models without a codebook); either way ``intercept + sum(contributions) == logit`` exactly; and ``feature_values`` the inputs in the
     order of the model's ``features`` (float64; NaN = missing; a categorical input is the index of
     its level in ``model.levels``, NaN for a level unseen in training, which the model scores like any
     unseen level). Read them with the methods below, never by hand.
@@ -198,8 +203,10 @@ class Prediction(models.Model):
     def __str__(self) -> str:
         return f"{self.model_id} {self.technician_id or self.candidate_id} {self.score:.3f}"
 
-    def contribution_list(self) -> list[float]:
-        return np.frombuffer(bytes(self.contributions), dtype="<f8").tolist()
+    def contribution_list(self, model: TrainedModel | None = None) -> list[float]:
+        from predictions.codebook import decode_rows
+
+        return decode_rows(model or self.model, [self.contributions])[0].tolist()
 
     def value_list(self, model: TrainedModel) -> list:
         """Inputs aligned with ``model.features`` (None for missing)."""
@@ -214,7 +221,7 @@ class Prediction(models.Model):
         return out
 
     def top_contributions(self, model: TrainedModel, k: int = 5) -> list[dict]:
-        pairs = sorted(zip(model.terms, self.contribution_list(), strict=True), key=lambda t: -abs(t[1]))[:k]
+        pairs = sorted(zip(model.terms, self.contribution_list(model), strict=True), key=lambda t: -abs(t[1]))[:k]
         return [{"feature": t, "contribution": c} for t, c in pairs]
 
 

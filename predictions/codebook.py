@@ -1,0 +1,123 @@
+"""Exact, compact stored explanations: a term's contribution is stored as a small code into that term's codebook.
+
+An EBM's contribution of term ``t`` to one row is ``term_scores_[t][bin indices]`` — a lookup in the term's
+score table (``interpret``'s ``ebm_eval_terms``). So every contribution the model can ever produce is one of
+the values of that table: the **codebook** of the term is the sorted distinct values of its table, and a
+stored contribution is its index in the codebook — one byte per term when every table has at most 256
+distinct values (main effects of up to 255 bins), else two. Decoding is ``codebook[t][code]``: the very
+float64 ``eval_terms`` returned, bit for bit (-0.0 and 0.0 aside, which are equal), so ``intercept +
+sum(contributions) == logit`` holds exactly as before.
+
+The codebook lives on the ``TrainedModel`` row (``contribution_codebook``, computed from the verified
+artifact), so reading an explanation never loads the artifact. Rows stay self-describing by their length:
+``len(terms) * 8`` bytes are float64 contributions (rows written before codes, or a model without a
+codebook such as the shallow tree, whose Saabas contributions are sums along a path); ``len(terms) * width``
+bytes are codes. Encoding checks every decoded value against the computed one and falls back to float64 for
+a frame where any differs, so a stored explanation is exact or the write is the old one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MAGIC = b"TACB1"  # Technician Analytics codebook, layout 1
+
+
+def build(estimator) -> bytes | None:
+    """The codebook of a fitted EBM estimator (None when a table has more than 65,536 distinct values)."""
+    tables = [np.unique(np.asarray(s, dtype="<f8").ravel()) for s in estimator.term_scores_]
+    widest = max((len(t) for t in tables), default=0)
+    if widest > 65536:
+        return None
+    width = 1 if widest <= 256 else 2
+    counts = np.asarray([len(t) for t in tables], dtype="<u4")
+    head = MAGIC + bytes([width]) + len(tables).to_bytes(4, "little")
+    return head + counts.tobytes() + b"".join(t.astype("<f8").tobytes() for t in tables)
+
+
+class Codebook:
+    """A parsed codebook: ``tables[t]`` are term ``t``'s possible contributions, sorted."""
+
+    def __init__(self, raw: bytes):
+        raw = bytes(raw)
+        if not raw.startswith(MAGIC):
+            raise ValueError("not a contribution codebook")
+        self.width = raw[len(MAGIC)]
+        p = len(MAGIC) + 1
+        nt = int.from_bytes(raw[p : p + 4], "little")
+        p += 4
+        counts = np.frombuffer(raw, dtype="<u4", count=nt, offset=p)
+        p += 4 * nt
+        self.tables: list[np.ndarray] = []
+        for c in counts.tolist():
+            self.tables.append(np.frombuffer(raw, dtype="<f8", count=c, offset=p))
+            p += 8 * c
+        self.dtype = np.dtype("u1" if self.width == 1 else "<u2")
+        # one flat table with per-term offsets: decoding a whole matrix is one fancy-index
+        self.offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if nt else np.zeros(0, np.int64)
+        self.flat = np.concatenate(self.tables) if nt else np.zeros(0)
+
+    @property
+    def terms(self) -> int:
+        return len(self.tables)
+
+    def encode(self, contributions: np.ndarray) -> np.ndarray | None:
+        """Codes (n, terms) for exact contributions, or None if any value is not in its term's codebook."""
+        c = np.asarray(contributions, dtype=float)
+        if c.ndim != 2 or c.shape[1] != self.terms:
+            return None
+        codes = np.empty(c.shape, dtype=self.dtype)
+        for t, table in enumerate(self.tables):
+            if len(table) == 0:
+                return None
+            idx = np.minimum(np.searchsorted(table, c[:, t]), len(table) - 1)
+            if not np.array_equal(table[idx], c[:, t]):
+                return None
+            codes[:, t] = idx
+        return codes
+
+    def decode(self, codes: np.ndarray) -> np.ndarray:
+        """float64 contributions (n, terms) from codes (n, terms)."""
+        return self.flat[self.offsets + np.asarray(codes, dtype=np.int64)]
+
+
+_CACHE: dict[bytes, Codebook] = {}
+
+
+def codebook_of(model) -> Codebook | None:
+    """The parsed codebook of a ``TrainedModel`` row (cached by content), or None."""
+    raw = getattr(model, "contribution_codebook", None)
+    if not raw:
+        return None
+    raw = bytes(raw)
+    book = _CACHE.get(raw)
+    if book is None:
+        if len(_CACHE) > 16:
+            _CACHE.clear()
+        book = _CACHE[raw] = Codebook(raw)
+    return book
+
+
+def decode_rows(model, blobs) -> np.ndarray:
+    """Contributions (n, terms) of stored rows, whichever way each row was stored (float64 or codes)."""
+    nt = len(model.terms or [])
+    blobs = [bytes(b) for b in blobs]
+    out = np.empty((len(blobs), nt), dtype=float)
+    if not blobs:
+        return out
+    lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs))
+    as_float = lengths == nt * 8
+    if as_float.all():
+        return np.frombuffer(b"".join(blobs), dtype="<f8").reshape(len(blobs), nt).copy()
+    book = codebook_of(model)
+    if book is None or book.terms != nt:
+        raise ValueError(f"stored contributions of {nt * 8} bytes expected (model has no codebook)")
+    if as_float.any():
+        idx = np.flatnonzero(as_float)
+        out[idx] = np.frombuffer(b"".join(blobs[i] for i in idx), dtype="<f8").reshape(len(idx), nt)
+    idx = np.flatnonzero(~as_float)
+    raw = b"".join(blobs[i] for i in idx)
+    if len(raw) != len(idx) * nt * book.width:
+        raise ValueError("stored contribution codes do not match the model's codebook")
+    out[idx] = book.decode(np.frombuffer(raw, dtype=book.dtype).reshape(len(idx), nt))
+    return out
