@@ -71,7 +71,9 @@ def run() -> list[tuple[str, float, str]]:
         demo_data_load(data=data)
         frame = retention_training_frame(horizon_days=90, end=date(2026, 7, 1))
         # the production EBM settings (BENCH_SCORING_QUICK=1: a small EBM without interactions, to try the bench out)
-        quick = {"outer_bags": 1, "interactions": 0, "max_rounds": 100} if os.environ.get("BENCH_SCORING_QUICK") else None
+        quick = (
+            {"outer_bags": 1, "interactions": 0, "max_rounds": 100} if os.environ.get("BENCH_SCORING_QUICK") else None
+        )
         fitted = ebm.fit(frame.X, frame.y, categorical=frame.categorical, params=quick)
         X = frame.X.sample(N, replace=True, random_state=0).reset_index(drop=True)
         ids = sorted(_make_technicians(N, District.objects.first().pk))  # predictions_score sorts by subject id
@@ -188,8 +190,16 @@ def run() -> list[tuple[str, float, str]]:
         ("  switch: publish 100k staged rows, codes (s)", sw[True], "same, 1-byte codes per term"),
         ("ratio chunks + switch / raw, float64 (target >= 0.25)", t_raw / (st[False] + sw[False]), "durable, 1 worker"),
         ("ratio chunks + switch / raw, codes (target >= 0.25)", t_raw / (st[True] + sw[True]), "durable, 1 worker"),
-        ("  current: CurrentScore + ScoreCount refresh (s)", t_current, "100k rows, 3 indexes, replaces the day before"),
-        ("ratio chunks + switch + current / raw, codes", t_raw / (st[True] + sw[True] + t_current), "durable and current"),
+        (
+            "  current: CurrentScore + ScoreCount refresh (s)",
+            t_current,
+            "100k rows, 3 indexes, replaces the day before",
+        ),
+        (
+            "ratio chunks + switch + current / raw, codes",
+            t_raw / (st[True] + sw[True] + t_current),
+            "durable and current",
+        ),
         ("ratio in-memory explanations / raw throughput", t_raw / t_explain, "eval_terms vs predict_proba"),
         ("  of which: build binary COPY buffer (s)", t_buffer, "numpy, no per-row Python"),
         ("  of which: PostgreSQL COPY of 100k rows (s)", max(t_full - t_explain - t_buffer, 0), "server-side insert"),

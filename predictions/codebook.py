@@ -3,47 +3,47 @@
 An EBM's contribution of term ``t`` to one row is ``term_scores_[t][bin indices]`` — a lookup in the term's
 score table (``interpret``'s ``ebm_eval_terms``). So every contribution the model can ever produce is one of
 the values of that table: the **codebook** of the term is the sorted distinct values of its table, and a
-stored contribution is its index in the codebook — one byte per term when every table has at most 256
-distinct values (main effects of up to 255 bins), else two. Decoding is ``codebook[t][code]``: the very
+stored contribution is its index in the codebook — one byte for a term whose table has at most 256
+distinct values (a main effect of up to 254 bins), two for a larger one (an interaction's 2-D table). Decoding is ``codebook[t][code]``: the very
 float64 ``eval_terms`` returned, bit for bit (-0.0 and 0.0 aside, which are equal), so ``intercept +
 sum(contributions) == logit`` holds exactly as before.
 
 The codebook lives on the ``TrainedModel`` row (``contribution_codebook``, computed from the verified
 artifact), so reading an explanation never loads the artifact. Rows stay self-describing by their length:
 ``len(terms) * 8`` bytes are float64 contributions (rows written before codes, or a model without a
-codebook such as the shallow tree, whose Saabas contributions are sums along a path); ``len(terms) * width``
-bytes are codes. Encoding checks every decoded value against the computed one and falls back to float64 for
-a frame where any differs, so a stored explanation is exact or the write is the old one.
+codebook such as the shallow tree, whose Saabas contributions are sums along a path); the codebook's
+``width`` (between ``len(terms)`` and twice that) bytes are codes. Encoding checks every decoded value
+against the computed one and falls back to float64 for a frame where any differs, so a stored explanation
+is exact or the write is the old one.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-MAGIC = b"TACB1"  # Technician Analytics codebook, layout 1
+MAGIC = b"TACB2"  # Technician Analytics codebook, layout 2 (a width per term)
 
 
 def build(estimator) -> bytes | None:
     """The codebook of a fitted EBM estimator (None when a table has more than 65,536 distinct values)."""
     tables = [np.unique(np.asarray(s, dtype="<f8").ravel()) for s in estimator.term_scores_]
-    widest = max((len(t) for t in tables), default=0)
-    if widest > 65536:
+    if any(len(t) > 65536 for t in tables):
         return None
-    width = 1 if widest <= 256 else 2
     counts = np.asarray([len(t) for t in tables], dtype="<u4")
-    head = MAGIC + bytes([width]) + len(tables).to_bytes(4, "little")
+    head = MAGIC + len(tables).to_bytes(4, "little")
     return head + counts.tobytes() + b"".join(t.astype("<f8").tobytes() for t in tables)
 
 
 class Codebook:
-    """A parsed codebook: ``tables[t]`` are term ``t``'s possible contributions, sorted."""
+    """A parsed codebook: ``tables[t]`` are term ``t``'s possible contributions, sorted. A term's code takes
+    one byte when its table has at most 256 values, else two (little-endian); a row's codes are the terms'
+    codes one after the other, ``width`` bytes in all."""
 
     def __init__(self, raw: bytes):
         raw = bytes(raw)
         if not raw.startswith(MAGIC):
             raise ValueError("not a contribution codebook")
-        self.width = raw[len(MAGIC)]
-        p = len(MAGIC) + 1
+        p = len(MAGIC)
         nt = int.from_bytes(raw[p : p + 4], "little")
         p += 4
         counts = np.frombuffer(raw, dtype="<u4", count=nt, offset=p)
@@ -52,33 +52,36 @@ class Codebook:
         for c in counts.tolist():
             self.tables.append(np.frombuffer(raw, dtype="<f8", count=c, offset=p))
             p += 8 * c
-        self.dtype = np.dtype("u1" if self.width == 1 else "<u2")
-        # one flat table with per-term offsets: decoding a whole matrix is one fancy-index
-        self.offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if nt else np.zeros(0, np.int64)
-        self.flat = np.concatenate(self.tables) if nt else np.zeros(0)
+        self.row = np.dtype([(f"t{t}", "u1" if c <= 256 else "<u2") for t, c in enumerate(counts.tolist())])
+        self.width = self.row.itemsize
 
     @property
     def terms(self) -> int:
         return len(self.tables)
 
     def encode(self, contributions: np.ndarray) -> np.ndarray | None:
-        """Codes (n, terms) for exact contributions, or None if any value is not in its term's codebook."""
+        """Codes as bytes (n, width) for exact contributions, or None if any value is not in its term's codebook."""
         c = np.asarray(contributions, dtype=float)
-        if c.ndim != 2 or c.shape[1] != self.terms:
+        if c.ndim != 2 or c.shape[1] != self.terms or self.terms == 0:
             return None
-        codes = np.empty(c.shape, dtype=self.dtype)
+        rows = np.empty(len(c), dtype=self.row)
         for t, table in enumerate(self.tables):
             if len(table) == 0:
                 return None
             idx = np.minimum(np.searchsorted(table, c[:, t]), len(table) - 1)
             if not np.array_equal(table[idx], c[:, t]):
                 return None
-            codes[:, t] = idx
-        return codes
+            rows[f"t{t}"] = idx
+        return rows.view(np.uint8).reshape(len(c), self.width)
 
-    def decode(self, codes: np.ndarray) -> np.ndarray:
-        """float64 contributions (n, terms) from codes (n, terms)."""
-        return self.flat[self.offsets + np.asarray(codes, dtype=np.int64)]
+    def decode(self, codes) -> np.ndarray:
+        """float64 contributions (n, terms) from codes: bytes, or a (n, width) uint8 array."""
+        raw = codes.tobytes() if isinstance(codes, np.ndarray) else bytes(codes)
+        rows = np.frombuffer(raw, dtype=self.row)
+        out = np.empty((len(rows), self.terms), dtype=float)
+        for t, table in enumerate(self.tables):
+            out[:, t] = table[rows[f"t{t}"]]
+        return out
 
 
 _CACHE: dict[bytes, Codebook] = {}
@@ -117,7 +120,7 @@ def decode_rows(model, blobs) -> np.ndarray:
         out[idx] = np.frombuffer(b"".join(blobs[i] for i in idx), dtype="<f8").reshape(len(idx), nt)
     idx = np.flatnonzero(~as_float)
     raw = b"".join(blobs[i] for i in idx)
-    if len(raw) != len(idx) * nt * book.width:
+    if len(raw) != len(idx) * book.width:
         raise ValueError("stored contribution codes do not match the model's codebook")
-    out[idx] = book.decode(np.frombuffer(raw, dtype=book.dtype).reshape(len(idx), nt))
+    out[idx] = book.decode(raw)
     return out

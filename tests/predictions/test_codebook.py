@@ -3,6 +3,8 @@ model's eval_terms computes (bit for bit); rows stored as float64 before codes s
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from predictions import codebook
@@ -50,3 +52,20 @@ def test_a_value_outside_the_codebook_is_stored_as_float64_and_old_rows_still_re
     p.refresh_from_db()
     assert len(bytes(p.contributions)) == 8 * len(model.terms) and p.contribution_list(model) == exact.tolist()
     assert technician_risk(user=hr_admin, employee_id=p.technician.employee_id) == before
+
+
+def test_an_interaction_table_takes_two_bytes_and_round_trips_exactly():
+    rng = np.random.default_rng(0)
+    pair = rng.normal(size=(34, 34))  # an interaction's 2-D table: 1,156 distinct values
+    main = np.r_[0.0, rng.normal(size=40), 0.0]  # a main effect: missing and unknown bins score 0
+    book = codebook.Codebook(codebook.build(SimpleNamespace(term_scores_=[main, pair, main * 3])))
+    assert book.width == 1 + 2 + 1
+    contrib = np.stack([main[rng.integers(0, 42, 500)], pair.ravel()[rng.integers(0, 1156, 500)],
+                        3 * main[rng.integers(0, 42, 500)]], axis=1)  # fmt: skip
+    codes = book.encode(contrib)
+    assert codes.shape == (500, 4) and codes.dtype == np.uint8
+    assert np.array_equal(book.decode(codes), contrib)
+    model = SimpleNamespace(terms=["a", "a x b", "b"], contribution_codebook=codebook.build(
+        SimpleNamespace(term_scores_=[main, pair, main * 3])))  # fmt: skip
+    blobs = [codes[i].tobytes() for i in range(3)] + [contrib[3].astype("<f8").tobytes()]  # mixed: codes and float64
+    assert np.array_equal(codebook.decode_rows(model, blobs), contrib[:4])
