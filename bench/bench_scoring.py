@@ -107,6 +107,7 @@ def run() -> list[tuple[str, float, str]]:
 
         from predictions.codebook import decode_rows
         from predictions.current import after_scores_switched
+        from predictions.models import ContributionCodebook
         from predictions.scoring import ensure_codebook, stored_contributions
 
         def stage_write(run, codes: bool):
@@ -127,7 +128,7 @@ def run() -> list[tuple[str, float, str]]:
                     copy.write(buf)
 
         ensure_codebook(model, fitted)
-        book_bytes = len(bytes(model.contribution_codebook or b""))
+        book_bytes = len(bytes(ContributionCodebook.objects.get(model=model).raw))
         t_stage, t_switch = {False: [], True: []}, {False: [], True: []}
         day = date(2026, 7, 2)
         for _ in range(2):
@@ -187,7 +188,7 @@ def run() -> list[tuple[str, float, str]]:
         ("ratio chunk: score + COPY into stage / raw, float64", t_raw / st[False], f"{st[False]:.2f}s, per worker"),
         ("ratio chunk: score + COPY into stage / raw, codes", t_raw / st[True], f"{st[True]:.2f}s, per worker"),
         ("  switch: publish 100k staged rows, float64 (s)", sw[False], "INSERT … SELECT, FK checks, index, WAL"),
-        ("  switch: publish 100k staged rows, codes (s)", sw[True], "same, 1-byte codes per term"),
+        ("  switch: publish 100k staged rows, codes (s)", sw[True], "same, 1-2 byte codes per term"),
         ("ratio chunks + switch / raw, float64 (target >= 0.25)", t_raw / (st[False] + sw[False]), "durable, 1 worker"),
         ("ratio chunks + switch / raw, codes (target >= 0.25)", t_raw / (st[True] + sw[True]), "durable, 1 worker"),
         (

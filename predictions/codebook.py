@@ -8,8 +8,8 @@ distinct values (a main effect of up to 254 bins), two for a larger one (an inte
 float64 ``eval_terms`` returned, bit for bit (-0.0 and 0.0 aside, which are equal), so ``intercept +
 sum(contributions) == logit`` holds exactly as before.
 
-The codebook lives on the ``TrainedModel`` row (``contribution_codebook``, computed from the verified
-artifact), so reading an explanation never loads the artifact. Rows stay self-describing by their length:
+The codebook lives in its own row (``ContributionCodebook``, one per version, computed from the verified
+artifact the first time the version scores), so reading an explanation never loads the artifact. Rows stay self-describing by their length:
 ``len(terms) * 8`` bytes are float64 contributions (rows written before codes, or a model without a
 codebook such as the shallow tree, whose Saabas contributions are sums along a path); the codebook's
 ``width`` (between ``len(terms)`` and twice that) bytes are codes. Encoding checks every decoded value
@@ -84,24 +84,25 @@ class Codebook:
         return out
 
 
-_CACHE: dict[bytes, Codebook] = {}
+_CACHE: dict = {}  # model pk → Codebook (a version's codebook never changes once written)
 
 
 def codebook_of(model) -> Codebook | None:
-    """The parsed codebook of a ``TrainedModel`` row (cached by content), or None."""
-    raw = getattr(model, "contribution_codebook", None)
-    if not raw:
-        return None
-    raw = bytes(raw)
-    book = _CACHE.get(raw)
+    """The codebook of a ``TrainedModel`` (from ``ContributionCodebook``, cached per process), or None."""
+    book = _CACHE.get(model.pk)
     if book is None:
-        if len(_CACHE) > 16:
+        from predictions.models import ContributionCodebook
+
+        raw = ContributionCodebook.objects.filter(model_id=model.pk).values_list("raw", flat=True).first()
+        if raw is None:
+            return None  # not cached: the version may get its codebook when it first scores
+        if len(_CACHE) > 32:
             _CACHE.clear()
-        book = _CACHE[raw] = Codebook(raw)
+        book = _CACHE[model.pk] = Codebook(raw)
     return book
 
 
-def decode_rows(model, blobs) -> np.ndarray:
+def decode_rows(model, blobs, book: Codebook | None = None) -> np.ndarray:
     """Contributions (n, terms) of stored rows, whichever way each row was stored (float64 or codes)."""
     nt = len(model.terms or [])
     blobs = [bytes(b) for b in blobs]
@@ -112,7 +113,7 @@ def decode_rows(model, blobs) -> np.ndarray:
     as_float = lengths == nt * 8
     if as_float.all():
         return np.frombuffer(b"".join(blobs), dtype="<f8").reshape(len(blobs), nt).copy()
-    book = codebook_of(model)
+    book = book or codebook_of(model)
     if book is None or book.terms != nt:
         raise ValueError(f"stored contributions of {nt * 8} bytes expected (model has no codebook)")
     if as_float.any():

@@ -137,13 +137,15 @@ def ensure_codebook(model: TrainedModel, fitted: ebm.GlassBoxModel) -> None:
     """Give an EBM version its contribution codebook (predictions.codebook) if it has none yet — computed
     from the verified artifact, so deterministic; written in its own autocommit statement (call outside
     a chunk's transaction: parallel chunks must not queue on the model row)."""
-    if model.contribution_codebook or fitted.algorithm != "ebm":
+    from predictions.models import ContributionCodebook
+
+    if fitted.algorithm != "ebm" or ContributionCodebook.objects.filter(model_id=model.pk).exists():
         return
     raw = codebook.build(fitted.estimator)
-    if raw is None:
-        return
-    TrainedModel.objects.filter(pk=model.pk, contribution_codebook__isnull=True).update(contribution_codebook=raw)
-    model.contribution_codebook = raw
+    if raw is not None:  # parallel chunks may race here: same bytes, the first insert wins
+        ContributionCodebook.objects.bulk_create(
+            [ContributionCodebook(model_id=model.pk, raw=raw)], ignore_conflicts=True
+        )
 
 
 def stored_contributions(model: TrainedModel, exp: ebm.Explanation) -> np.ndarray:

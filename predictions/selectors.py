@@ -60,7 +60,8 @@ def _current(model_type: str) -> tuple[TrainedModel | None, QuerySet[Prediction]
 
 
 def _top(user, model: TrainedModel, p: Prediction, k: int = 3) -> list[dict]:
-    return fold(user, contributions_for(model.terms, p.contribution_list(model), model.features, p.value_list(model)))[:k]
+    contribs = contributions_for(model.terms, p.contribution_list(model), model.features, p.value_list(model))
+    return fold(user, contribs)[:k]
 
 
 def _check_band(band: str | None) -> None:
