@@ -21,6 +21,7 @@ import numpy as np
 from django.db import connection
 
 from analytics.population import AnalyticsInputError, Filters, month_range, monthly, population
+from predictions.codebook import decode_rows
 from predictions.features import label_for
 from technicians.models import District, Region, Trade
 from technicians.visibility import field_visible
@@ -139,7 +140,7 @@ def segment_matrix(*, model, segment: Segment) -> dict:
     with connection.cursor() as cur:
         cur.execute(sql, [model.pk, as_of, *params])
         rows = cur.fetchall()
-    n_t, n_f = len(model.terms), len(model.features)
+    n_f = len(model.features)
     if not rows:
         return {"as_of": as_of, "n": 0}
     score, logit, contrib, values = zip(*rows, strict=True)
@@ -148,7 +149,7 @@ def segment_matrix(*, model, segment: Segment) -> dict:
         "n": len(rows),
         "score": np.asarray(score, dtype=float),
         "logit": np.asarray(logit, dtype=float),
-        "contrib": np.frombuffer(b"".join(bytes(c) for c in contrib), dtype="<f8").reshape(len(rows), n_t),
+        "contrib": decode_rows(model, contrib),
         "values": np.frombuffer(b"".join(bytes(v) for v in values), dtype="<f8").reshape(len(rows), n_f),
     }
 

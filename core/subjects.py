@@ -85,7 +85,7 @@ def _explanations(predictions) -> list[dict]:
         out.append({
             "model": f"{m.model_type} v{m.version}", "model_id": str(m.id), "as_of": str(p.as_of),
             "score": p.score, "band": p.band, "logit": p.logit, "intercept": p.intercept,
-            "contributions": dict(zip(m.terms or [], p.contribution_list(), strict=False)),
+            "contributions": dict(zip(m.terms or [], p.contribution_list(m), strict=False)),
         })  # fmt: skip
     return out
 

@@ -65,7 +65,7 @@ def top_folded(user, model, prediction, k: int = 3) -> list[dict]:
     of 25-100 scores of a model with ~50 terms. The per-term work (label, visibility, input position) is
     done once per model and user kind and kept on the model instance (one request's object)."""
     if k <= 0:
-        return fold(user, contributions_for(model.terms, prediction.contribution_list(), model.features,
+        return fold(user, contributions_for(model.terms, prediction.contribution_list(model), model.features,
                                             prediction.value_list(model)))[:k]  # fmt: skip
     seen = model.__dict__.get("_top_folded_user")  # the permission check once per user, not once per row
     if seen is None or seen[0] is not user:
@@ -84,7 +84,7 @@ def top_folded(user, model, prediction, k: int = 3) -> list[dict]:
             for term in model.terms
         ]
         model.__dict__["_top_folded"][sees_all] = prep
-    contributions = prediction.contribution_list()
+    contributions = prediction.contribution_list(model)
     if len(contributions) != len(prep):
         raise ValueError(f"{len(contributions)} contributions for {len(prep)} terms")
     # fold's order: every term by |contribution| (stable), the hidden ones summed in that order, the

@@ -150,8 +150,9 @@ class Prediction(models.Model):
     """One stored score: a technician's retention risk or a candidate's quality of hire.
 
     Explanations are stored compactly so 100k rows can be written with one binary COPY:
-    ``contributions`` is float64 little-endian aligned with the model's ``terms`` (so
-    ``intercept + sum(contributions) == logit`` exactly) and ``feature_values`` the inputs in the
+    ``contributions`` is aligned with the model's ``terms``, either one code per term into the model's
+    ``ContributionCodebook`` (one or two bytes per term for an EBM: predictions.codebook) or float64 little-endian
+    (older rows, models without a codebook); either way ``intercept + sum(contributions) == logit`` exactly; and ``feature_values`` the inputs in the
     order of the model's ``features`` (float64; NaN = missing; a categorical input is the index of
     its level in ``model.levels``, NaN for a level unseen in training, which the model scores like any
     unseen level). Read them with the methods below, never by hand.
@@ -198,8 +199,10 @@ class Prediction(models.Model):
     def __str__(self) -> str:
         return f"{self.model_id} {self.technician_id or self.candidate_id} {self.score:.3f}"
 
-    def contribution_list(self) -> list[float]:
-        return np.frombuffer(bytes(self.contributions), dtype="<f8").tolist()
+    def contribution_list(self, model: TrainedModel | None = None) -> list[float]:
+        from predictions.codebook import decode_rows
+
+        return decode_rows(model or self.model, [self.contributions])[0].tolist()
 
     def value_list(self, model: TrainedModel) -> list:
         """Inputs aligned with ``model.features`` (None for missing)."""
@@ -213,7 +216,7 @@ class Prediction(models.Model):
         return np.frombuffer(bytes(self.feature_values), dtype="<f8").tolist()
 
     def top_contributions(self, model: TrainedModel, k: int = 5) -> list[dict]:
-        pairs = sorted(zip(model.terms, self.contribution_list(), strict=True), key=lambda t: -abs(t[1]))[:k]
+        pairs = sorted(zip(model.terms, self.contribution_list(model), strict=True), key=lambda t: -abs(t[1]))[:k]
         return [{"feature": t, "contribution": c} for t, c in pairs]
 
 
@@ -222,6 +225,18 @@ def _input_value(levels: dict, feature: str, v: float):
     if feature in levels:
         return UNSEEN_LEVEL if math.isnan(v) else levels[feature][int(v)]
     return None if math.isnan(v) else v
+
+
+class ContributionCodebook(models.Model):
+    """Every term's possible contributions of one EBM version (predictions.codebook): stored explanations are
+    codes into it. Its own row, not a field of TrainedModel: it is ~0.4 MB with 20 interactions and the
+    registry row is read on every request. Built from the verified artifact, so it never changes."""
+
+    model = models.OneToOneField(TrainedModel, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    raw = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"codebook of {self.model_id} ({len(bytes(self.raw))} bytes)"
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True)

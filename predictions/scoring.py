@@ -16,7 +16,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 
-from predictions import current, drift, ebm, features
+from predictions import codebook, current, drift, ebm, features
 from predictions.explain import contributions_for, explanation_text, fold
 from predictions.models import ModelStatus, ModelType, Prediction, TrainedModel
 from technicians.visibility import field_visible
@@ -104,7 +104,8 @@ def _copy_buffer(
     n_all = len(subjects)
     uuids = np.frombuffer(b"".join(u.bytes for u in subjects), dtype="V16") if n_all else np.zeros(0, "V16")
     date_days = (as_of - _PG_EPOCH).days
-    nt, nv = contrib.shape[1], values.shape[1]
+    contrib = np.asarray(contrib)
+    nt, nv, cw = contrib.shape[1], values.shape[1], contrib.dtype.itemsize  # float64, or 1-2 byte codes
     head = (9 + len(lead)).to_bytes(2, "big") + b"".join(i4(len(v)) + v for v in lead) + i4(16) + model_id.bytes
     parts = [b"PGCOPY\n\xff\r\n\x00" + i4(0) + i4(0)]
     for band in np.unique(bands):
@@ -114,13 +115,13 @@ def _copy_buffer(
             "c0": head + i4(16),
             "c1": i4(4) + i4(date_days) + i4(8),
             "c2": i4(len(b)) + b + i4(8),
-            "c3": i4(8) + struct.pack(">d", float(intercept)) + i4(nt * 8),
+            "c3": i4(8) + struct.pack(">d", float(intercept)) + i4(nt * cw),
             "c4": i4(nv * 8),
         }
         dt = np.dtype([
             ("c0", f"V{len(consts['c0'])}"), ("subject", "V16"), ("c1", f"V{len(consts['c1'])}"), ("score", ">f8"),
             ("c2", f"V{len(consts['c2'])}"), ("logit", ">f8"), ("c3", f"V{len(consts['c3'])}"),
-            ("contrib", "<f8", (nt,)), ("c4", f"V{len(consts['c4'])}"), ("values", "<f8", (nv,)),
+            ("contrib", contrib.dtype.newbyteorder("<"), (nt,)), ("c4", f"V{len(consts['c4'])}"), ("values", "<f8", (nv,)),
         ])  # fmt: skip
         rows = np.empty(int(m.sum()), dtype=dt)
         for name, raw in consts.items():
@@ -130,6 +131,29 @@ def _copy_buffer(
         parts.append(rows.tobytes())
     parts.append((-1).to_bytes(2, "big", signed=True))
     return b"".join(parts)
+
+
+def ensure_codebook(model: TrainedModel, fitted: ebm.GlassBoxModel) -> None:
+    """Give an EBM version its contribution codebook (predictions.codebook) if it has none yet — computed
+    from the verified artifact, so deterministic; written in its own autocommit statement (call outside
+    a chunk's transaction: parallel chunks must not queue on the model row)."""
+    from predictions.models import ContributionCodebook
+
+    if fitted.algorithm != "ebm" or ContributionCodebook.objects.filter(model_id=model.pk).exists():
+        return
+    raw = codebook.build(fitted.estimator)
+    if raw is not None:  # parallel chunks may race here: same bytes, the first insert wins
+        ContributionCodebook.objects.bulk_create(
+            [ContributionCodebook(model_id=model.pk, raw=raw)], ignore_conflicts=True
+        )
+
+
+def stored_contributions(model: TrainedModel, exp: ebm.Explanation) -> np.ndarray:
+    """What is stored for the explanation: codes into the model's codebook when every contribution is
+    found in it exactly, else the float64 contributions themselves."""
+    book = codebook.codebook_of(model)
+    codes = book.encode(exp.contributions) if book is not None else None
+    return exp.contributions if codes is None else codes
 
 
 def _copy_predictions(
@@ -142,7 +166,7 @@ def _copy_predictions(
         raise ValueError("one scoring batch has one as-of date")
     buf = _copy_buffer(
         model.pk, keys["subject_id"].to_numpy(), next(iter(as_ofs)), exp.proba, np.asarray(scored["bands"]),
-        exp.logit, exp.intercept, exp.contributions, encode_values(fitted, X),
+        exp.logit, exp.intercept, stored_contributions(model, exp), encode_values(fitted, X),
     )  # fmt: skip
     column = "technician_id" if subject == "technician" else "candidate_id"
     with (
@@ -168,6 +192,7 @@ def candidates_score(*, model: TrainedModel, fitted: ebm.GlassBoxModel) -> int:
     if frame.X.empty:
         return 0
     X, keys = _ordered(frame)
+    ensure_codebook(model, fitted)
     scored = score_frame(fitted, X, model.model_type)
     as_of_values = sorted(set(keys["as_of"]))
     with transaction.atomic():
@@ -193,7 +218,7 @@ def stage_chunk(*, run, chunk, fitted: ebm.GlassBoxModel) -> int:
     exp = score_frame(fitted, X, ModelType.RETENTION)["explanation"]
     buf = _copy_buffer(
         run.model_id, keys["subject_id"].to_numpy(), run.as_of, exp.proba, np.asarray(band_for(exp.proba)),
-        exp.logit, exp.intercept, exp.contributions, encode_values(fitted, X),
+        exp.logit, exp.intercept, stored_contributions(run.model, exp), encode_values(fitted, X),
         lead=(run.pk.bytes, int(chunk.index).to_bytes(4, "big", signed=True)),
     )  # fmt: skip
     with (

@@ -88,6 +88,7 @@ def scoring_chunk_run(*, chunk_id: int) -> bool:
             chunk.refresh_from_db()
             if not chunk.done:
                 fitted = load_fitted(chunk.run.model)
+                scoring.ensure_codebook(chunk.run.model, fitted)  # before the transaction: no queue on the row
                 with transaction.atomic():
                     n = scoring.stage_chunk(run=chunk.run, chunk=chunk, fitted=fitted)
                     ScoringChunk.objects.filter(pk=chunk.pk).update(done=True, rows=n, updated_at=timezone.now())

@@ -236,9 +236,10 @@ def latest_prediction_for_technician(*, user, employee_id: str) -> tuple[Trained
 def mean_contributions(*, model: TrainedModel, as_of: date) -> dict[str, float]:
     """Average contribution of each term over everyone the model scored on ``as_of`` (cached: one read of the
     stored contributions, vectorised)."""
-    import numpy as np
     from django.core.cache import cache
     from django.db import connection
+
+    from predictions.codebook import decode_rows
 
     key = f"predictions:mean-contrib:{model.pk}:{as_of}"
     hit = cache.get(key)
@@ -252,14 +253,14 @@ def mean_contributions(*, model: TrainedModel, as_of: date) -> dict[str, float]:
         rows = cur.fetchall()
     means: dict[str, float] = {}
     if rows:
-        m = np.frombuffer(b"".join(bytes(r[0]) for r in rows), dtype="<f8").reshape(len(rows), len(model.terms))
+        m = decode_rows(model, [r[0] for r in rows])
         means = dict(zip(model.terms, m.mean(axis=0).tolist(), strict=True))
     cache.set(key, means, 600)
     return means
 
 
 def _detail(user, model: TrainedModel, p: Prediction) -> dict[str, Any]:
-    contribs = contributions_for(model.terms, p.contribution_list(), model.features, p.value_list(model))
+    contribs = contributions_for(model.terms, p.contribution_list(model), model.features, p.value_list(model))
     contribs = fold(user, with_points(contribs, logit=p.logit, means=mean_contributions(model=model, as_of=p.as_of)))
     return {
         "score": p.score, "band": p.band, "as_of": p.as_of, "model_version": model.version,
