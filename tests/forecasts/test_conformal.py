@@ -77,3 +77,10 @@ def test_backtested_intervals_cover_held_out_windows_of_simulated_series():
         inside += int(np.sum((actual >= np.asarray(fc["lower"])) & (actual <= np.asarray(fc["upper"]))))
         total += h
     assert 0.72 <= inside / total <= 0.9
+
+
+def test_recent_scale_reads_the_last_cycle_only():
+    """A series that starts moving in its last year (a recession's first months) gets the scale of that
+    year, not one diluted by the calm year before it."""
+    y = np.r_[np.full(36, 100.0), 100 + 3 * np.arange(1, 13)]
+    assert conformal.recent_scale(y, 12) == pytest.approx(np.mean(3 * np.arange(1, 13)))  # 19.5, not 9.75
