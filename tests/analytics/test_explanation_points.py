@@ -19,7 +19,9 @@ def test_points_are_the_exact_change_when_a_term_is_set_to_its_average(adb, hr_a
     model = adb["model"]
     r = technician_risk(user=hr_admin, employee_id="T00003")
     rows = Prediction.objects.filter(model=model, as_of=r["as_of"]).values_list("contributions", flat=True)
-    m = np.frombuffer(b"".join(bytes(x) for x in rows), dtype="<f8").reshape(-1, len(model.terms)).mean(axis=0)
+    from predictions.codebook import decode_rows
+
+    m = decode_rows(model, rows).mean(axis=0)  # stored as codes into the codebook or as float64
     mean = dict(zip(model.terms, m, strict=True))
     for c in r["contributions"]:
         expected = (_sig(r["logit"]) - _sig(r["logit"] - c["contribution"] + mean[c["feature"]])) * 100
