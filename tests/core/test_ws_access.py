@@ -35,13 +35,26 @@ def test_every_websocket_refuses_no_role_and_anonymous_users(recruiter):
         (ModelProgressConsumer, f"/ws/predictions/models/{uuid.uuid4()}/", {"model_id": uuid.uuid4()}),
         (RunProgressConsumer, "/ws/forecasts/runs/", {}),
     ]
-    for consumer, path, kwargs in sockets:
-        assert consumer.access_permission
-        assert async_to_sync(_connect)(consumer, path, kwargs, nobody) == (False, 4403), path
-        assert async_to_sync(_connect)(consumer, path, kwargs, AnonymousUser()) == (False, 4401), path
-    # a recruiter passes the permission (then the consumer's own checks apply: not their conversation → 4404)
-    assert async_to_sync(_connect)(RunProgressConsumer, "/ws/forecasts/runs/", {}, recruiter) == (True, None)
-    assert async_to_sync(_connect)(AssistantConsumer, *sockets[0][1:], recruiter) == (False, 4404)
+    assert all(consumer.access_permission for consumer, _, _ in sockets)
+
+    async def every_attempt():
+        # one event loop for every attempt, as in a server process: an event loop per attempt (an
+        # async_to_sync call each) sometimes hung in the loop's shutdown, cancelling channels_redis's
+        # blocking pop on a connection Redis had closed (after the service-restart tests)
+        out = []
+        for consumer, path, kwargs in sockets:
+            out.append((path, "nobody", await _connect(consumer, path, kwargs, nobody)))
+            out.append((path, "anonymous", await _connect(consumer, path, kwargs, AnonymousUser())))
+        # a recruiter passes the permission (then the consumer's own checks apply: not their conversation → 4404)
+        out.append(("runs", "recruiter", await _connect(RunProgressConsumer, "/ws/forecasts/runs/", {}, recruiter)))
+        out.append(("assistant", "recruiter", await _connect(AssistantConsumer, *sockets[0][1:], recruiter)))
+        return out
+
+    results = async_to_sync(every_attempt)()
+    expected = [(path, who, code) for _, path, _ in sockets for who, code in (("nobody", (False, 4403)),
+                                                                               ("anonymous", (False, 4401)))]
+    expected += [("runs", "recruiter", (True, None)), ("assistant", "recruiter", (False, 4404))]  # fmt: skip
+    assert results == expected
 
 
 @pytest.mark.django_db
