@@ -51,8 +51,11 @@ def test_every_websocket_refuses_no_role_and_anonymous_users(recruiter):
         return out
 
     results = async_to_sync(every_attempt)()
-    expected = [(path, who, code) for _, path, _ in sockets for who, code in (("nobody", (False, 4403)),
-                                                                               ("anonymous", (False, 4401)))]
+    expected = [
+        (path, who, code)
+        for _, path, _ in sockets
+        for who, code in (("nobody", (False, 4403)), ("anonymous", (False, 4401)))
+    ]
     expected += [("runs", "recruiter", (True, None)), ("assistant", "recruiter", (False, 4404))]  # fmt: skip
     assert results == expected
 
