@@ -22,7 +22,7 @@ A series too short for even one such fold is backtested in *short-history mode*:
 the backtest says ``fold_mode: "short"``.
 
 Seasonality gate: Prophet's yearly seasonality and the deseasonalisation in front of ETS/Theta are
-switched on only where the training history covers two cycles and the seasonal autocorrelation test
+switched on only where the training history covers two cycles and one of the seasonality F-tests
 passes (``forecasts.seasonality``), decided afresh for every fold and for the final fit. Holt-Winters fits
 its seasonal component whenever it is in the portfolio (monthly, every fold ≥ two cycles); the backtest
 judges it.

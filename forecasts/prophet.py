@@ -231,7 +231,7 @@ def forecast(
     """Fit Prophet to ``history`` (ds, y) and forecast ``horizon`` periods ahead.
 
     ``yearly`` (Fourier order, 0 = off) and ``holidays`` default to the gates ``yearly_order`` (two
-    cycles and a significant seasonal autocorrelation) and ``use_holidays`` (weekly data only).
+    cycles and a significant yearly cycle, ``forecasts.seasonality``) and ``use_holidays`` (weekly data only).
     """
     profile = profile or Profile()
     if horizon < 1:
