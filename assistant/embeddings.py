@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Sequence
 
@@ -120,17 +119,26 @@ def chunk_text(text: str, *, max_chars: int = 900, overlap: int = 150) -> list[s
     return chunks
 
 
-def feature_vector(values: Sequence[float | None], means: Sequence[float], stds: Sequence[float]) -> list[float]:
-    """Standardise (z-score; missing → the mean) and zero-pad to 1536 dims, L2-normalised.
+def feature_vector(
+    values: Sequence[float | None], means: Sequence[float], stds: Sequence[float], *, dim: int = DIM
+) -> list[float]:
+    """Standardise (z-score; missing → the mean) and zero-pad to ``dim`` (1536) dims, L2-normalised.
 
-    At most ``TECH_DIMS - 1`` features: the similarity index only sees the first ``TECH_DIMS`` dimensions."""
-    if len(values) > TECH_DIMS - 1:
-        raise ValueError(f"{len(values)} features; technician vectors hold at most {TECH_DIMS - 1}")
-    vec = np.zeros(DIM, dtype=np.float32)
-    for k, (v, m, s) in enumerate(zip(values, means, stds, strict=True)):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            continue
-        vec[k] = (float(v) - m) / (s if s > 1e-9 else 1.0)
-    if not vec.any():
-        vec[TECH_DIMS - 1] = 1.0  # an all-average technician still needs a direction (inside the indexed part)
-    return normalise(vec).tolist()
+    At most ``TECH_DIMS - 1`` features: the similarity index only sees the first ``TECH_DIMS`` dimensions
+    (``dim=TECH_DIMS`` gives just that part; the rest of a stored vector is zeros)."""
+    return feature_matrix([values], means, stds, dim=dim)[0].tolist()
+
+
+def feature_matrix(rows, means: Sequence[float], stds: Sequence[float], *, dim: int = DIM) -> np.ndarray:
+    """``feature_vector`` for many rows at once (float32, one row per input row)."""
+    x = np.array([[np.nan if v is None else float(v) for v in row] for row in rows], dtype=float).reshape(len(rows), -1)
+    k = x.shape[1]
+    if k > TECH_DIMS - 1:
+        raise ValueError(f"{k} features; technician vectors hold at most {TECH_DIMS - 1}")
+    s = np.asarray(stds, dtype=float)
+    z = (x - np.asarray(means, dtype=float)) / np.where(s > 1e-9, s, 1.0)
+    out = np.zeros((len(rows), dim), dtype=np.float32)
+    out[:, :k] = np.nan_to_num(z, nan=0.0)
+    out[~out.any(axis=1), TECH_DIMS - 1] = 1.0  # an all-average technician still needs a direction (indexed part)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1)

@@ -510,6 +510,8 @@ ASSISTANT_CONTEXT_MESSAGES = env_int("ASSISTANT_CONTEXT_MESSAGES", 20)  # recent
 ASSISTANT_CONTEXT_TTL_SECONDS = env_int("ASSISTANT_CONTEXT_TTL_SECONDS", 6 * 3600)  # Redis context TTL
 ASSISTANT_EMBEDDER = os.environ.get("ASSISTANT_EMBEDDER", "auto")  # auto | local | openai
 ASSISTANT_HNSW_EF_SEARCH = env_int("ASSISTANT_HNSW_EF_SEARCH", 80)
+#: maintenance_work_mem for the technician index's bulk rebuild (assistant.services.technician_embeddings_refresh)
+ASSISTANT_HNSW_BUILD_MEMORY = os.environ.get("ASSISTANT_HNSW_BUILD_MEMORY", "256MB")
 ASSISTANT_OFFLINE = env_bool("ASSISTANT_OFFLINE", False)  # force the built-in planner even with a key
 LOGGING["loggers"]["httpx2"] = {"level": "WARNING"}  # the openai client's HTTP library logs every request at INFO
 

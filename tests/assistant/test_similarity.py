@@ -158,3 +158,73 @@ def test_no_data_direction_is_inside_the_indexed_part_and_old_vectors_are_moved(
     assert moved[TECH_DIMS - 1] == 1.0 and moved[DIM - 1] == 0.0 and np.linalg.norm(moved) == pytest.approx(1.0)
     others = TechnicianEmbedding.objects.exclude(pk=target.pk)
     assert all(np.linalg.norm(np.asarray(e.embedding)[:TECH_DIMS]) == pytest.approx(1.0) for e in others)
+
+
+def _index_def() -> str | None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'technician_embedding_hnsw' "
+            "AND tablename = 'assistant_technicianembedding'"
+        )
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def _vectors() -> dict:
+    return {e.technician_id: np.asarray(e.embedding) for e in TechnicianEmbedding.objects.all()}
+
+
+def test_refresh_writes_only_new_or_changed_vectors(many_techs):
+    assert technician_embeddings_refresh() == 40
+    before = _vectors()
+    assert technician_embeddings_refresh() == 0  # nothing changed: nothing rewritten
+    t = many_techs[3]
+    t.certifications += 4
+    t.save()
+    assert technician_embeddings_refresh(employee_ids=[t.employee_id]) == 1  # population stats kept
+    after = _vectors()
+    assert [k for k in after if not np.array_equal(after[k], before[k])] == [t.pk]
+
+
+def test_a_large_change_rebuilds_the_index_in_bulk_with_the_same_result(many_techs, monkeypatch):
+    definition = _index_def()
+    assert definition and "hnsw" in definition
+    technician_embeddings_refresh()  # 40 rows < REBUILD_MIN_ROWS: row-by-row index upkeep
+    incremental = _vectors()
+    TechnicianEmbedding.objects.all().delete()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(services, "REBUILD_MIN_ROWS", 10)
+    with CaptureQueriesContext(connection) as ctx:
+        assert technician_embeddings_refresh() == 40  # all new: index dropped, rows written, index built
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    drop = next(i for i, q in enumerate(sqls) if q.startswith("DROP INDEX"))
+    write = next(i for i, q in enumerate(sqls) if "INSERT INTO assistant_technicianembedding" in q)
+    assert drop < write < next(i for i, q in enumerate(sqls) if q.startswith("CREATE INDEX"))
+    assert _index_def() == definition
+    bulk = _vectors()
+    assert bulk.keys() == incremental.keys() and all(np.array_equal(bulk[k], incremental[k]) for k in bulk)
+
+
+def test_a_failed_bulk_rebuild_leaves_the_previous_vectors_and_index(many_techs, monkeypatch):
+    from django.db.backends.postgresql.schema import DatabaseSchemaEditor
+
+    technician_embeddings_refresh()
+    before = _vectors()
+    for t in many_techs[:20]:
+        t.certifications += 5
+        t.save()
+
+    def crash(self, model, index):
+        raise RuntimeError("worker killed while building the index")
+
+    monkeypatch.setattr(services, "REBUILD_MIN_ROWS", 10)
+    monkeypatch.setattr(DatabaseSchemaEditor, "add_index", crash)
+    with pytest.raises(RuntimeError):
+        technician_embeddings_refresh()
+    assert _index_def() is not None
+    after = _vectors()
+    assert all(np.array_equal(before[k], after[k]) for k in before)
