@@ -423,6 +423,8 @@ def technician_embeddings_refresh(*, employee_ids: list[str] | None = None, batc
         qs = qs.filter(employee_id__in=employee_ids)
     table = TechnicianEmbedding._meta.db_table
     with transaction.atomic(), connection.cursor() as cur:
+        # one refresh at a time (two would upsert the same rows in different orders, or wait on a rebuild)
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('assistant.technician_embeddings_refresh'))")
         cur.execute("DROP TABLE IF EXISTS _tech_vectors")  # inside an outer transaction ON COMMIT comes later
         cur.execute(
             f"CREATE TEMP TABLE _tech_vectors (technician_id uuid PRIMARY KEY, sub vector({TECH_DIMS}), "
