@@ -1,12 +1,14 @@
 """Offline planner intents for retention programs compared and the hiring pipeline (yield, time-to-fill).
 
-Called from assistant.planner.analytics_plan; calls the same tools as the LLM agent (compare_programs,
+Called from assistant.planner.analytics.analytics_plan; calls the same tools as the LLM agent (compare_programs,
 pipeline_yield) as the asking user, and answers from their results with templates.
 """
 
 from __future__ import annotations
 
 import re
+
+from assistant.planner.base import Plan, _band, _err, _num
 
 PROGRAMS_RE = re.compile(
     r"\b(compare|which|best|side by side|rank|all|every)\b.*\b(retention )?programs?\b|"
@@ -19,8 +21,6 @@ PIPELINE_RE = re.compile(
 
 
 def _money(x) -> str:
-    from assistant.planner import _num
-
     try:
         v = float(x)
     except (TypeError, ValueError):
@@ -29,8 +29,6 @@ def _money(x) -> str:
 
 
 def programs_compare_plan(s, text: str):
-    from assistant.planner import Plan, _band, _err, _num
-
     band = _band(text)
     args = s.loc() | ({"band": band} if band else {})
 
@@ -59,8 +57,6 @@ def programs_compare_plan(s, text: str):
 
 
 def pipeline_plan(s, text: str, year: int | None):
-    from assistant.planner import Plan, _err, _num
-
     low = text.lower()
     by = "source"
     for word, key in (("district", "district"), ("region", "region"), ("trade", "trade"), ("source", "source")):

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 
+from assistant.planner.base import Plan, _band, _err, _pct
+
 STATUS_WORDS = {"new": "new", "contacted": "contacted", "action agreed": "action_agreed", "agreed": "action_agreed",
                 "closed": "closed"}  # fmt: skip
 
 
 def worklist_plan(s, text: str):
-    from assistant.planner import Plan, _band, _err, _pct
-
     low = text.lower()
     args = s.loc() | {"limit": 10}
     if re.search(r"\bwatch ?list\b|\bwatching\b|\bi watch\b", low):
