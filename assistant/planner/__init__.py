@@ -8,9 +8,8 @@ Anything else gets a plain statement of what offline mode can answer.
 ``plan`` recognises the question type here; the intents live by family: ``base`` (slots, plan type, number
 formats), ``people`` (risk, what-if, similar, candidates, counts, policy), ``planning`` (hiring need, ROI,
 forecasts), ``analytics`` (comparisons, retention curves, trends, period counts, cohorts), ``hiring``
-(programs compared, pipeline yield and time-to-fill) and ``worklist``. They import ``base`` (and each other
-— analytics falls back on the ROI intent), never
-this package, so the planner has no import loop.
+(programs compared, pipeline yield and time-to-fill) and ``worklist``. They import ``base`` and each other
+(analytics falls back on the ROI intent), never this package, so the planner has no import loop.
 """
 
 from __future__ import annotations
