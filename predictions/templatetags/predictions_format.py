@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from core import presentation as p
 from predictions.features import ATTR_PREFIX, label_for
@@ -94,3 +96,32 @@ def program_change(change):
             else:
                 parts.append(f"{name} {OPS.get(op, op)} {value_text(feature, v)}")
     return "; ".join(parts)
+
+
+# the reasons cell of a ranking row: (class if raising, class if lowering, sr-only text if raising, if lowering)
+_REASON_WORDS = {
+    "risk": ("up", "down", " raises the risk", " lowers the risk"),
+    "staying": ("good", "bad", " raises the chance of staying", " lowers the chance of staying"),
+}
+
+
+@register.filter
+def reasons(contributions, kind="risk"):
+    """A row's top reasons as the ranking tables show them: ``<span class="reason up">Overtime ↑<span
+    class="sr-only"> raises the risk</span></span>, …``. One call per row instead of a template loop with four
+    ``{% if %}`` per reason: the ranking pages render 25 rows × 3 reasons of these."""
+    up_class, down_class, up_words, down_words = _REASON_WORDS[kind]
+    parts = []
+    for c in contributions or ():
+        contribution = c.get("contribution")
+        up = contribution is not None and contribution > 0
+        parts.append(
+            format_html(
+                '<span class="reason {}">{} {}<span class="sr-only">{}</span></span>',
+                up_class if up else down_class,
+                c.get("label", ""),
+                "↑" if up else "↓",
+                up_words if up else down_words,
+            )  # fmt: skip
+        )
+    return mark_safe(", ".join(parts))  # noqa: S308 - every part is format_html output
