@@ -488,13 +488,20 @@ def models_in_preparation() -> dict[str, Any]:
     """For the "still being prepared" notes: model types with an active model, and runs in progress."""
     # one query for both (it runs on every page, for the note): the active and the running rows, without
     # the wide columns an active model carries (shapes, profiles, audits), which nobody reads here
+    # status and type only (a narrow read: no model instances, no JSON columns decoded); the full rows of
+    # the runs in progress, which the note describes, only when there are some
     rows = list(
         TrainedModel.objects.filter(status__in=(ModelStatus.ACTIVE, ModelStatus.QUEUED, ModelStatus.TRAINING))
-        .defer(*_WIDE_MODEL_FIELDS)
         .order_by("created_at")
+        .values_list("pk", "model_type", "status")
     )
-    active = {m.model_type for m in rows if m.status == ModelStatus.ACTIVE}
-    return {"active_types": active, "running": [m for m in rows if m.status != ModelStatus.ACTIVE]}
+    active = {t for _, t, status in rows if status == ModelStatus.ACTIVE}
+    running_ids = [pk for pk, _, status in rows if status != ModelStatus.ACTIVE]
+    running = []
+    if running_ids:
+        found = TrainedModel.objects.defer(*_WIDE_MODEL_FIELDS).in_bulk(running_ids)
+        running = [found[pk] for pk in running_ids if pk in found]  # created_at order, as before
+    return {"active_types": active, "running": running}
 
 
 # ---------------------------------------------------------------------- candidates side by side
