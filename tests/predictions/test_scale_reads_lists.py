@@ -74,7 +74,7 @@ def test_the_reasons_filter_renders_what_the_template_loop_rendered(kind):
         [],
         [{"feature": "overtime_hours", "label": "Overtime", "contribution": 0.4}],
         [
-            {"feature": "a", "label": "Pay <vs> district & \"median\"", "contribution": -0.2},
+            {"feature": "a", "label": 'Pay <vs> district & "median"', "contribution": -0.2},
             {"feature": "b", "label": "Tenure", "contribution": 0.0},
             {"feature": "restricted", "label": "Other (restricted) factors", "value": None, "contribution": 1e-9},
         ],
