@@ -98,11 +98,14 @@ def _url(path: str, query: str) -> str:
 def _list_context(request) -> dict:
     user = request.user
     filters, sort, errors = _clean_filters(request)
-    regions = list(selectors.region_list(with_counts=False))
+    # the selects show code and name (and a district's region name) only: no other columns to load per option
+    regions = list(selectors.region_list(with_counts=False).only("code", "name"))
     region_codes = {r.code for r in regions}
     if filters.get("region") and filters["region"] not in region_codes:
         errors.append(f"unknown region {filters.pop('region')!r}.")
-    districts = list(selectors.district_list(region=filters.get("region"), with_counts=False))
+    districts = list(
+        selectors.district_list(region=filters.get("region"), with_counts=False).only("code", "name", "region__name")
+    )
     if filters.get("district") and filters["district"] not in {d.code for d in districts}:
         # a district of another region (the region was just changed): drop it rather than show nothing
         if filters.get("region") is None:
