@@ -103,7 +103,7 @@ def _backends(db: str) -> list[int]:
 
 
 class Server:
-    def __init__(self, code: Path, db: str):
+    def __init__(self, code: Path, db: str, workers: int = 1):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -112,7 +112,7 @@ class Server:
         self.code, self.db = code, db
         self.proc = subprocess.Popen(  # noqa: S603 - our own app
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port",
-             str(self.port), "--workers", "1", "--log-level", "warning", "--no-access-log"],
+             str(self.port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
             cwd=code, env=env,
         )  # fmt: skip
         deadline = time.monotonic() + 90
@@ -162,6 +162,36 @@ def measure(servers: list[Server], creds: dict, requests: int, rounds: int, targ
                 ms = 1000 / TICK / requests
                 out[label][str(s.code)].append(((a1 - a0) * ms, (b1 - b0) * ms))
     return out
+
+
+def latency(codes: list[Path], db: str, creds: dict, clients: int, per_client: int, rounds: int, targets: dict) -> None:
+    """bench_scale's load test (``clients`` keep-alive clients, 2 uvicorn workers) against a server from each code
+    directory in turn, ``rounds`` times alternating; prints p50/p95 per round and the median p95 per code."""
+    import math
+
+    from bench.bench_scale import _latencies
+
+    p95s: dict = {(label, str(c)): [] for label in targets for c in codes}
+    for r in range(rounds):
+        for code in codes if r % 2 == 0 else codes[::-1]:
+            s = Server(code, db, workers=2)
+            try:
+                for label, (path, kind) in targets.items():
+                    _latencies(s.port, path, creds[kind], clients, 2)  # warm up both worker processes
+                    lat = sorted(_latencies(s.port, path, creds[kind], clients, per_client))
+                    p50 = 1000 * statistics.median(lat)
+                    p95 = 1000 * lat[max(0, math.ceil(0.95 * len(lat)) - 1)]
+                    p95s[(label, str(code))].append(p95)
+                    print(f"  round {r + 1} {code.name:<12} {label:<16} p50 {p50:5.0f} ms  p95 {p95:5.0f} ms  "
+                          f"(load {os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
+            finally:
+                s.stop()
+    print(f"median p95 over {rounds} rounds ({clients} clients × {per_client} requests, 2 uvicorn workers):")
+    for label in targets:
+        print(
+            f"  {label:<16}"
+            + "".join(f"{c.name:>14} {statistics.median(p95s[(label, str(c))]):5.0f} ms" for c in codes)
+        )
 
 
 def _report(res: dict, servers: list[Server]) -> None:
@@ -225,6 +255,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--profile", help="a path to profile in-process instead")
     p.add_argument("--kind", default=None, choices=("page", "api"))
     p.add_argument("--top", type=int, default=60)
+    p.add_argument("--latency", action="store_true", help="instead: p50/p95 under --clients concurrent clients")
+    p.add_argument("--clients", type=int, default=10)
     p.add_argument("--creds", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.creds:
@@ -250,6 +282,10 @@ def main(argv: list[str]) -> int:
         cwd=ROOT, capture_output=True, text=True, check=True,
     )  # fmt: skip
     creds = json.loads(out.stdout.strip().splitlines()[-1])
+    if a.latency:
+        latency([Path(c).resolve() for c in (a.code or [str(ROOT)])], a.db, creds, a.clients, a.requests, a.rounds,
+                targets)  # fmt: skip
+        return 0
     servers = [Server(Path(c).resolve(), a.db) for c in (a.code or [str(ROOT)])]
     try:
         load = os.getloadavg()[0]
