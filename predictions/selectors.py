@@ -486,10 +486,9 @@ def operational_metrics() -> list:
 
 def models_in_preparation() -> dict[str, Any]:
     """For the "still being prepared" notes: model types with an active model, and runs in progress."""
-    # one query for both (it runs on every page, for the note): the active and the running rows, without
-    # the wide columns an active model carries (shapes, profiles, audits), which nobody reads here
-    # status and type only (a narrow read: no model instances, no JSON columns decoded); the full rows of
-    # the runs in progress, which the note describes, only when there are some
+    # one narrow query for both (it runs on every page, for the note): status and type of the active and
+    # running rows, no model instances or JSON columns; the rows of runs in progress (the note describes
+    # them) only when there are some, without the wide columns (shapes, profiles, audits)
     rows = list(
         TrainedModel.objects.filter(status__in=(ModelStatus.ACTIVE, ModelStatus.QUEUED, ModelStatus.TRAINING))
         .order_by("created_at")
