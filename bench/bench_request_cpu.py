@@ -242,6 +242,8 @@ def profile(db: str, path: str, kind: str, role: str, n: int, top: int) -> None:
     many(n)
     prof.disable()
     print(f"{path}: {plain:.1f} ms process CPU per request (without the profiler)")
+    if os.environ.get("PDUMP"):
+        prof.dump_stats(os.environ["PDUMP"])
     pstats.Stats(prof).sort_stats(os.environ.get("PSORT", "cumulative")).print_stats(top)
 
 
