@@ -8,8 +8,12 @@ round. The client's own CPU is not counted. With several ``--code`` directories 
 another commit) a server runs from each and the rounds alternate between them, so before/after figures are
 taken side by side on the same database under the same machine load.
 
-``--profile PATH`` instead runs the request in this process through the ASGI app under cProfile and prints the
-top functions (cumulative), for finding where the time goes.
+``--latency`` instead runs bench_scale's load test (``--clients`` keep-alive clients, 2 uvicorn workers) against a
+server from each code directory in turn, ``--rounds`` times alternating, and prints p50/p95.
+
+``--profile PATH`` instead runs the request in this process through Django's handler (the test client: no ASGI
+hop) under cProfile with the thread's CPU clock (waits for PostgreSQL excluded) and prints the top functions
+(``PSORT=tottime`` to sort by own time, ``PDUMP=file`` to keep the stats), for finding where the time goes.
 
 Seed a database first (``bench_scale`` steps migrate, seed, train; reads are flat from 10k to 100k), then e.g.
 ``python -m bench.bench_request_cpu --db bench_scale_100000 --code . --code /tmp/base``.
