@@ -3,7 +3,7 @@
 import os
 import warnings
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # WhiteNoise's file responses are synchronous iterators; Django reads them in a thread under ASGI and
@@ -16,7 +16,10 @@ _pool_flag = "DATABASE_POOL" not in os.environ
 if _pool_flag:
     os.environ["DATABASE_POOL"] = "1"
 try:
-    django_asgi_app = get_asgi_application()
+    django.setup(set_prefix=False)  # as django.core.asgi.get_asgi_application
+    from core.asgi import SyncChainASGIHandler
+
+    django_asgi_app = SyncChainASGIHandler()  # Django's handler, the middleware chain and view in one thread hop
 finally:
     if _pool_flag:
         del os.environ["DATABASE_POOL"]

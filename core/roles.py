@@ -21,7 +21,9 @@ def user_role(user) -> str:
         return "anonymous"
     if user_can_view_sensitive(user):
         return HR_ADMIN
-    names = set(user.groups.values_list("name", flat=True))
+    names = getattr(user, "_group_names", None)  # read with the permissions (core.auth.permissions_prime)
+    if names is None:
+        names = set(user.groups.values_list("name", flat=True))
     for role in (RECRUITER, API_CONSUMER):
         if role in names:
             return role

@@ -408,9 +408,11 @@ def forecasts_in_preparation() -> dict:
                 When(status__in=ACTIVE_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
             )
         )  # fmt: skip
-        .order_by("unfinished", "-created_at")[:1]
+        .order_by("unfinished", "-created_at")
+        .values_list("pk", "status")[:1]  # narrow: the full row only for a run in progress (below)
     )
-    running = rows[0] if rows and rows[0].status in ACTIVE_STATUSES else None
-    if running is None:
+    running_pk = rows[0][0] if rows and rows[0][1] in ACTIVE_STATUSES else None
+    if running_pk is None:
         return {"has_forecast": bool(rows), "running": None}
+    running = ForecastRun.objects.filter(pk=running_pk).first()
     return {"has_forecast": forecast_run_has_completed(), "running": running}

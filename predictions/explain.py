@@ -59,11 +59,14 @@ def fold(user, contributions: list[dict]) -> list[dict]:
     return visible
 
 
-def top_folded(user, model, prediction, k: int = 3) -> list[dict]:
+def top_folded(user, model, prediction, k: int = 3, *, contributions: list[float] | None = None) -> list[dict]:
     """``fold(user, contributions_for(terms, contributions, features, values))[:k]`` — the same entries in
     the same order — without building an entry for every term: a ranking page asks for the top 3 reasons
     of 25-100 scores of a model with ~50 terms. The per-term work (label, visibility, input position) is
-    done once per model and user kind and kept on the model instance (one request's object)."""
+    done once per model and user kind and kept on the model instance (one request's object).
+
+    ``contributions``: the prediction's decoded contributions when the caller decoded a whole page at once
+    (:func:`predictions.codebook.decode_rows`: one pass per term for all rows, not one per row)."""
     if k <= 0:
         return fold(user, contributions_for(model.terms, prediction.contribution_list(model), model.features,
                                             prediction.value_list(model)))[:k]  # fmt: skip
@@ -84,7 +87,8 @@ def top_folded(user, model, prediction, k: int = 3) -> list[dict]:
             for term in model.terms
         ]
         model.__dict__["_top_folded"][sees_all] = prep
-    contributions = prediction.contribution_list(model)
+    if contributions is None:
+        contributions = prediction.contribution_list(model)
     if len(contributions) != len(prep):
         raise ValueError(f"{len(contributions)} contributions for {len(prep)} terms")
     # fold's order: every term by |contribution| (stable), the hidden ones summed in that order, the

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from core.schema import DictSchema
+
 ModelTypeName = Literal["retention", "quality_of_hire"]
 Band = Literal["low", "medium", "high"]
 
@@ -57,7 +59,7 @@ class WhatIfIn(Schema):
     )
 
 
-class Contribution(Schema):
+class Contribution(DictSchema):
     feature: str
     label: str
     value: Any = None
@@ -69,7 +71,7 @@ class Contribution(Schema):
     )
 
 
-class RiskItem(Schema):
+class RiskItem(DictSchema):
     employee_id: str
     name: str
     district: str
@@ -83,7 +85,7 @@ class RiskItem(Schema):
     top_contributions: list[Contribution]
 
 
-class RiskPage(Schema):
+class RiskPage(DictSchema):
     count: int
     items: list[RiskItem]
     next_cursor: str | None = None
@@ -107,7 +109,7 @@ class TechnicianRiskOut(ExplainedScore):
     trade: str
 
 
-class CandidateItem(Schema):
+class CandidateItem(DictSchema):
     candidate_id: str
     name: str
     district: str
@@ -119,7 +121,7 @@ class CandidateItem(Schema):
     top_contributions: list[Contribution]
 
 
-class CandidateRankingPage(Schema):
+class CandidateRankingPage(DictSchema):
     count: int
     items: list[CandidateItem]
     next_cursor: str | None = None

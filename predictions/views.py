@@ -32,9 +32,10 @@ def _filters(request) -> dict:
 
 
 def _choices() -> dict:
+    # the filter selects show code and name only: no timestamps or climate columns to load per option
     return {
-        "regions": Region.objects.order_by("name"),
-        "districts": District.objects.select_related("region").order_by("name"),
+        "regions": Region.objects.only("code", "name").order_by("name"),
+        "districts": District.objects.only("code", "name").order_by("name"),
         "trades": Trade.choices,
         "bands": selectors.BANDS,
     }

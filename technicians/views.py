@@ -98,11 +98,14 @@ def _url(path: str, query: str) -> str:
 def _list_context(request) -> dict:
     user = request.user
     filters, sort, errors = _clean_filters(request)
-    regions = list(selectors.region_list(with_counts=False))
+    # the selects show code and name (and a district's region name) only: no other columns to load per option
+    regions = list(selectors.region_list(with_counts=False).only("code", "name"))
     region_codes = {r.code for r in regions}
     if filters.get("region") and filters["region"] not in region_codes:
         errors.append(f"unknown region {filters.pop('region')!r}.")
-    districts = list(selectors.district_list(region=filters.get("region"), with_counts=False))
+    districts = list(
+        selectors.district_list(region=filters.get("region"), with_counts=False).only("code", "name", "region__name")
+    )
     if filters.get("district") and filters["district"] not in {d.code for d in districts}:
         # a district of another region (the region was just changed): drop it rather than show nothing
         if filters.get("region") is None:
@@ -125,7 +128,7 @@ def _list_context(request) -> dict:
     for key, label, numeric in COLUMNS:
         if key and not field_visible(user, key):
             continue
-        col = {"label": label, "numeric": numeric, "key": key}
+        col = {"label": label, "numeric": numeric, "key": key, "active": False}
         if key:
             col["active"] = key == sort_key
             col["desc"] = desc
@@ -133,7 +136,9 @@ def _list_context(request) -> dict:
         columns.append(col)
     sorted_params = {**filter_params, "sort": sort}
     return {
-        "filters": filter_params,
+        # every filter name present (None when unused): the selects compare each option with its filter, and a
+        # template lookup of a missing key is slow (an exception and a dir() per option, ~80 per page)
+        "filters": {**dict.fromkeys(FILTER_NAMES), **filter_params},
         "sort": sort,
         "errors": errors,
         "regions": regions,

@@ -74,12 +74,21 @@ def redact(user, data: Any) -> Any:
     """
     if user_can_view_sensitive(user):
         return data
-    return _strip(data)
+    return _strip(data, {})
 
 
-def _strip(data: Any) -> Any:
+def _strip(data: Any, hidden: dict[str, bool]) -> Any:
+    # ``hidden``: each key's verdict, worked out once per call (a list page repeats the same keys per row)
     if isinstance(data, Mapping):
-        return {k: _strip(v) for k, v in data.items() if not is_sensitive_name(str(k))}
+        out = {}
+        for k, v in data.items():
+            name = str(k)
+            drop = hidden.get(name)
+            if drop is None:
+                drop = hidden[name] = is_sensitive_name(name)
+            if not drop:
+                out[k] = _strip(v, hidden)
+        return out
     if isinstance(data, list | tuple):
-        return [_strip(v) for v in data]
+        return [_strip(v, hidden) for v in data]
     return data

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from core import presentation as p
 from predictions.features import ATTR_PREFIX, label_for
@@ -94,3 +96,28 @@ def program_change(change):
             else:
                 parts.append(f"{name} {OPS.get(op, op)} {value_text(feature, v)}")
     return "; ".join(parts)
+
+
+# the reasons cell of a ranking row: (class if raising, class if lowering, sr-only text if raising, if lowering)
+_REASON_WORDS = {
+    "risk": ("up", "down", " raises the risk", " lowers the risk"),
+    "staying": ("good", "bad", " raises the chance of staying", " lowers the chance of staying"),
+}
+
+
+@register.filter
+def reasons(contributions, kind="risk"):
+    """A row's top reasons as the ranking tables show them: ``<span class="reason up">Overtime ↑<span
+    class="sr-only"> raises the risk</span></span>, …``. One call per row instead of a template loop with four
+    ``{% if %}`` per reason: the ranking pages render 25 rows × 3 reasons of these. The label is escaped as
+    ``{{ c.label }}`` was (conditional_escape); the rest is constant markup."""
+    up_class, down_class, up_words, down_words = _REASON_WORDS[kind]
+    up_tail = f' ↑<span class="sr-only">{up_words}</span></span>'
+    down_tail = f' ↓<span class="sr-only">{down_words}</span></span>'
+    parts = []
+    for c in contributions or ():
+        contribution = c.get("contribution")
+        up = contribution is not None and contribution > 0
+        label = conditional_escape(c.get("label", ""))
+        parts.append(f'<span class="reason {up_class if up else down_class}">{label}{up_tail if up else down_tail}')
+    return mark_safe(", ".join(parts))  # noqa: S308 - constant markup around escaped labels

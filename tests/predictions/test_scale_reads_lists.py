@@ -38,3 +38,49 @@ def test_the_risk_page_read_equals_the_separate_reads(trained, recruiter):
         assert page["ranking"]["count"] == expected["count"], filters
         assert page["counts"] == selectors.band_counts(**place), filters
         assert page["model"].pk == selectors.active_model(model_type="retention").pk
+
+
+def test_a_page_decoded_at_once_gives_each_rows_top_reasons(trained, recruiter, hr_admin):
+    """The ranking decodes a page's explanations in one codebook pass: the same reasons as row by row."""
+    state = CurrentScoreSet.objects.get(model_type="retention")
+    preds = list(Prediction.objects.filter(model=trained, as_of=state.as_of, technician__isnull=False)[:40])
+    assert len(preds) > 1
+    for user in (recruiter, hr_admin):
+        assert selectors._tops(user, trained, preds) == [top_folded(user, trained, p) for p in preds]
+    assert selectors._tops(recruiter, trained, []) == []
+
+
+# the reasons cell as the ranking tables rendered it with a template loop (before the ``reasons`` filter)
+_LOOP = {
+    "risk": (
+        '{% for c in cs %}<span class="reason {% if c.contribution > 0 %}up{% else %}down{% endif %}">{{ c.label }} '
+        '{% if c.contribution > 0 %}↑{% else %}↓{% endif %}<span class="sr-only">{% if c.contribution > 0 %} raises the '
+        "risk{% else %} lowers the risk{% endif %}</span></span>{% if not forloop.last %}, {% endif %}{% endfor %}"
+    ),
+    "staying": (
+        '{% for t in cs %}<span class="reason {% if t.contribution > 0 %}good{% else %}bad{% endif %}">{{ t.label }} '
+        '{% if t.contribution > 0 %}↑{% else %}↓{% endif %}<span class="sr-only">{% if t.contribution > 0 %} raises the '
+        "chance of staying{% else %} lowers the chance of staying{% endif %}</span></span>{% if not forloop.last %}, "
+        "{% endif %}{% endfor %}"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", ["risk", "staying"])
+def test_the_reasons_filter_renders_what_the_template_loop_rendered(kind):
+    from django.template import Context, Template
+
+    cases = [
+        [],
+        [{"feature": "overtime_hours", "label": "Overtime", "contribution": 0.4}],
+        [
+            {"feature": "a", "label": 'Pay <vs> district & "median"', "contribution": -0.2},
+            {"feature": "b", "label": "Tenure", "contribution": 0.0},
+            {"feature": "restricted", "label": "Other (restricted) factors", "value": None, "contribution": 1e-9},
+        ],
+    ]
+    loop = Template(_LOOP[kind])
+    new = Template('{% load predictions_format %}{{ cs|reasons:"' + kind + '" }}')
+    for cs in cases:
+        assert new.render(Context({"cs": cs})) == loop.render(Context({"cs": cs}))
+    assert "&lt;vs&gt;" in new.render(Context({"cs": cases[2]}))  # labels escaped, as {{ c.label }} was

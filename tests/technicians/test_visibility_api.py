@@ -75,15 +75,32 @@ def test_me_for_api_consumer(client, api_user, api_key_for):
 
 def test_permissions_loaded_in_one_query_match_django(client, people, recruiter, hr_admin, api_user):
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from core.auth import permissions_prime
+    from core.roles import user_role
+    from tests.factories import make_user
 
-    for user in (recruiter, hr_admin, api_user):
+    mixed = make_user("mixed", "Recruiter")  # a group's permissions and a direct one
+    mixed.user_permissions.add(Permission.objects.get(codename="view_sensitive_fields"))
+    loner = make_user("loner", None)  # no group, no permission
+    for user in (recruiter, hr_admin, api_user, mixed, loner):
         primed = get_user_model().objects.get(pk=user.pk)
-        permissions_prime(primed)
+        with CaptureQueriesContext(connection) as q:
+            permissions_prime(primed)
+        assert len(q) == 1
         fresh = get_user_model().objects.get(pk=user.pk)
         assert primed._perm_cache == fresh.get_all_permissions()
-        assert primed.has_perm("core.view_technicians")
+        assert primed._group_names == set(fresh.groups.values_list("name", flat=True))
+        with CaptureQueriesContext(connection) as q:
+            role = user_role(primed)
+        assert len(q) == 0 and role == user_role(get_user_model().objects.get(pk=user.pk))
+        if user is not loner:
+            assert primed.has_perm("core.view_technicians")
+    assert user_role(get_user_model().objects.get(pk=mixed.pk)) == "HR admin"  # the direct grant counts
+    assert not get_user_model().objects.get(pk=loner.pk).has_perm("core.view_technicians")
 
 
 def test_a_directly_granted_view_permission_is_honoured(client, people, api_key_for):
