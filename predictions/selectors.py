@@ -123,7 +123,8 @@ def _ranked(
     # the planner would make of joins), then the people of those rows by primary key
     rows = list(qs.values("id", "prediction_id", "subject_key", "score", "band")[offset : offset + limit + 1])
     more, rows = len(rows) > limit, rows[:limit]
-    people = {r["id"]: r for r in CurrentScore.objects.filter(pk__in=[r["id"] for r in rows]).values("id", *fields)}
+    ids = [r["id"] for r in rows]
+    people = {r["id"]: r for r in CurrentScore.objects.filter(model_type=model_type, pk__in=ids).values("id", *fields)}
     rows = [{**r, **people[r["id"]]} for r in rows if r["id"] in people]
     if count is None:  # the caller may know it already (risk_page: from the band counts)
         count = ScoreCount.objects.filter(model_type=model_type, **where).aggregate(n=Sum("n"))["n"] or 0
