@@ -129,7 +129,10 @@ def _ranked(
     if count is None:  # the caller may know it already (risk_page: from the band counts)
         count = ScoreCount.objects.filter(model_type=model_type, **where).aggregate(n=Sum("n"))["n"] or 0
     next_cursor = keyset_encode(rows[-1]["score"], rows[-1]["subject_key"]) if more and rows else None
-    preds = Prediction.objects.in_bulk([r["prediction_id"] for r in rows])
+    # the full rows by id within the current (model, as_of): PostgreSQL reads that one partition's key index
+    current = CurrentScoreSet.objects.filter(model_type=model_type).values_list("model_id", "as_of").first()
+    scored = Prediction.objects.filter(model_id=current[0], as_of=current[1]) if current else Prediction.objects
+    preds = scored.in_bulk([r["prediction_id"] for r in rows])
     return rows, preds, count, next_cursor
 
 

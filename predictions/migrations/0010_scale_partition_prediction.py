@@ -37,7 +37,10 @@ def forward(apps, schema_editor):
         cur.execute("ALTER INDEX predictions_prediction_pkey RENAME TO predictions_prediction_old_pkey")
         for name, _ in _INDEXES:
             cur.execute(f"ALTER INDEX {name} RENAME TO {name}_old")
+        # ids from a plain sequence of the new table (an identity or a sequence left by a backward migration goes)
         cur.execute("ALTER TABLE predictions_prediction_old ALTER COLUMN id DROP IDENTITY IF EXISTS")
+        cur.execute("ALTER TABLE predictions_prediction_old ALTER COLUMN id DROP DEFAULT")
+        cur.execute("DROP SEQUENCE IF EXISTS predictions_prediction_id_seq")
         cur.execute("CREATE SEQUENCE predictions_prediction_id_seq")
         cur.execute(
             """

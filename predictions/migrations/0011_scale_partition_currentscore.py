@@ -23,7 +23,10 @@ def forward(apps, schema_editor):
         cur.execute("ALTER INDEX predictions_currentscore_pkey RENAME TO predictions_currentscore_old_pkey")
         for name, _ in _INDEXES:
             cur.execute(f"ALTER INDEX {name} RENAME TO {name}_old")
+        # ids from a plain sequence of the new table (an identity or a sequence left by a backward migration goes)
         cur.execute("ALTER TABLE predictions_currentscore_old ALTER COLUMN id DROP IDENTITY IF EXISTS")
+        cur.execute("ALTER TABLE predictions_currentscore_old ALTER COLUMN id DROP DEFAULT")
+        cur.execute("DROP SEQUENCE IF EXISTS predictions_currentscore_id_seq")
         cur.execute("CREATE SEQUENCE predictions_currentscore_id_seq")
         cur.execute(
             """
