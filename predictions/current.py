@@ -31,12 +31,14 @@ _SUBJECT = {
 }
 
 
-def after_scores_switched(model: TrainedModel, as_of: date | None = None) -> int:
+def after_scores_switched(model: TrainedModel, as_of: date | None = None, *, source: str | None = None) -> int:
     """Make ``model``'s scores of ``as_of`` (default: its newest) the current set of its type; returns rows.
 
     Call inside the transaction that switches the active scores, after the switch. A version that is not
     (yet) the active one — scored before its activation — changes nothing: the activation switch calls this
-    again once it is active, so readers keep the previous version's complete ranking until then."""
+    again once it is active, so readers keep the previous version's complete ranking until then.
+    ``source``: the table holding the new rows when they are not yet attached to ``Prediction`` (the scoring
+    run's stage, predictions.partitions), so the rebuild runs before the switch locks the readers' tables."""
     column, people, key = _SUBJECT[ModelType(model.model_type)]
     with connection.cursor() as cur:
         cur.execute("SELECT status FROM predictions_trainedmodel WHERE id = %s", [model.pk])
@@ -69,7 +71,7 @@ def after_scores_switched(model: TrainedModel, as_of: date | None = None) -> int
                    p.id AS prediction_id, p.{column} AS {column}, NULL::uuid AS {other},
                    s.{key}::varchar(60) AS subject_key, p.score, p.band, r.code::varchar(60) AS region,
                    d.code::varchar(60) AS district, s.trade::varchar(30) AS trade
-              FROM predictions_prediction p
+              FROM {source or "predictions_prediction"} p
               JOIN {people} s ON s.id = p.{column}
               JOIN technicians_district d ON d.id = s.district_id
               JOIN technicians_region r ON r.id = d.region_id

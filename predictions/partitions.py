@@ -89,11 +89,16 @@ def stages() -> list[str]:
 
 def publish(stage: str, model_id, as_of: date) -> None:
     """Make ``stage`` the partition of (model, as_of), replacing whatever that day held (call inside the
-    switch's transaction: readers see the old rows until it commits, the new ones after, never a mix).
+    switch's transaction: readers see the old rows until it commits, the new ones after, never a mix):
+    ``stage_prepare`` then ``stage_attach``."""
+    stage_prepare(stage)
+    stage_attach(stage, model_id, as_of)
 
-    Order: everything that only touches the stage first (logged, indexes: nobody else reads it), then the
-    short part that locks ``Prediction`` (drop the old day, attach), so readers wait the least."""
-    name = partition_name(model_id, as_of)
+
+def stage_prepare(stage: str) -> None:
+    """Everything that only touches the stage (nobody else reads it, no lock on ``Prediction``): the
+    parent's primary key and indexes, bulk-built, and statistics. Call before ``stage_attach``; work that
+    reads the new rows (the ranking refresh) can read the stage in between, before any reader waits."""
     with connection.cursor() as cur:
         cur.execute(f"ALTER TABLE {stage} ADD CONSTRAINT {stage}_pkey PRIMARY KEY (id, model_id, as_of)")
         cur.execute(
@@ -110,6 +115,16 @@ def publish(stage: str, model_id, as_of: date) -> None:
         target = cur.fetchone()[0]
         cur.execute(f"ANALYZE {stage} (model_id, as_of, technician_id, candidate_id, score, band)")
         cur.execute("SELECT set_config('default_statistics_target', %s, true)", [target])
+
+
+def stage_attach(stage: str, model_id, as_of: date) -> None:
+    """The short part that locks ``Prediction`` until the commit: the day's old rows go (DROP of its
+    partition: ACCESS EXCLUSIVE on ``Prediction``, only when a day is scored again; its rows in the default
+    partition), the stage takes its place (ATTACH: SHARE UPDATE EXCLUSIVE on ``Prediction``, which readers
+    pass, and ACCESS EXCLUSIVE on the default partition; the CHECK spares the scan, the foreign keys are
+    validated set-based)."""
+    name = partition_name(model_id, as_of)
+    with connection.cursor() as cur:
         _drop_day(cur, model_id, as_of)
         cur.execute(f"ALTER TABLE {stage} RENAME TO {name}")
         for suffix in ("pkey", "tech", "cand"):

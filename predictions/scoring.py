@@ -315,12 +315,15 @@ def stage_frame(table: str, model: TrainedModel, fitted: ebm.GlassBoxModel, X: p
     return n
 
 
-def stage_publish(*, run) -> int:
+def stage_publish(*, run, prepared: bool = False) -> int:
     """The switch's data step (inside its transaction): the run's stage becomes the (model, as_of) partition
-    of ``Prediction``, replacing that day's rows of the model. Returns the rows published."""
+    of ``Prediction``, replacing that day's rows of the model (``prepared``: ``partitions.stage_prepare`` ran
+    already). Returns the rows published."""
     stage = partitions.stage_name(run.pk)
     n = partitions.stage_rows(stage)
-    partitions.publish(stage, run.model_id, run.as_of)
+    if not prepared:
+        partitions.stage_prepare(stage)
+    partitions.stage_attach(stage, run.model_id, run.as_of)
     return n
 
 

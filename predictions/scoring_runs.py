@@ -109,11 +109,15 @@ def scoring_run_switch(*, run_id) -> bool:
             return False
         fitted = load_fitted(run.model)
         X, proba = scoring.stage_sample(run=run, fitted=fitted)
-        n = scoring.stage_publish(run=run)
+        # the stage's indexes and the new ranking first, from the stage (no reader waits for these), then
+        # the short part that locks the readers' tables: the ranking's partition swap, the day's attach
+        stage = partitions.stage_name(run.pk)
+        partitions.stage_prepare(stage)
+        after_scores_switched(run.model, run.as_of, source=stage)
+        n = scoring.stage_publish(run=run, prepared=True)
         ScoringRun.objects.filter(pk=run.pk).update(
             status=ScoringRun.Status.DONE, rows=n, finished_at=timezone.now(), updated_at=timezone.now()
         )
-        after_scores_switched(run.model, run.as_of)
     if len(X):
         drift.drift_record_safely(model=run.model, X=X, proba=proba, as_of=run.as_of)
     return True

@@ -81,7 +81,7 @@ def test_chunk_killed_mid_copy_is_reaped_and_the_switch_publishes_only_the_compl
 
     switched = []
     monkeypatch.setattr(scoring_runs, "after_scores_switched",
-                        lambda model, as_of: switched.append((model.pk, as_of, connection.in_atomic_block)))  # fmt: skip
+                        lambda model, as_of, **kw: switched.append((model.pk, as_of, connection.in_atomic_block)))  # fmt: skip
     actions = services.scoring_runs_reap(live=_reaper_view())
     assert actions == [f"{run.pk} chunk {last.index} requeued"]
     assert _take_queued_chunk(last.pk)  # really published to the broker
