@@ -1,5 +1,5 @@
 # ruff: noqa: S608 - SQL built from constants of this script
-"""What publishing 100k scored rows costs, step by step (docs/operations.md "What dominates"): the switch's
+"""What publishing 100k scored rows costs, step by step (the layout before migration 0010; docs/operations.md after "Storage per technician"): the switch's
 INSERT … SELECT into Prediction with and without its sort and FK triggers, against bulk-built tables (the
 partition-attach path: unlogged build, SET LOGGED, index, FK validation) and the CurrentScore refresh.
 Synthetic rows of the coded size (250 B); its own database bench_scoringx. Run: .venv/bin/python
