@@ -189,12 +189,14 @@ def predictions_prune(*, today=None) -> int:
             continue
         with transaction.atomic():
             deleted += partitions.drop_day(model_id, as_of)  # DROP of its partition, not a row-by-row delete
-    # stages of runs that ended without publishing (failed) or were abandoned long ago
+    # stages of runs that ended without publishing (failed) or were abandoned long ago; listed before the
+    # running runs, so a run started in between keeps its stage
+    stages = partitions.stages()
     running = {
         partitions.stage_name(pk)
         for pk in ScoringRun.objects.filter(status=ScoringRun.Status.RUNNING).values_list("pk", flat=True)
     }
-    for stage in partitions.stages():
+    for stage in stages:
         if stage not in running:
             partitions.stage_drop(stage)
     return deleted

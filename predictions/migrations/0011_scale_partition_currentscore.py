@@ -81,6 +81,11 @@ def backward(apps, schema_editor):
         for name, definition in _INDEXES:
             cur.execute(f"CREATE INDEX {name} ON predictions_currentscore {definition}")
         for column, people in (("technician_id", "technicians_technician"), ("candidate_id", "technicians_candidate")):
+            # rows whose person went by raw SQL (no key held them) would stop the constraint: they are stale
+            cur.execute(
+                f"DELETE FROM predictions_currentscore c WHERE {column} IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM {people} p WHERE p.id = c.{column})"
+            )
             cur.execute(
                 f"ALTER TABLE predictions_currentscore ADD FOREIGN KEY ({column}) REFERENCES {people} (id) "
                 "DEFERRABLE INITIALLY DEFERRED"
