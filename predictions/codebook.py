@@ -74,6 +74,22 @@ class Codebook:
             rows[f"t{t}"] = idx
         return rows.view(np.uint8).reshape(len(c), self.width)
 
+    def code_maps(self, estimator) -> list[np.ndarray] | None:
+        """Per term, the code of every cell of the estimator's score table (same shape as the table), so
+        the bin indices that look up a contribution look up its code too; None if this codebook is not
+        the estimator's."""
+        tables = getattr(estimator, "term_scores_", None)
+        if tables is None or len(tables) != self.terms:
+            return None
+        maps = []
+        for t, scores in enumerate(tables):
+            scores = np.asarray(scores, dtype="<f8")
+            idx = np.minimum(np.searchsorted(self.tables[t], scores.ravel()), max(len(self.tables[t]) - 1, 0))
+            if len(self.tables[t]) == 0 or not np.array_equal(self.tables[t][idx], scores.ravel()):
+                return None
+            maps.append(idx.astype(self.row[t]).reshape(scores.shape))
+        return maps
+
     def decode(self, codes) -> np.ndarray:
         """float64 contributions (n, terms) from codes: bytes, or a (n, width) uint8 array."""
         raw = codes.tobytes() if isinstance(codes, np.ndarray) else bytes(codes)

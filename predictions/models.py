@@ -156,6 +156,9 @@ class Prediction(models.Model):
     order of the model's ``features`` (float64; NaN = missing; a categorical input is the index of
     its level in ``model.levels``, NaN for a level unseen in training, which the model scores like any
     unseen level). Read them with the methods below, never by hand.
+
+    Stored partitioned by (model, as_of), one partition per scoring (predictions.partitions, migration 0010):
+    in the database the primary key is (id, model_id, as_of); ``id`` stays unique (one sequence).
     """
 
     model = models.ForeignKey(TrainedModel, on_delete=models.CASCADE, related_name="predictions", db_index=False)
@@ -335,9 +338,10 @@ class ScoringRun(TimeStamped):
     """One distributed scoring of every active technician with one model as of one date (issue 15).
 
     The population is split into ``ScoringChunk`` id ranges, each scored by its own heavy-queue task into
-    ``PredictionStage`` (unlogged, no constraints: a plain COPY). When the last chunk is done, one
-    transaction moves the staged rows into ``Prediction`` and marks the run ``done`` — the switch —
-    so readers see the previous complete set of scores until then and the new complete set after."""
+    the run's stage table (no index, no foreign key: a plain COPY; predictions.partitions). When the last chunk
+    is done, one transaction makes the stage the (model, as_of) partition of ``Prediction`` and marks the run
+    ``done`` — the switch — so readers see the previous complete set of scores until then and the new
+    complete set after."""
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -381,31 +385,6 @@ class ScoringChunk(TimeStamped):
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="scoringchunk_unique_index")]
 
 
-class PredictionStage(models.Model):
-    """Staged rows of a running ``ScoringRun`` (same layout as ``Prediction``). Unlogged and without
-    foreign keys (one small index finds a chunk's rows), so a chunk's COPY costs a tenth of one into ``Prediction``; a chunk's rows are
-    replaced in the same transaction that marks it done, so a killed chunk leaves none behind."""
-
-    id = models.BigAutoField(primary_key=True)
-    run_id = models.UUIDField()
-    chunk = models.PositiveIntegerField()
-    model_id = models.UUIDField()
-    technician_id = models.UUIDField()
-    as_of = models.DateField()
-    score = models.FloatField()
-    band = models.CharField(max_length=6)
-    logit = models.FloatField()
-    intercept = models.FloatField()
-    contributions = models.BinaryField()
-    feature_values = models.BinaryField()
-
-    class Meta:
-        indexes = [models.Index(fields=["run_id", "chunk"], name="predictionstage_run_chunk")]
-
-    def __str__(self) -> str:
-        return f"staged {self.technician_id} {self.score:.3f} (run {self.run_id}, chunk {self.chunk})"
-
-
 # ---------------------------------------------------------------------- current scores (read side, issue 15)
 class CurrentScoreSet(models.Model):
     """Which scores are current for a model type: the active version and its as-of date, refreshed in the
@@ -432,12 +411,17 @@ class CurrentScore(models.Model):
 
     model_type = models.CharField(max_length=20, choices=ModelType.choices)
     prediction_id = models.BigIntegerField()
+    # No foreign keys in the database (db_constraint=False): the rows are built by a join with the people
+    # in the switch's transaction, a deleted person's rows go with Django's cascade, and a swapped-in
+    # partition does not need a validation pass over 100k keys (predictions.current).
     technician = models.ForeignKey(
-        "technicians.Technician", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
-    )
+        "technicians.Technician", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     candidate = models.ForeignKey(
-        "technicians.Candidate", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
-    )
+        "technicians.Candidate", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     subject_key = models.CharField(max_length=60, help_text="employee_id or candidate_id: the ranking's tie-break")
     score = models.FloatField()
     band = models.CharField(max_length=6)

@@ -16,9 +16,9 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 
-from predictions import codebook, current, drift, ebm, features
+from predictions import codebook, current, drift, ebm, features, partitions
 from predictions.explain import contributions_for, explanation_text, fold
-from predictions.models import ModelStatus, ModelType, Prediction, TrainedModel
+from predictions.models import ModelStatus, ModelType, TrainedModel
 from technicians.visibility import field_visible
 
 log = logging.getLogger(__name__)
@@ -63,17 +63,53 @@ def score_frame(fitted: ebm.GlassBoxModel, X: pd.DataFrame, model_type: str) -> 
     return {"explanation": exp, "proba": exp.proba, "bands": band_for(exp.proba, model_type)}
 
 
-def encode_values(fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> np.ndarray:
-    """Model inputs as one float64 matrix: numbers as-is, categories as their training level index."""
-    Xp = fitted.prepare(X)
+def encode_values(fitted: ebm.GlassBoxModel, X: pd.DataFrame, *, prepared: bool = False) -> np.ndarray:
+    """Model inputs as one float64 matrix: numbers as-is, categories as their training level index
+    (``prepared``: ``X`` is already ``fitted.prepare(X)``)."""
+    Xp = X if prepared else fitted.prepare(X)
     out = np.empty((len(Xp), len(fitted.features)), dtype="<f8")
     for j, f in enumerate(fitted.features):
         if f in fitted.categorical:
+            # one hash pass over the column (factorize), then a lookup per distinct value, not per row
             index = {level: i for i, level in enumerate(fitted.levels.get(f, []))}
-            out[:, j] = Xp[f].map(index).to_numpy(dtype="f8", na_value=np.nan)
+            codes, uniques = pd.factorize(Xp[f].to_numpy())
+            level_of = np.asarray([index.get(u, np.nan) for u in uniques], dtype="f8")
+            out[:, j] = level_of[codes] if len(uniques) else np.nan
         else:
             out[:, j] = Xp[f].to_numpy(dtype="f8", na_value=np.nan)
     return out
+
+
+_CODE_MAPS: dict = {}  # model pk → the codebook's code maps for its estimator (None: not applicable)
+
+
+def _coder(model: TrainedModel, fitted: ebm.GlassBoxModel):
+    """(codebook, its code maps for the estimator) of an EBM version, or (codebook or None, None)."""
+    book = codebook.codebook_of(model) if fitted.algorithm == "ebm" else None
+    if book is None:
+        return None, None
+    if model.pk not in _CODE_MAPS:
+        if len(_CODE_MAPS) > 32:
+            _CODE_MAPS.clear()
+        _CODE_MAPS[model.pk] = book.code_maps(fitted.estimator)
+    return book, _CODE_MAPS[model.pk]
+
+
+def explain_stored(model: TrainedModel, fitted: ebm.GlassBoxModel, X: pd.DataFrame, coder=None):
+    """What a scoring stores, in one pass over the frame: (explanation, stored contributions — codes into
+    the model's codebook, or float64 —, input values). For an EBM with a codebook the codes come from the
+    same bin indices as the contributions (``GlassBoxModel.explain_coded``) instead of searching every
+    contribution in the codebook afterwards; the frame is prepared once for both. ``coder``: ``_coder``'s
+    answer fetched beforehand (no query here then: the connection may be in the middle of a COPY)."""
+    Xp = fitted.prepare(X)
+    book, maps = coder if coder is not None else _coder(model, fitted)
+    out = fitted.explain_coded(Xp, maps, book.row) if maps is not None else None
+    if out is not None:
+        exp, codes = out
+        return exp, codes.view(np.uint8).reshape(len(codes), book.width), encode_values(fitted, Xp, prepared=True)
+    exp = fitted.explain(Xp)
+    codes = book.encode(exp.contributions) if book is not None else None
+    return exp, exp.contributions if codes is None else codes, encode_values(fitted, Xp, prepared=True)
 
 
 def decode_values(fitted: ebm.GlassBoxModel, values: np.ndarray) -> pd.DataFrame:
@@ -91,12 +127,25 @@ _PG_EPOCH = date(2000, 1, 1)
 
 
 def _copy_buffer(
-    model_id, subjects: np.ndarray, as_of: date, scores, bands, logits, intercept, contrib, values, lead=()
+    model_id,
+    subjects: np.ndarray,
+    as_of: date,
+    scores,
+    bands,
+    logits,
+    intercept,
+    contrib,
+    values,
+    lead=(),
+    *,
+    header: bool = True,
+    trailer: bool = True,
 ) -> bytes:
     """PostgreSQL binary COPY rows built with numpy (no per-row Python): every field is fixed width
     except the band, so rows are written band by band (subject order is kept within each band), each
     band as one structured array whose fields are filled column by column.
-    ``lead``: raw values of constant fields written before the usual nine (the staging run id and chunk)."""
+    ``lead``: raw values of constant fields written before the usual nine (the staging run id and chunk).
+    ``header``/``trailer``: whether this is the first/last part of one COPY (rows can be sent in parts)."""
 
     def i4(v: int) -> bytes:
         return int(v).to_bytes(4, "big", signed=True)
@@ -107,7 +156,7 @@ def _copy_buffer(
     contrib = np.asarray(contrib)
     nt, nv, cw = contrib.shape[1], values.shape[1], contrib.dtype.itemsize  # float64, or 1-2 byte codes
     head = (9 + len(lead)).to_bytes(2, "big") + b"".join(i4(len(v)) + v for v in lead) + i4(16) + model_id.bytes
-    parts = [b"PGCOPY\n\xff\r\n\x00" + i4(0) + i4(0)]
+    parts = [b"PGCOPY\n\xff\r\n\x00" + i4(0) + i4(0)] if header else []
     for band in np.unique(bands):
         m = bands == band
         b = str(band).encode()
@@ -129,7 +178,8 @@ def _copy_buffer(
         rows["subject"], rows["score"], rows["logit"] = uuids[m], scores[m], logits[m]
         rows["contrib"], rows["values"] = contrib[m], values[m]
         parts.append(rows.tobytes())
-    parts.append((-1).to_bytes(2, "big", signed=True))
+    if trailer:
+        parts.append((-1).to_bytes(2, "big", signed=True))
     return b"".join(parts)
 
 
@@ -157,9 +207,15 @@ def stored_contributions(model: TrainedModel, exp: ebm.Explanation) -> np.ndarra
 
 
 def _copy_predictions(
-    model: TrainedModel, fitted: ebm.GlassBoxModel, X: pd.DataFrame, keys: pd.DataFrame, scored: dict, subject: str
+    model: TrainedModel,
+    fitted: ebm.GlassBoxModel,
+    X: pd.DataFrame,
+    keys: pd.DataFrame,
+    scored: dict,
+    subject: str,
+    table: str = "predictions_prediction",
 ) -> int:
-    """Bulk-write with one binary PostgreSQL COPY."""
+    """Bulk-write with one binary PostgreSQL COPY (into ``table``: a stage, or ``Prediction`` itself)."""
     exp = scored["explanation"]
     as_ofs = set(keys["as_of"])
     if len(as_ofs) != 1:
@@ -168,16 +224,19 @@ def _copy_predictions(
         model.pk, keys["subject_id"].to_numpy(), next(iter(as_ofs)), exp.proba, np.asarray(scored["bands"]),
         exp.logit, exp.intercept, stored_contributions(model, exp), encode_values(fitted, X),
     )  # fmt: skip
-    column = "technician_id" if subject == "technician" else "candidate_id"
+    _copy_into(table, "technician_id" if subject == "technician" else "candidate_id", buf)
+    return len(X)
+
+
+def _copy_into(table: str, subject_column: str, buf: bytes) -> None:
     with (
         connection.cursor() as cur,
         cur.cursor.copy(
-            f"COPY predictions_prediction (model_id, {column}, as_of, score, band, logit, intercept, "  # noqa: S608
+            f"COPY {table} (model_id, {subject_column}, as_of, score, band, logit, intercept, "  # noqa: S608
             "contributions, feature_values) FROM STDIN (FORMAT BINARY)"
         ) as copy,
     ):
         copy.write(buf)
-    return len(X)
 
 
 def _ordered(frame: features.Frame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -187,7 +246,10 @@ def _ordered(frame: features.Frame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def candidates_score(*, model: TrainedModel, fitted: ebm.GlassBoxModel) -> int:
-    """Quality of hire: open candidates (a small population) scored and replaced in one transaction."""
+    """Quality of hire: open candidates (a small population) scored and published in one transaction, the
+    same way as a technicians' run: COPY into a stage of its own, which replaces the day's partition."""
+    import uuid
+
     frame = features.candidate_scoring_frame()
     if frame.X.empty:
         return 0
@@ -195,10 +257,14 @@ def candidates_score(*, model: TrainedModel, fitted: ebm.GlassBoxModel) -> int:
     ensure_codebook(model, fitted)
     scored = score_frame(fitted, X, model.model_type)
     as_of_values = sorted(set(keys["as_of"]))
+    if len(as_of_values) != 1:
+        raise ValueError("one scoring batch has one as-of date")
+    stage = partitions.stage_name(uuid.uuid4())
     with transaction.atomic():
         # re-scoring the same day replaces that day's rows: the nightly task is idempotent
-        Prediction.objects.filter(model=model, as_of__in=as_of_values).delete()
-        n = _copy_predictions(model, fitted, X, keys, scored, "candidate")
+        partitions.stage_ensure(model.pk, as_of_values[0], stage)
+        n = _copy_predictions(model, fitted, X, keys, scored, "candidate", table=stage)
+        partitions.publish(stage, model.pk, as_of_values[0])
         current.after_scores_switched(model)  # the active model's new rows are current from this commit on
     # drift monitoring: PSI vs the training data, calibration of closed cohorts (never breaks scoring)
     drift.drift_record_safely(model=model, X=X, proba=scored["proba"], as_of=as_of_values[-1])
@@ -206,59 +272,66 @@ def candidates_score(*, model: TrainedModel, fitted: ebm.GlassBoxModel) -> int:
 
 
 def stage_chunk(*, run, chunk, fitted: ebm.GlassBoxModel) -> int:
-    """Score one chunk's technicians and COPY them into the staging table, replacing any rows an earlier,
-    killed attempt of the same chunk left (call inside the transaction that marks the chunk done)."""
-    from predictions.models import PredictionStage
-
-    PredictionStage.objects.filter(run_id=run.pk, chunk=chunk.index).delete()
+    """Score one chunk's technicians and COPY them into the run's stage (call inside the transaction that
+    marks the chunk done: an attempt killed before its commit leaves no row behind, so a re-delivery
+    starts from nothing)."""
+    stage = partitions.stage_name(run.pk)
+    partitions.stage_ensure(run.model_id, run.as_of, stage)
     frame = features.retention_scoring_frame(as_of=run.as_of, lo=chunk.lo, hi=chunk.hi, chunked=False)
     if frame.X.empty:
         return 0
     X, keys = _ordered(frame)
-    exp = score_frame(fitted, X, ModelType.RETENTION)["explanation"]
-    buf = _copy_buffer(
-        run.model_id, keys["subject_id"].to_numpy(), run.as_of, exp.proba, np.asarray(band_for(exp.proba)),
-        exp.logit, exp.intercept, stored_contributions(run.model, exp), encode_values(fitted, X),
-        lead=(run.pk.bytes, int(chunk.index).to_bytes(4, "big", signed=True)),
-    )  # fmt: skip
-    with (
-        connection.cursor() as cur,
-        cur.cursor.copy(
-            "COPY predictions_predictionstage (run_id, chunk, model_id, technician_id, as_of, score, band, logit, "
-            "intercept, contributions, feature_values) FROM STDIN (FORMAT BINARY)"
-        ) as copy,
-    ):
-        copy.write(buf)
-    return len(X)
+    return stage_frame(stage, run.model, fitted, X, keys["subject_id"].to_numpy(), run.as_of)
 
 
-_STAGED = "model_id, technician_id, as_of, score, band, logit, intercept, contributions, feature_values"
+STAGE_BATCH = 25_000
 
 
-def stage_publish(*, run) -> int:
-    """The switch's data step (inside its transaction): the day's rows of this model are replaced by the
-    staged ones in one statement each, then the stage is cleared. Returns the rows published."""
+def stage_frame(table: str, model: TrainedModel, fitted: ebm.GlassBoxModel, X: pd.DataFrame, subjects: np.ndarray,
+                as_of: date, *, subject_column: str = "technician_id", batch: int = STAGE_BATCH) -> int:  # fmt: skip
+    """Score ``X`` and COPY its rows into ``table``, ``batch`` rows at a time through one COPY whose data a
+    background thread sends (psycopg's QueuedLibpqWriter): PostgreSQL inserts a batch on the other core
+    while the next one is scored here, instead of the two taking turns."""
+    from psycopg.copy import QueuedLibpqWriter
+
+    n = len(X)
+    if not n:
+        return 0
+    coder = _coder(model, fitted)  # its queries before the COPY: none may run on the connection during it
     with connection.cursor() as cur:
-        cur.execute(
-            "DELETE FROM predictions_prediction WHERE model_id = %s AND as_of = %s AND technician_id IS NOT NULL",
-            [run.model_id, run.as_of],
+        sql = (
+            f"COPY {table} (model_id, {subject_column}, as_of, score, band, logit, intercept, "  # noqa: S608
+            "contributions, feature_values) FROM STDIN (FORMAT BINARY)"
         )
-        cur.execute(
-            f"INSERT INTO predictions_prediction ({_STAGED}) SELECT {_STAGED} FROM predictions_predictionstage "  # noqa: S608
-            "WHERE run_id = %s ORDER BY technician_id",
-            [run.pk],
-        )
-        n = cur.rowcount
-        cur.execute("DELETE FROM predictions_predictionstage WHERE run_id = %s", [run.pk])
+        with cur.cursor.copy(sql, writer=QueuedLibpqWriter(cur.cursor)) as copy:
+            for lo in range(0, n, batch):
+                part = X.iloc[lo : lo + batch]
+                exp, stored, values = explain_stored(model, fitted, part, coder)
+                copy.write(_copy_buffer(
+                    model.pk, subjects[lo : lo + batch], as_of, exp.proba,
+                    np.asarray(band_for(exp.proba, model.model_type)), exp.logit, exp.intercept, stored, values,
+                    header=lo == 0, trailer=lo + batch >= n,
+                ))  # fmt: skip
+    return n
+
+
+def stage_publish(*, run, prepared: bool = False) -> int:
+    """The switch's data step (inside its transaction): the run's stage becomes the (model, as_of) partition
+    of ``Prediction``, replacing that day's rows of the model (``prepared``: ``partitions.stage_prepare`` ran
+    already). Returns the rows published."""
+    stage = partitions.stage_name(run.pk)
+    n = partitions.stage_rows(stage)
+    if not prepared:
+        partitions.stage_prepare(stage)
+    partitions.stage_attach(stage, run.model_id, run.as_of)
     return n
 
 
 def stage_sample(*, run, fitted: ebm.GlassBoxModel, limit: int = 50_000) -> tuple[pd.DataFrame, np.ndarray]:
     """Inputs and scores of up to ``limit`` staged rows (the drift report's sample of the population)."""
+    stage = partitions.stage_name(run.pk)
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT score, feature_values FROM predictions_predictionstage WHERE run_id = %s LIMIT %s", [run.pk, limit]
-        )
+        cur.execute(f"SELECT score, feature_values FROM {stage} LIMIT %s", [limit])  # noqa: S608
         rows = cur.fetchall()
     if not rows:
         return pd.DataFrame(), np.zeros(0)

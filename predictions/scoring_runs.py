@@ -11,11 +11,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.heartbeat import heartbeat
-from predictions import drift, features, scoring
+from predictions import drift, features, partitions, scoring
 from predictions.current import after_scores_switched
 from predictions.models import (
     ModelType,
-    PredictionStage,
     ScoringChunk,
     ScoringRun,
     TrainedModel,
@@ -60,6 +59,7 @@ def scoring_run_start(*, model: TrainedModel, as_of=None, enqueue: bool = True) 
             ScoringChunk.objects.bulk_create(
                 [ScoringChunk(run=run, index=i, lo=lo, hi=hi) for i, (lo, hi) in enumerate(ranges)]
             )
+            partitions.stage_ensure(model.pk, as_of, partitions.stage_name(run.pk))  # the chunks COPY into it
             if enqueue:
                 from core.queueing import enqueue_on_commit
 
@@ -109,11 +109,15 @@ def scoring_run_switch(*, run_id) -> bool:
             return False
         fitted = load_fitted(run.model)
         X, proba = scoring.stage_sample(run=run, fitted=fitted)
-        n = scoring.stage_publish(run=run)
+        # the stage's indexes and the new ranking first, from the stage (no reader waits for these), then
+        # the short part that locks the readers' tables: the ranking's partition swap, the day's attach
+        stage = partitions.stage_name(run.pk)
+        partitions.stage_prepare(stage)
+        after_scores_switched(run.model, run.as_of, source=stage)
+        n = scoring.stage_publish(run=run, prepared=True)
         ScoringRun.objects.filter(pk=run.pk).update(
             status=ScoringRun.Status.DONE, rows=n, finished_at=timezone.now(), updated_at=timezone.now()
         )
-        after_scores_switched(run.model, run.as_of)
     if len(X):
         drift.drift_record_safely(model=run.model, X=X, proba=proba, as_of=run.as_of)
     return True
@@ -142,7 +146,7 @@ def scoring_runs_reap(*, live) -> list[str]:
                         status=ScoringRun.Status.FAILED, error=f"chunk {chunk.index}: {gave_up_reason(chunk.requeues)}",
                         finished_at=timezone.now(), updated_at=timezone.now(),
                     )  # fmt: skip
-                    PredictionStage.objects.filter(run_id=run.pk).delete()
+                    partitions.stage_drop(partitions.stage_name(run.pk))
                 actions.append(f"{run.pk} failed")
                 break
             if not ScoringChunk.objects.filter(pk=chunk.pk, done=False, updated_at=chunk.updated_at).update(
@@ -175,13 +179,7 @@ def predictions_prune(*, today=None) -> int:
     k = today.year * 12 + today.month - 1 - months
     monthly_from = today.replace(year=k // 12, month=k % 12 + 1, day=1)
     deleted = 0
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT model_id, as_of FROM (SELECT DISTINCT model_id, as_of FROM predictions_prediction "
-            "WHERE as_of < %s) d",
-            [daily_from],
-        )
-        pairs = cur.fetchall()
+    pairs = partitions.days(before=daily_from)  # a partition per scoring (and the default partition's days)
     keep_month_end: dict = {}
     for model_id, as_of in pairs:
         key = (model_id, as_of.year, as_of.month)
@@ -189,10 +187,16 @@ def predictions_prune(*, today=None) -> int:
     for model_id, as_of in pairs:
         if as_of >= monthly_from and keep_month_end[(model_id, as_of.year, as_of.month)] == as_of:
             continue
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute("DELETE FROM predictions_prediction WHERE model_id = %s AND as_of = %s", [model_id, as_of])
-            deleted += cur.rowcount
-    # staged rows of runs that ended without publishing (failed) or were abandoned long ago
-    running = ScoringRun.objects.filter(status=ScoringRun.Status.RUNNING).values("pk")
-    PredictionStage.objects.exclude(run_id__in=running).delete()
+        with transaction.atomic():
+            deleted += partitions.drop_day(model_id, as_of)  # DROP of its partition, not a row-by-row delete
+    # stages of runs that ended without publishing (failed) or were abandoned long ago; listed before the
+    # running runs, so a run started in between keeps its stage
+    stages = partitions.stages()
+    running = {
+        partitions.stage_name(pk)
+        for pk in ScoringRun.objects.filter(status=ScoringRun.Status.RUNNING).values_list("pk", flat=True)
+    }
+    for stage in stages:
+        if stage not in running:
+            partitions.stage_drop(stage)
     return deleted

@@ -134,13 +134,17 @@ def _ranked(
     # the planner would make of joins), then the people of those rows by primary key
     rows = list(qs.values("id", "prediction_id", "subject_key", "score", "band")[offset : offset + limit + 1])
     more, rows = len(rows) > limit, rows[:limit]
-    people = {r["id"]: r for r in CurrentScore.objects.filter(pk__in=[r["id"] for r in rows]).values("id", *fields)}
+    ids = [r["id"] for r in rows]
+    people = {r["id"]: r for r in CurrentScore.objects.filter(model_type=model_type, pk__in=ids).values("id", *fields)}
     rows = [{**r, **people[r["id"]]} for r in rows if r["id"] in people]
     if count is None:  # the caller may know it already (risk_page: from the band counts)
         count = ScoreCount.objects.filter(model_type=model_type, **where).aggregate(n=Sum("n"))["n"] or 0
     next_cursor = keyset_encode(rows[-1]["score"], rows[-1]["subject_key"]) if more and rows else None
-    # the explanation bytes and inputs of the page's rows only (the wide row's other columns are not read)
-    preds = Prediction.objects.only("id", "contributions", "feature_values").in_bulk([r["prediction_id"] for r in rows])
+    # the page's rows by id within the current (model, as_of): PostgreSQL reads that one partition's key index;
+    # the explanation bytes and inputs only (the wide row's other columns are not read)
+    current = CurrentScoreSet.objects.filter(model_type=model_type).values_list("model_id", "as_of").first()
+    scored = Prediction.objects.filter(model_id=current[0], as_of=current[1]) if current else Prediction.objects
+    preds = scored.only("id", "contributions", "feature_values").in_bulk([r["prediction_id"] for r in rows])
     rows = [r for r in rows if r["prediction_id"] in preds]  # pruned since the scoring run
     return rows, preds, count, next_cursor
 

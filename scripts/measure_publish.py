@@ -1,9 +1,12 @@
 # ruff: noqa: S608 - SQL built from constants of this script
-"""What publishing 100k scored rows costs, step by step (docs/operations.md "What dominates"): the switch's
+"""What publishing 100k scored rows costs, step by step (the layout before migration 0010; docs/operations.md after "Storage per technician"): the switch's
 INSERT … SELECT into Prediction with and without its sort and FK triggers, against bulk-built tables (the
 partition-attach path: unlogged build, SET LOGGED, index, FK validation) and the CurrentScore refresh.
 Synthetic rows of the coded size (250 B); its own database bench_scoringx. Run: .venv/bin/python
-scripts/measure_publish.py (a few minutes)."""
+scripts/measure_publish.py (a few minutes). Since migration 0010 ``Prediction`` is partitioned and the shared
+stage is gone: the script recreates the old stage table itself, and its inserts into ``Prediction`` land in
+the default partition; the partitioned path is measured side by side with the old one in
+bench/bench_scoring.py."""
 
 import os
 import sys
@@ -36,6 +39,11 @@ def main():
         m = TrainedModel.objects.create(model_type="retention", version=1, status=ModelStatus.ACTIVE)
         run = uuid.uuid4()
         cur = connection.cursor()
+        cur.execute(
+            "CREATE UNLOGGED TABLE predictions_predictionstage (id bigserial PRIMARY KEY, run_id uuid, chunk int, "
+            "model_id uuid, technician_id uuid, as_of date, score float8, band varchar(6), logit float8, "
+            "intercept float8, contributions bytea, feature_values bytea)"
+        )
         cur.execute("CREATE TEMP TABLE ids (i int, t uuid)")
         with cur.cursor.copy("COPY ids FROM STDIN") as c:
             for i, t in enumerate(ids):

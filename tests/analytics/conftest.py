@@ -29,7 +29,9 @@ def aworld(django_db_setup, django_db_blocker, tmp_path_factory):
         yield world
         with connection.cursor() as cur:
             cur.execute(
-                "TRUNCATE predictions_prediction, predictions_trainedmodel, technicians_techniciansnapshot, "
+                # CurrentScore has no database foreign keys to follow (db_constraint=False): named here
+                "TRUNCATE predictions_prediction, predictions_currentscore, predictions_scorecount, "
+                "predictions_trainedmodel, technicians_techniciansnapshot, "
                 "technicians_candidate, technicians_technician, technicians_district, technicians_region CASCADE"
             )
     settings.MODEL_STORE = old_store

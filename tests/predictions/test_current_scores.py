@@ -2,6 +2,7 @@
 cursor equal to pages by offset, counts from the scoring-time aggregates, and an index that serves the order
 (proved with EXPLAIN, not with timing)."""
 
+import re
 from collections import Counter
 
 from django.db import connection
@@ -65,6 +66,13 @@ def test_current_scores_follow_the_switch_and_serve_rankings_by_index(trained, r
     sql, params = qs.query.sql_with_params()
     plan = _plan(sql, params)
     assert "curscore_rank" in plan and "Sort" not in plan, plan
+
+    # the page's full rows by id: one partition's primary key (the current (model, as_of)), not every one
+    ids = list(qs.values_list("prediction_id", flat=True))
+    page = Prediction.objects.filter(model_id=state.model_id, as_of=state.as_of, id__in=ids).order_by()
+    plan = _plan(*page.query.sql_with_params())
+    tables = set(re.findall(r"on (predictions_p_\w+?_\d{8})\b(?!_)", plan))
+    assert len(tables) == 1 and f"{state.as_of:%Y%m%d}_pkey" in plan and "default" not in plan, plan
 
     # a nightly re-score of the active model replaces the current set in the same transaction
     n = predictions_score(model_type="retention")

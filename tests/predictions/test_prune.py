@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from predictions import services
-from predictions.models import ModelStatus, Prediction, PredictionStage, ScoringRun, TrainedModel
+from django.db import connection
+
+from predictions import partitions, services
+from predictions.models import ModelStatus, Prediction, ScoringRun, TrainedModel
 from tests.factories import TechnicianFactory
 
 TODAY = date(2026, 12, 1)
@@ -29,14 +31,30 @@ def test_prune_keeps_daily_window_then_month_ends_within_the_monthly_window(db, 
              date(2026, 9, 2), date(2024, 1, 15), date(2023, 11, 30), date(2023, 11, 2)]  # fmt: skip
     for d in dates:
         _scores(model, techs, d)
+    # two days as partitions of their own (what a scoring run attaches), the rest in the default partition
+    as_partitions = [date(2026, 9, 30), date(2023, 11, 2)]
+    for d in as_partitions:
+        stage = f"predictions_s_test_{d:%Y%m%d}"
+        partitions.stage_ensure(model.pk, d, stage)
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {stage} SELECT * FROM {partitions.DEFAULT} WHERE as_of = %s", [d])  # noqa: S608
+        partitions.publish(stage, model.pk, d)
+    assert Prediction.objects.filter(model=model, as_of=as_partitions[1]).count() == len(techs)
     stale = ScoringRun.objects.create(model=model, as_of=TODAY, status=ScoringRun.Status.FAILED)
-    PredictionStage.objects.create(run_id=stale.pk, chunk=0, model_id=model.pk, technician_id=techs[0].pk,
-                                   as_of=TODAY, score=0.1, band="low", logit=-2.0, intercept=-1.0,
-                                   contributions=b"", feature_values=b"")  # fmt: skip
+    partitions.stage_ensure(model.pk, TODAY, partitions.stage_name(stale.pk))
+    running = ScoringRun.objects.create(model=model, as_of=date(2026, 11, 30))
+    partitions.stage_ensure(model.pk, running.as_of, partitions.stage_name(running.pk))
     deleted = services.predictions_prune(today=TODAY)
     kept = sorted(set(Prediction.objects.filter(model=model).values_list("as_of", flat=True)))
     # daily window (from Oct 27): Nov 28, Nov 1 (and Oct 20 as October's last); Sep 30 for September;
     # Jan 2024 is inside 36 months; Nov 2023 (before Dec 2023) is gone entirely
     assert kept == [date(2024, 1, 15), date(2026, 9, 30), date(2026, 10, 20), date(2026, 11, 1), date(2026, 11, 28)]
     assert deleted == 4 * len(techs)
-    assert not PredictionStage.objects.exists()
+    with connection.cursor() as cur:  # the pruned day's partition is gone (DROP), the kept one stays
+        cur.execute(
+            "SELECT to_regclass(%s), to_regclass(%s)", [partitions.partition_name(model.pk, d) for d in as_partitions]
+        )
+        kept_part, pruned_part = cur.fetchone()
+    assert kept_part is not None and pruned_part is None
+    left = partitions.stages()
+    assert partitions.stage_name(running.pk) in left and partitions.stage_name(stale.pk) not in left

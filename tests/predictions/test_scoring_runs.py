@@ -13,8 +13,8 @@ from django.db import connection
 from django.utils import timezone
 
 from core.reaper import Liveness
-from predictions import features, scoring, scoring_runs, services
-from predictions.models import Prediction, PredictionStage, ScoringChunk, ScoringRun
+from predictions import features, partitions, scoring, scoring_runs, services
+from predictions.models import Prediction, ScoringChunk, ScoringRun
 
 
 def _reaper_view(max_requeues: int = 3) -> Liveness:
@@ -46,6 +46,10 @@ def run(trained, settings):
     return services.scoring_run_start(model=trained, as_of=as_of, enqueue=False)
 
 
+def _stage_exists(run) -> bool:
+    return partitions.stage_name(run.pk) in partitions.stages()
+
+
 def _published(model, as_of) -> int:
     return Prediction.objects.filter(model=model, as_of=as_of).count()
 
@@ -71,12 +75,13 @@ def test_chunk_killed_mid_copy_is_reaped_and_the_switch_publishes_only_the_compl
     monkeypatch.setattr(scoring, "stage_chunk", real)
     last = ScoringChunk.objects.get(pk=chunks[-1].pk)
     assert not last.done
-    assert not PredictionStage.objects.filter(run_id=run.pk, chunk=last.index).exists()  # rolled back with it
+    staged = sum(c.rows for c in ScoringChunk.objects.filter(run=run, done=True))
+    assert partitions.stage_rows(partitions.stage_name(run.pk)) == staged > 0  # its COPY rolled back with it
     assert _published(trained, run.as_of) == 0 and _published(trained, old_as_of) == before
 
     switched = []
     monkeypatch.setattr(scoring_runs, "after_scores_switched",
-                        lambda model, as_of: switched.append((model.pk, as_of, connection.in_atomic_block)))  # fmt: skip
+                        lambda model, as_of, **kw: switched.append((model.pk, as_of, connection.in_atomic_block)))  # fmt: skip
     actions = services.scoring_runs_reap(live=_reaper_view())
     assert actions == [f"{run.pk} chunk {last.index} requeued"]
     assert _take_queued_chunk(last.pk)  # really published to the broker
@@ -86,7 +91,7 @@ def test_chunk_killed_mid_copy_is_reaped_and_the_switch_publishes_only_the_compl
     run.refresh_from_db()
     assert run.status == ScoringRun.Status.DONE and run.rows == expected == _published(trained, run.as_of)
     assert switched == [(trained.pk, run.as_of, True)]  # the hook ran inside the switch's transaction
-    assert not PredictionStage.objects.filter(run_id=run.pk).exists()
+    assert not _stage_exists(run)  # it became the day's partition
     assert _published(trained, old_as_of) == before
     # re-delivery after the switch is a no-op
     assert services.scoring_chunk_run(chunk_id=chunks[0].pk) is False
@@ -102,7 +107,7 @@ def test_a_chunk_lost_too_often_fails_the_run_and_keeps_the_previous_scores(run,
     assert services.scoring_runs_reap(live=_reaper_view(max_requeues=3)) == [f"{run.pk} failed"]
     run.refresh_from_db()
     assert run.status == ScoringRun.Status.FAILED and "chunk" in run.error
-    assert not PredictionStage.objects.filter(run_id=run.pk).exists()
+    assert not _stage_exists(run)
     assert _published(trained, run.as_of) == 0 and _published(trained, old_as_of) == before
 
 
