@@ -33,6 +33,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_scale import _setup  # noqa: E402 - the same child-process Django setup
+
 STANDALONE = True  # never part of `make bench`
 TICK = os.sysconf("SC_CLK_TCK")
 TARGETS = {
@@ -41,16 +45,6 @@ TARGETS = {
     "risk API": ("/api/v1/predictions/risk", "api"),
     "technician API": ("/api/v1/technicians", "api"),
 }
-
-
-def _setup(db: str) -> None:
-    os.environ["DATABASE_NAME"] = db
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def _creds(db: str, role: str) -> dict:
