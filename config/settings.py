@@ -158,7 +158,7 @@ CACHES = {
 }
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "core.channel_layer.CancellableRedisChannelLayer",
         # redis-py 8 defaults socket_timeout to 5 s, the same as channels_redis's blocking-pop timeout:
         # idle consumers then die with "Timeout reading from redis". Give reads a longer timeout.
         "CONFIG": {
