@@ -209,9 +209,14 @@ def run_series(*, run: ForecastRun):
 
 
 def jobs_per_tech_per_week(*, district_codes: list[str], as_of: date) -> dict[str, float | None]:
-    """Average jobs one technician completed per week over the last 3 monthly snapshots."""
-    since = (as_of.replace(day=1) - timedelta(days=92)).replace(day=1)
-    qs = TechnicianSnapshot.objects.filter(month__gte=since, month__lte=as_of)
+    """Average jobs one technician completed per week over the last 3 *complete* monthly snapshots.
+
+    The snapshot of the month ``as_of`` falls in is month-to-date (on the 1st it holds one day's jobs):
+    counting it read productivity a quarter low at the start of every month and inflated the technicians
+    required by a third."""
+    this_month = as_of.replace(day=1)
+    since = (this_month - timedelta(days=85)).replace(day=1)  # the three months before this one
+    qs = TechnicianSnapshot.objects.filter(month__gte=since, month__lt=this_month)
     per = {
         row["technician__district__code"]: row["avg"]
         for row in qs.values("technician__district__code").annotate(avg=Avg("jobs_completed"))

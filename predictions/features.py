@@ -449,7 +449,7 @@ def retention_scoring_frame(
         rows = _retention_rows(first, month_start(as_of), a, b, medians=medians, technician_ids=technician_ids,
                                active_at=as_of)  # fmt: skip
         if not rows.empty:
-            parts.append(rows.groupby("technician_id", sort=False).tail(1))
+            parts.append(_latest_complete(rows, as_of))
     if not parts:
         return Frame(pd.DataFrame(), pd.DataFrame(columns=["subject_id", "as_of"]), [])
     rows = pd.concat(parts, ignore_index=True)
@@ -465,6 +465,18 @@ def retention_scoring_frame(
         }
     )
     return Frame(X, keys, cat)
+
+
+def _latest_complete(rows: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Each technician's row of the latest *complete* month before ``as_of`` — the row training would give
+    this as-of date (month *m* → as of the 1st of *m* + 1). The snapshot of the month ``as_of`` falls in is
+    month-to-date (one day's jobs on the 1st) and would read as a collapse in work; it is used only for a
+    technician who has no complete month yet (a new hire, whose first training rows are partial months too).
+    ``rows`` is sorted by (technician, month)."""
+    complete = (rows["month"] < pd.Timestamp(month_start(as_of))).to_numpy()
+    has_complete = pd.Series(complete).groupby(rows["technician_id"].to_numpy(), sort=False).transform("any")
+    keep = complete | ~has_complete.to_numpy()
+    return rows[keep].groupby("technician_id", sort=False).tail(1)
 
 
 def scoring_as_of() -> date:

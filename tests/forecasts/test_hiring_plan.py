@@ -20,6 +20,8 @@ def plan_fixture(db, monkeypatch):
     for _ in range(10):
         t = TechnicianFactory(district=d, hire_date=date(2020, 1, 6))
         SnapshotFactory(technician=t, month=date(2025, 5, 1), jobs_completed=65)  # 65·12/52 = 15 jobs/week
+        # June is in progress on AS_OF (month-to-date): it must not count towards productivity
+        SnapshotFactory(technician=t, month=date(2025, 6, 1), jobs_completed=2)
     # two left inside the last 12 weeks (1 voluntary, 1 involuntary), one long ago
     TechnicianFactory(
         district=d,

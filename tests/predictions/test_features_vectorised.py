@@ -81,6 +81,11 @@ def legacy_scoring_frame(*, as_of):
     first = features.month_start(as_of - timedelta(days=200))
     snaps = _legacy_snapshots(first, features.month_start(as_of), list(techs["technician_id"]))
     rows = _legacy_rows(snaps, techs)
+    # the latest complete month before as_of (the month in progress only for someone without one)
+    cutoff = pd.Timestamp(features.month_start(as_of))
+    complete = pd.to_datetime(rows["month"]) < cutoff
+    has_complete = complete.groupby(rows["technician_id"]).transform(lambda c: bool(c.any()))
+    rows = rows[complete | ~has_complete.astype(bool)]
     rows = rows.groupby("technician_id", sort=False).tail(1).reset_index(drop=True)
     rows["as_of"] = as_of
     rows["tenure_years"] = _tenure(rows["as_of"], rows["hire_date"])
