@@ -356,6 +356,8 @@ class ScoringRun(TimeStamped):
     rows = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # the district median pay every chunk's features divide by (features.scoring_medians), computed once
+    district_medians = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -277,7 +277,8 @@ def stage_chunk(*, run, chunk, fitted: ebm.GlassBoxModel) -> int:
     starts from nothing)."""
     stage = partitions.stage_name(run.pk)
     partitions.stage_ensure(run.model_id, run.as_of, stage)
-    frame = features.retention_scoring_frame(as_of=run.as_of, lo=chunk.lo, hi=chunk.hi, chunked=False)
+    frame = features.retention_scoring_frame(as_of=run.as_of, lo=chunk.lo, hi=chunk.hi, chunked=False,
+                                             medians=run.district_medians)  # fmt: skip
     if frame.X.empty:
         return 0
     X, keys = _ordered(frame)

@@ -55,7 +55,8 @@ def scoring_run_start(*, model: TrainedModel, as_of=None, enqueue: bool = True) 
     ranges = features.technician_ranges(settings.PREDICTIONS_SCORING_CHUNK) or [(None, None)]
     try:
         with transaction.atomic():
-            run = ScoringRun.objects.create(model=model, as_of=as_of, chunks_total=len(ranges))
+            run = ScoringRun.objects.create(model=model, as_of=as_of, chunks_total=len(ranges),
+                                            district_medians=features.scoring_medians(as_of))  # fmt: skip
             ScoringChunk.objects.bulk_create(
                 [ScoringChunk(run=run, index=i, lo=lo, hi=hi) for i, (lo, hi) in enumerate(ranges)]
             )

@@ -131,11 +131,19 @@ def test_training_frame_equals_the_per_technician_builder(demo, chunk):
 
 
 @pytest.mark.parametrize("chunk", [7, 100_000])
-def test_scoring_frame_equals_the_per_technician_builder(demo, chunk):
+@pytest.mark.parametrize("medians", ["queried", "given by the run", "given in part"])
+def test_scoring_frame_equals_the_per_technician_builder(demo, chunk, medians):
+    """Also when a distributed run hands its chunks the district medians it computed once
+    (``scoring_medians``), whole or lacking a month the chunk then queries itself."""
     as_of = date(2026, 7, 1)
     old_X, old_keys, old_cat = legacy_scoring_frame(as_of=as_of)
+    given = None if medians == "queried" else features.scoring_medians(as_of)
+    if medians == "given in part":
+        assert {m for _, m, _ in given} == {"2026-06-01"}  # July has no snapshot yet: June's are all there is
+        given = [row for row in given if row[0] % 2]  # half the districts' medians missing…
+        given = [[d, "2026-05-01", v] for d, _, v in given]  # …and for another month: June is queried
     with override_settings(PREDICTIONS_FEATURE_CHUNK_TECHNICIANS=chunk):
-        new = features.retention_scoring_frame(as_of=as_of)
+        new = features.retention_scoring_frame(as_of=as_of, medians=given)
     assert len(old_X) > 50
     assert new.categorical == old_cat
     new_X, new_keys = _sorted(new.X, new.keys)
