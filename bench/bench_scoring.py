@@ -115,6 +115,10 @@ def run() -> list[tuple[str, float, str]]:
                 "INSERT INTO old_prediction SELECT * FROM predictions_prediction WHERE model_id = %s", [model.pk]
             )  # the rows the table held before (the direct COPY's)
             cur.execute("ANALYZE old_prediction")
+            size_f = _row_sizes(cur, model.pk, date(2026, 7, 1))
+            # the direct COPY's rows went to Prediction's DEFAULT partition, which production keeps (near)
+            # empty: every scoring has a partition of its own. Left there, each ATTACH below would scan them.
+            cur.execute("DELETE FROM predictions_prediction_default WHERE model_id = %s", [model.pk])
 
         def old_chunk(run_id, day):
             with transaction.atomic(), connection.cursor() as cur:
@@ -154,7 +158,7 @@ def run() -> list[tuple[str, float, str]]:
 
         def new_switch(run):
             with transaction.atomic():
-                return stage_publish(run=run)
+                return stage_publish(run=run, rows=N)  # the product passes its chunks' row counts
 
         def new_current(day):
             with transaction.atomic():
@@ -208,13 +212,7 @@ def run() -> list[tuple[str, float, str]]:
         t_copy2 = _best(copy_only)
         # the stored explanations read back exactly, and what a row costs on disk
         with connection.cursor() as cur:
-            sizes = {}
-            for label, d in (("float64", date(2026, 7, 1)), ("codes", coded_day)):
-                cur.execute(
-                    "SELECT avg(pg_column_size(p.*)), avg(octet_length(contributions)) FROM predictions_prediction p "
-                    "WHERE model_id = %s AND as_of = %s", [model.pk, d],
-                )  # fmt: skip
-                sizes[label] = [float(v) for v in cur.fetchone()]
+            sizes = {"float64": size_f, "codes": _row_sizes(cur, model.pk, coded_day)}
             cur.execute(
                 "SELECT contributions FROM predictions_prediction WHERE model_id = %s AND as_of = %s "
                 "ORDER BY technician_id", [model.pk, coded_day],
@@ -254,6 +252,14 @@ def run() -> list[tuple[str, float, str]]:
         ("  KB per technician per model, pruned (71 rows), codes", per_year_c, "row + ~60 B index + 24 B line"),
         ("  decode 100k stored explanations, codes (s)", t_decode, "exactly equal to eval_terms (asserted)"),
     ]
+
+
+def _row_sizes(cur, model_id, day) -> list[float]:
+    cur.execute(
+        "SELECT avg(pg_column_size(p.*)), avg(octet_length(contributions)) FROM predictions_prediction p "
+        "WHERE model_id = %s AND as_of = %s", [model_id, day],
+    )  # fmt: skip
+    return [float(v) for v in cur.fetchone()]
 
 
 _STAGED = "model_id, technician_id, as_of, score, band, logit, intercept, contributions, feature_values"

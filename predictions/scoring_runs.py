@@ -8,6 +8,7 @@ import zlib
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from core.heartbeat import heartbeat
@@ -115,7 +116,7 @@ def scoring_run_switch(*, run_id) -> bool:
         stage = partitions.stage_name(run.pk)
         partitions.stage_prepare(stage)
         after_scores_switched(run.model, run.as_of, source=stage)
-        n = scoring.stage_publish(run=run, prepared=True)
+        n = scoring.stage_publish(run=run, prepared=True, rows=run.chunks.aggregate(n=Sum("rows"))["n"] or 0)
         ScoringRun.objects.filter(pk=run.pk).update(
             status=ScoringRun.Status.DONE, rows=n, finished_at=timezone.now(), updated_at=timezone.now()
         )
