@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.roles",
                 "core.context_processors.preparing",
+                "core.context_processors.nav",
                 "alerts.context_processors.alerts_bell",
             ],
         },

@@ -30,3 +30,30 @@ def preparing(request):
         return preparation_status().preparing
 
     return {"preparing": SimpleLazyObject(load)}
+
+
+# the main menu: template key -> the page it links to
+NAV = {"overview": "/analytics/", "technicians": "/technicians/", "risk": "/predictions/", "worklist": "/worklist/",
+       "candidates": "/predictions/candidates/", "models": "/predictions/models/",
+       "programs": "/predictions/programs/", "forecasts": "/forecasts/", "hiring_plan": "/forecasts/hiring-plan/",
+       "assistant": "/assistant/"}  # fmt: skip
+
+
+def nav_allowed(user) -> dict[str, bool]:
+    """Which main-menu pages ``user`` may open: each page's own declared permission (``access_permission``,
+    set by ``core.access.requires``) checked with the one access helper, so the menu can never offer a page
+    the page itself refuses, nor hide one it serves."""
+    from django.urls import resolve
+
+    from core.access import allowed
+
+    out = {}
+    for key, path in NAV.items():
+        perm = getattr(resolve(path).func, "access_permission", None)
+        out[key] = perm is not None and allowed(user, perm)
+    return out
+
+
+def nav(request):
+    """``nav``: {menu key: may open} for the main menu, worked out when the menu is rendered."""
+    return {"nav": SimpleLazyObject(lambda: nav_allowed(getattr(request, "user", None)))}
