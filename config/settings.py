@@ -150,7 +150,7 @@ if TESTING and not os.environ.get("REDIS_URL"):
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.ResilientRedisCache",  # a miss, not an error, while Redis is away
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "ta",
         "TIMEOUT": 300,
