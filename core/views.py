@@ -82,7 +82,16 @@ def _error(request, status: int, exception=None):
         return JsonResponse({"detail": text}, status=status)
     ctx = {"title": title, "message": detail or message}
     if status == 403:  # the "no access" page: say what to do about it
-        ctx["message"] += " Ask an HR admin to add you to the Recruiter or HR admin group if you need it."
+        from core.roles import user_role
+
+        if user_role(getattr(request, "user", None)) == "user":  # signed in, but in no role's group
+            ctx["title"] = "No access: your account has no role yet"
+            ctx["message"] = (
+                "You are signed in, but your account is not in any role's group, so there is nothing here for "
+                "you to open yet. Ask an HR admin to add you to the Recruiter or HR admin group."
+            )
+        else:
+            ctx["message"] += " Ask an HR admin to add you to the Recruiter or HR admin group if you need it."
     return render(request, "core/error.html", ctx, status=status)
 
 

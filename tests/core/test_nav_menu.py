@@ -33,5 +33,6 @@ def test_the_menu_shows_a_page_exactly_when_the_user_may_open_it(db, role):
     assert shown & set(NAV.values()) == opens
     if role is None:
         assert not opens and not shown & set(NAV.values())  # nothing offered, nothing served
+        assert page.status_code == 403 and b"your account has no role yet" in page.content  # and told why
     else:
         assert opens  # every role has somewhere to go
