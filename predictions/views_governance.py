@@ -143,6 +143,8 @@ def monitoring_page(request):
         panels.append({
             "type": value, "label": label, "latest": latest, "reports": rs[:10], "chart": chart,
             "calibration": calibration, "chart_id": f"drift-{value}", "calib_id": f"calib-{value}",
+            # the features the report alerted on (above the threshold *and* above sampling noise)
+            "alerted": {a.get("feature") for a in (latest.alerts if latest else []) if a.get("kind") == "feature_psi"},
         })  # fmt: skip
     ctx = {
         "panels": panels,
