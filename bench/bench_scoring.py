@@ -167,6 +167,7 @@ def run() -> list[tuple[str, float, str]]:
 
         t = {k: [] for k in ("old_chunk", "old_switch", "old_current", "new_chunk", "new_switch", "new_current")}
         day = date(2026, 7, 2)
+
         def checkpoint():
             # each side starts with the WAL of the other's writes flushed, not with a checkpoint running
             with connection.cursor() as cur:

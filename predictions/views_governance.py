@@ -145,6 +145,8 @@ def monitoring_page(request):
             "calibration": calibration, "chart_id": f"drift-{value}", "calib_id": f"calib-{value}",
             # the features the report alerted on (above the threshold *and* above sampling noise)
             "alerted": {a.get("feature") for a in (latest.alerts if latest else []) if a.get("kind") == "feature_psi"},
+            # largest shift first (the stored JSON object does not keep the order it was written in)
+            "feature_psi": sorted((latest.feature_psi or {}).items(), key=lambda kv: -kv[1]) if latest else [],
         })  # fmt: skip
     ctx = {
         "panels": panels,

@@ -1,6 +1,7 @@
 """On demo data: the bias audit finds the planted proxy, the model card and the published summary come
 from the registry, and the drift monitor fires on planted drift and not without it."""
 
+import re
 from datetime import date
 
 import pytest
@@ -77,5 +78,10 @@ def test_drift_alert_fires_on_planted_drift_and_not_without_it(model_store, sett
     client.force_login(hr_admin)
     page = client.get("/predictions/monitoring/").content.decode()
     assert "ALERT" in page and "overtime_hours" in page and "Retrain now" in page
+    # the feature table: largest shift first, the alerted feature flagged
+    rows = re.findall(r'<tr><td>(\w+)</td><td class="num( flag)?">([\d.]+)</td></tr>', page)
+    values = [float(v) for _, _, v in rows]
+    assert len(values) > 5 and values == sorted(values, reverse=True)
+    assert ("overtime_hours", " flag") in {(f, flag) for f, flag, _ in rows}
     admin = client.get("/admin/predictions/driftreport/?alert__exact=1")
     assert admin.status_code in (200, 302)
