@@ -266,7 +266,7 @@ class RetentionProgram(TimeStamped):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from predictions.features import validate_program_change
+        from predictions.changes import validate_program_change
 
         try:
             validate_program_change(self.change)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
-from predictions import features
+from predictions.changes import apply_changes
 from predictions.models import ModelType, RetentionProgram
 from predictions.scoring import _active, load_fitted
 from predictions.templatetags.predictions_format import program_change
@@ -125,7 +125,7 @@ def programs_compare(
     if n:
         X = _prediction_frame(fitted, preds)
         for j, prog in enumerate(programs):
-            effects[:, j] = before - fitted.predict_proba(features.apply_changes(X, prog.change))
+            effects[:, j] = before - fitted.predict_proba(apply_changes(X, prog.change))
     boot = _bootstrap_totals(effects, samples, seed)
     cost_each = float(settings.REPLACEMENT_COST)
     rows = []

@@ -16,8 +16,9 @@ from core.params import page_number
 from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
 from core.quotas import AlreadyRunning
 from predictions import selectors, services
+from predictions.changes import ACTIONABLE, SCHEDULES
 from predictions.ebm import ArtifactError
-from predictions.features import ACTIONABLE, SCHEDULES, label_for
+from predictions.features import label_for
 from predictions.models import ModelType
 from predictions.templatetags.predictions_format import value_text
 from technicians.models import District, Region, Trade

@@ -12,6 +12,7 @@ import pandas as pd
 from django.conf import settings
 
 from predictions import ebm, features
+from predictions.changes import ACTIONABLE, apply_changes
 from predictions.explain import contributions_for, explanation_text, fold, with_points
 from predictions.models import Prediction
 from predictions.scoring import WhatIfError, band_for, decode_values, load_fitted
@@ -26,11 +27,11 @@ def _validate_changes(user, changes: Any, fitted: ebm.GlassBoxModel) -> dict[str
         raise WhatIfError("changes", "give at least one feature to change")
     clean: dict[str, Any] = {}
     for feat, val in changes.items():
-        if feat not in features.ACTIONABLE:
-            raise WhatIfError(feat, f"not an actionable feature (use {', '.join(features.ACTIONABLE)})")
+        if feat not in ACTIONABLE:
+            raise WhatIfError(feat, f"not an actionable feature (use {', '.join(ACTIONABLE)})")
         if not field_visible(user, feat):
             raise WhatIfError(feat, "you are not permitted to change this feature")
-        spec = features.ACTIONABLE[feat]
+        spec = ACTIONABLE[feat]
         if feat == "schedule_type":
             if val not in spec:
                 raise WhatIfError(feat, f"must be one of {', '.join(spec)}")
@@ -65,7 +66,7 @@ def what_if(*, user, employee_id: str, changes: dict[str, Any]) -> dict[str, Any
     fitted = load_fitted(model)
     clean = _validate_changes(user, changes, fitted)
     X = _prediction_frame(fitted, [pred])
-    X_after = features.apply_changes(X, clean)
+    X_after = apply_changes(X, clean)
     exp = fitted.explain(X_after)
     after = float(exp.proba[0])
     contribs = contributions_for(
@@ -110,7 +111,7 @@ def suggestions(*, user, fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> list[dic
         return []
     row = X.iloc[0]
     candidates, meta = [], []
-    for feat, spec in features.ACTIONABLE.items():
+    for feat, spec in ACTIONABLE.items():
         if feat not in fitted.features or not field_visible(user, feat):
             continue
         current = row[feat]
@@ -127,7 +128,7 @@ def suggestions(*, user, fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> list[dic
                 key=lambda v: abs(v - cur),
             )
         for v in grid:
-            candidates.append(features.apply_changes(X, {feat: v}))
+            candidates.append(apply_changes(X, {feat: v}))
             meta.append((feat, current, v))
     if not candidates:
         return []

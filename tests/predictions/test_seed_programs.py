@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from predictions.features import validate_program_change
+from predictions.changes import validate_program_change
 from predictions.models import RetentionProgram
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 
-from predictions.features import validate_program_change
+from predictions.changes import validate_program_change
 from predictions.models import RetentionProgram
 
 DEMO_PROGRAMS = [
