@@ -108,7 +108,7 @@ class Explanation:
 
     intercept: float
     terms: list[str]
-    contributions: np.ndarray  # (n, len(terms))
+    contributions: np.ndarray | None  # (n, len(terms)); None where only codes were asked for
     logit: np.ndarray  # (n,)
 
     @property
@@ -176,12 +176,16 @@ class GlassBoxModel:
             return Explanation(intercept, list(self.terms), contrib, intercept + contrib.sum(axis=1))
         return self._explain_tree(X)
 
-    def explain_coded(self, Xp: pd.DataFrame, code_maps: list[np.ndarray], row: np.dtype):
+    def explain_coded(self, Xp: pd.DataFrame, code_maps: list[np.ndarray], row: np.dtype, *, contributions=True):
         """``explain`` of a prepared frame plus each contribution's codebook code (``Codebook.code_maps``),
         in one binning pass: the bin indices interpret's ``eval_terms`` computes per term index both the
         term's score table (the contribution, bit for bit what ``eval_terms`` returns) and its code table.
         Returns (Explanation, codes as a structured array of dtype ``row``), or None where interpret's
-        binning is not reachable (another version): callers fall back to ``explain`` + ``Codebook.encode``."""
+        binning is not reachable (another version): callers fall back to ``explain`` + ``Codebook.encode``.
+        ``contributions=False``: the explanation's ``contributions`` is None (a scoring that stores the codes
+        needs only the logit; the (n, terms) float matrix is not built). The logit is the same either way: the
+        terms added one after the other, as ``contributions.sum(axis=1)`` adds the columns of this
+        column-major matrix."""
         try:
             from interpret.glassbox._ebm._bin import eval_terms as bin_terms
             from interpret.utils._clean_x import preclean_X
@@ -191,8 +195,9 @@ class GlassBoxModel:
         if self.algorithm != "ebm" or len(code_maps) != len(est.term_scores_):
             return None
         X2, n = preclean_X(Xp, est.feature_names_in_, est.feature_types_in_)
-        contrib = np.empty((n, len(code_maps)), dtype=np.float64, order="F")
+        contrib = np.empty((n, len(code_maps)), dtype=np.float64, order="F") if contributions else None
         codes = np.empty(n, dtype=row)
+        total = np.zeros(n, dtype=np.float64)
         bins = bin_terms(X2, n, est.feature_names_in_, est.feature_types_in_, est.bins_, est.term_features_)
         for t, index in enumerate(bins):
             scores = est.term_scores_[t]
@@ -201,10 +206,13 @@ class GlassBoxModel:
             for dim, i in zip(scores.shape, index, strict=True):
                 i = np.where(i < 0, i + dim, i) if i.min(initial=0) < 0 else i
                 flat = i if flat is None else flat * dim + i
-            contrib[:, t] = np.take(scores.ravel(), flat)
+            term = np.take(scores.ravel(), flat)
+            if contrib is not None:
+                contrib[:, t] = term
+            total += term
             codes[f"t{t}"] = np.take(code_maps[t].ravel(), flat)
         intercept = float(np.ravel(est.intercept_)[0])
-        return Explanation(intercept, list(self.terms), contrib, intercept + contrib.sum(axis=1)), codes
+        return Explanation(intercept, list(self.terms), contrib, intercept + total), codes
 
     def _explain_tree(self, X: pd.DataFrame) -> Explanation:
         # Path decomposition (Saabas) in log-odds space: each split moves the node's log-odds from

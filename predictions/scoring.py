@@ -97,13 +97,14 @@ def _coder(model: TrainedModel, fitted: ebm.GlassBoxModel):
 
 def explain_stored(model: TrainedModel, fitted: ebm.GlassBoxModel, X: pd.DataFrame, coder=None):
     """What a scoring stores, in one pass over the frame: (explanation, stored contributions — codes into
-    the model's codebook, or float64 —, input values). For an EBM with a codebook the codes come from the
+    the model's codebook, or float64 —, input values); where codes are stored the explanation carries the
+    logit only (its ``contributions`` is None: the codes are what is kept). For an EBM with a codebook the codes come from the
     same bin indices as the contributions (``GlassBoxModel.explain_coded``) instead of searching every
     contribution in the codebook afterwards; the frame is prepared once for both. ``coder``: ``_coder``'s
     answer fetched beforehand (no query here then: the connection may be in the middle of a COPY)."""
     Xp = fitted.prepare(X)
     book, maps = coder if coder is not None else _coder(model, fitted)
-    out = fitted.explain_coded(Xp, maps, book.row) if maps is not None else None
+    out = fitted.explain_coded(Xp, maps, book.row, contributions=False) if maps is not None else None
     if out is not None:
         exp, codes = out
         return exp, codes.view(np.uint8).reshape(len(codes), book.width), encode_values(fitted, Xp, prepared=True)
@@ -126,7 +127,14 @@ def decode_values(fitted: ebm.GlassBoxModel, values: np.ndarray) -> pd.DataFrame
 _PG_EPOCH = date(2000, 1, 1)
 
 
-def _copy_buffer(
+def _copy_buffer(model_id, subjects: np.ndarray, as_of: date, scores, bands, logits, intercept, contrib, values,
+                 lead=(), *, header: bool = True, trailer: bool = True) -> bytes:  # fmt: skip
+    """``_copy_parts`` as one bytes object."""
+    return b"".join(_copy_parts(model_id, subjects, as_of, scores, bands, logits, intercept, contrib, values, lead,
+                                header=header, trailer=trailer))  # fmt: skip
+
+
+def _copy_parts(
     model_id,
     subjects: np.ndarray,
     as_of: date,
@@ -140,10 +148,11 @@ def _copy_buffer(
     *,
     header: bool = True,
     trailer: bool = True,
-) -> bytes:
-    """PostgreSQL binary COPY rows built with numpy (no per-row Python): every field is fixed width
-    except the band, so rows are written band by band (subject order is kept within each band), each
-    band as one structured array whose fields are filled column by column.
+) -> list:
+    """PostgreSQL binary COPY rows built with numpy (no per-row Python), as a list of byte buffers to write
+    one after the other (no copy to join them): every field is fixed width except the band, so rows are
+    written band by band (subject order is kept within each band), each band as one structured array whose
+    fields are filled column by column.
     ``lead``: raw values of constant fields written before the usual nine (the staging run id and chunk).
     ``header``/``trailer``: whether this is the first/last part of one COPY (rows can be sent in parts)."""
 
@@ -159,9 +168,14 @@ def _copy_buffer(
     contrib = np.asarray(contrib)
     nt, nv, cw = contrib.shape[1], values.shape[1], contrib.dtype.itemsize  # float64, or 1-2 byte codes
     head = (9 + len(lead)).to_bytes(2, "big") + b"".join(i4(len(v)) + v for v in lead) + i4(16) + model_id.bytes
-    parts = [b"PGCOPY\n\xff\r\n\x00" + i4(0) + i4(0)] if header else []
-    for band in np.unique(bands):
-        m = bands == band
+    parts: list = [b"PGCOPY\n\xff\r\n\x00" + i4(0) + i4(0)] if header else []
+    # one stable sort by band instead of a mask per band: each band's rows are one slice of the sorted order
+    levels, code = np.unique(np.asarray(bands), return_inverse=True)
+    order = np.argsort(code, kind="stable") if len(levels) > 1 else None
+    starts = np.searchsorted(code[order] if order is not None else code, np.arange(len(levels) + 1))
+    for k, band in enumerate(levels):
+        sl = slice(int(starts[k]), int(starts[k + 1]))
+        take = order[sl] if order is not None else sl
         b = str(band).encode()
         consts = {
             "c0": head + i4(16),
@@ -175,15 +189,15 @@ def _copy_buffer(
             ("c2", f"V{len(consts['c2'])}"), ("logit", ">f8"), ("c3", f"V{len(consts['c3'])}"),
             ("contrib", contrib.dtype.newbyteorder("<"), (nt,)), ("c4", f"V{len(consts['c4'])}"), ("values", "<f8", (nv,)),
         ])  # fmt: skip
-        rows = np.empty(int(m.sum()), dtype=dt)
+        rows = np.empty(sl.stop - sl.start, dtype=dt)
         for name, raw in consts.items():
             rows[name] = np.void(raw)
-        rows["subject"], rows["score"], rows["logit"] = uuids[m], scores[m], logits[m]
-        rows["contrib"], rows["values"] = contrib[m], values[m]
-        parts.append(rows.tobytes())
+        rows["subject"], rows["score"], rows["logit"] = uuids[take], scores[take], logits[take]
+        rows["contrib"], rows["values"] = contrib[take], values[take]
+        parts.append(memoryview(rows.view(np.uint8)))  # the array's own bytes, not a copy
     if trailer:
         parts.append((-1).to_bytes(2, "big", signed=True))
-    return b"".join(parts)
+    return parts
 
 
 def ensure_codebook(model: TrainedModel, fitted: ebm.GlassBoxModel) -> None:
@@ -309,13 +323,13 @@ def stage_frame(table: str, model: TrainedModel, fitted: ebm.GlassBoxModel, X: p
         )
         with cur.cursor.copy(sql, writer=QueuedLibpqWriter(cur.cursor)) as copy:
             for lo in range(0, n, batch):
-                part = X.iloc[lo : lo + batch]
-                exp, stored, values = explain_stored(model, fitted, part, coder)
-                copy.write(_copy_buffer(
+                exp, stored, values = explain_stored(model, fitted, X.iloc[lo : lo + batch], coder)
+                for buf in _copy_parts(
                     model.pk, subjects[lo : lo + batch], as_of, exp.proba,
                     np.asarray(band_for(exp.proba, model.model_type)), exp.logit, exp.intercept, stored, values,
                     header=lo == 0, trailer=lo + batch >= n,
-                ))  # fmt: skip
+                ):  # fmt: skip
+                    copy.write(buf)  # a buffer of rows, not copied: the writer thread sends it as it is
     return n
 
 

@@ -68,3 +68,24 @@ def test_an_interaction_table_takes_two_bytes_and_round_trips_exactly():
     model = SimpleNamespace(pk=None, terms=["a", "a x b", "b"])
     blobs = [codes[i].tobytes() for i in range(3)] + [contrib[3].astype("<f8").tobytes()]  # mixed: codes and float64
     assert np.array_equal(codebook.decode_rows(model, blobs, book=book), contrib[:4])
+
+
+def test_codes_without_the_contribution_matrix_give_the_same_logit_and_codes(trained):
+    """A scoring that stores codes asks ``explain_coded`` for the logit only: the logit and the codes are the
+    ones the full explanation gives, bit for bit, and the full one's contributions are eval_terms'."""
+    from predictions.features import retention_scoring_frame
+
+    model = TrainedModel.objects.get(pk=trained.pk)
+    fitted = load_fitted(model)
+    book = codebook.codebook_of(model)
+    maps = book.code_maps(fitted.estimator)
+    X = retention_scoring_frame(as_of=Prediction.objects.filter(model=model).values_list("as_of", flat=True)[0]).X
+    Xp = fitted.prepare(X)
+    full, codes = fitted.explain_coded(Xp, maps, book.row)
+    lean, lean_codes = fitted.explain_coded(Xp, maps, book.row, contributions=False)
+    assert lean.contributions is None and len(X) > 50
+    assert np.array_equal(full.logit, lean.logit) and np.array_equal(codes, lean_codes)
+    expected = np.asarray(fitted.estimator.eval_terms(Xp), dtype=float)
+    assert np.array_equal(full.contributions, expected)
+    assert np.array_equal(full.intercept + expected.sum(axis=1), lean.logit)
+    assert np.array_equal(book.decode(lean_codes), expected)
