@@ -32,11 +32,25 @@ def preparing(request):
     return {"preparing": SimpleLazyObject(load)}
 
 
-# the main menu: template key -> the page it links to
-NAV = {"overview": "/analytics/", "technicians": "/technicians/", "risk": "/predictions/", "worklist": "/worklist/",
-       "candidates": "/predictions/candidates/", "models": "/predictions/models/",
-       "programs": "/predictions/programs/", "forecasts": "/forecasts/", "hiring_plan": "/forecasts/hiring-plan/",
-       "assistant": "/assistant/"}  # fmt: skip
+def _under(prefix: str):
+    return lambda path: path.startswith(prefix)
+
+
+# the main menu, in its order: (key, label, the page it links to, whether a request path is that page's section).
+# The one list both the menu's links and its permission checks come from.
+MENU = (
+    ("overview", "Overview", "/analytics/", lambda p: p == "/" or p.startswith("/analytics/")),
+    ("technicians", "Technicians", "/technicians/", _under("/technicians/")),
+    ("risk", "Retention risk", "/predictions/", lambda p: p == "/predictions/" or p.startswith("/predictions/technicians")),
+    ("worklist", "Worklist", "/worklist/", _under("/worklist/")),
+    ("candidates", "Candidates", "/predictions/candidates/", _under("/predictions/candidates/")),
+    ("models", "Models", "/predictions/models/", _under("/predictions/models/")),
+    ("programs", "Programs & ROI", "/predictions/programs/", _under("/predictions/programs/")),
+    ("forecasts", "Forecasts", "/forecasts/", lambda p: p == "/forecasts/"),
+    ("hiring_plan", "Hiring plan", "/forecasts/hiring-plan/", _under("/forecasts/hiring-plan/")),
+    ("assistant", "Assistant", "/assistant/", _under("/assistant/")),
+)  # fmt: skip
+NAV = {key: path for key, _, path, _ in MENU}  # menu key -> the page it links to
 
 
 def nav_allowed(user) -> dict[str, bool]:
@@ -55,5 +69,13 @@ def nav_allowed(user) -> dict[str, bool]:
 
 
 def nav(request):
-    """``nav``: {menu key: may open} for the main menu, worked out when the menu is rendered."""
-    return {"nav": SimpleLazyObject(lambda: nav_allowed(getattr(request, "user", None)))}
+    """``nav``: {menu key: may open}; ``menu``: the entries the user may open, in order, each with its label,
+    link and whether the current page is in its section — both worked out when the menu is rendered."""
+    allowed = SimpleLazyObject(lambda: nav_allowed(getattr(request, "user", None)))
+
+    def entries():
+        path = getattr(request, "path", "")
+        return [{"label": label, "href": href, "current": current(path)}
+                for key, label, href, current in MENU if allowed[key]]  # fmt: skip
+
+    return {"nav": allowed, "menu": SimpleLazyObject(entries)}

@@ -36,3 +36,16 @@ def test_the_menu_shows_a_page_exactly_when_the_user_may_open_it(db, role):
         assert page.status_code == 403 and b"your account has no role yet" in page.content  # and told why
     else:
         assert opens  # every role has somewhere to go
+
+
+def test_each_menu_page_marks_itself_and_only_itself_as_current(db):
+    from core.context_processors import MENU
+
+    client = Client()
+    client.force_login(make_user("menu-current", HR_ADMIN))
+    for _, label, path, _ in MENU:
+        menu = _MENU.search(client.get(path).content.decode()).group(1)
+        current = re.findall(r'<a href="([^"]+)" aria-current="page">([^<]+)</a>', menu)
+        assert current == [(path, label.replace("&", "&amp;"))], (path, current)
+    detail = client.get("/predictions/technicians/")  # a section's sub-page marks its section
+    assert 'href="/predictions/" aria-current="page"' in _MENU.search(detail.content.decode()).group(1)
