@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import zlib
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -155,6 +156,36 @@ def _advisory_key(model: TrainedModel) -> int:
     return zlib.crc32(model.run_id.bytes) & 0x7FFFFFFF
 
 
+DRIFT_REFERENCE_MIN_ROWS = 30
+DRIFT_REFERENCE_APPLICANT_DAYS = 365
+
+
+def drift_reference(model_type: str, fitted: ebm.GlassBoxModel, X_train: pd.DataFrame) -> dict:
+    """The distributions drift is measured against: those of the population the version will score.
+    Retention trains on the technicians' monthly snapshots and scores the active technicians — the same
+    population. Quality of hire trains on *hires* but scores every *open applicant*, who differ from hires by
+    the selection itself (hires come from some sources more than others, with higher assessment scores):
+    against the training rows every nightly scoring "drifts". Its reference is the applicants of the last
+    ``DRIFT_REFERENCE_APPLICANT_DAYS`` days of applications and those still open, whatever became of them
+    (the training rows where there are fewer than ``DRIFT_REFERENCE_MIN_ROWS``). ``reference`` says which."""
+    if model_type == ModelType.QUALITY_OF_HIRE:
+        from django.db.models import Q
+
+        from technicians.models import Candidate
+
+        last = Candidate.objects.aggregate(last=Max("applied_date"))["last"]
+        if last is not None:
+            since = last - timedelta(days=DRIFT_REFERENCE_APPLICANT_DAYS)
+            ids = list(Candidate.objects.filter(Q(applied_date__gte=since) | Q(stage__in=features.OPEN_STAGES))
+                       .values_list("id", flat=True))  # fmt: skip
+            X = features.candidate_scoring_frame(candidate_ids=ids).X if len(ids) >= DRIFT_REFERENCE_MIN_ROWS else None
+            if X is not None and len(X) >= DRIFT_REFERENCE_MIN_ROWS:
+                prof = monitoring.profile(X[list(X_train.columns)], fitted.categorical, fitted.predict_proba(X))
+                return {**prof, "reference": f"applicants of the {DRIFT_REFERENCE_APPLICANT_DAYS} days to {last}"}
+    prof = monitoring.profile(X_train, fitted.categorical, fitted.predict_proba(X_train))
+    return {**prof, "reference": "training rows"}
+
+
 def model_run(*, model_id) -> TrainedModel | None:
     """Train one queued run (the Celery task body). Idempotent: finished runs are left alone.
 
@@ -223,7 +254,7 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
         metrics["train_rows"] = int(len(train_idx))
         metrics["holdout_rows"] = int(len(test_idx))
         metrics["holdout_from"] = window["holdout_from"]
-        profile = monitoring.profile(X_train, fitted.categorical, fitted.predict_proba(X_train))
+        profile = drift_reference(model.model_type, fitted, X_train)
         progress("bias audit", 91, force=True)
         audit, audited_at = _bias_audit(model, fitted, frame, test_idx, window)
         progress("saving artifact", 95, force=True)
