@@ -141,7 +141,9 @@ def monitoring_page(request):
             {"predicted": c["predicted"], "observed": c["realised"]} for c in (latest.calibration if latest else [])
         ]
         panels.append({
-            "type": value, "label": label, "latest": latest, "reports": rs[:10], "chart": chart,
+            "type": value, "label": label, "latest": latest, "chart": chart,
+            # each run with its largest feature PSI (not the stored object's first entry: its order is not kept)
+            "reports": [(r, max((r.feature_psi or {}).values(), default=None)) for r in rs[:10]],
             "calibration": calibration, "chart_id": f"drift-{value}", "calib_id": f"calib-{value}",
             # the features the report alerted on (above the threshold *and* above sampling noise)
             "alerted": {a.get("feature") for a in (latest.alerts if latest else []) if a.get("kind") == "feature_psi"},

@@ -83,5 +83,10 @@ def test_drift_alert_fires_on_planted_drift_and_not_without_it(model_store, sett
     values = [float(v) for _, _, v in rows]
     assert len(values) > 5 and values == sorted(values, reverse=True)
     assert ("overtime_hours", " flag") in {(f, flag) for f, flag, _ in rows}
+    # the history's "max feature PSI" of the latest run is the largest of that table (not the stored object's
+    # first entry, whose order PostgreSQL's jsonb does not keep)
+    history = page[page.index("<h3>History</h3>") :]
+    first_row = re.search(r'<td class="num">([\d.]+)</td><td class="num">([\d.]+)</td><td>yes</td>', history)
+    assert first_row and float(first_row.group(2)) == values[0], (first_row and first_row.groups(), values[:3])
     admin = client.get("/admin/predictions/driftreport/?alert__exact=1")
     assert admin.status_code in (200, 302)
