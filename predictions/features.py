@@ -590,8 +590,11 @@ def candidate_training_frame(*, days: int = 90, end: date | None = None) -> Fram
     return Frame(X, keys, cat, stayed.to_numpy().astype(int))
 
 
-def candidate_scoring_frame(*, candidate_ids: list | None = None) -> Frame:
+def candidate_scoring_frame(*, candidate_ids: list | None = None, applied_since: date | None = None) -> Frame:
+    """Open candidates, plus everyone who applied on or after ``applied_since``; or exactly ``candidate_ids``."""
     where, params = "WHERE c.stage = ANY(%s)", [list(OPEN_STAGES)]
+    if applied_since is not None:
+        where, params = f"{where} OR c.applied_date >= %s", [*params, applied_since]
     if candidate_ids is not None:
         where, params = "WHERE c.id = ANY(%s)", [list(candidate_ids)]
     df = _candidates(where, params)

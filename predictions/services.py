@@ -169,17 +169,12 @@ def drift_reference(model_type: str, fitted: ebm.GlassBoxModel, X_train: pd.Data
     ``DRIFT_REFERENCE_APPLICANT_DAYS`` days of applications and those still open, whatever became of them
     (the training rows where there are fewer than ``DRIFT_REFERENCE_MIN_ROWS``). ``reference`` says which."""
     if model_type == ModelType.QUALITY_OF_HIRE:
-        from django.db.models import Q
-
         from technicians.models import Candidate
 
         last = Candidate.objects.aggregate(last=Max("applied_date"))["last"]
         if last is not None:
-            since = last - timedelta(days=DRIFT_REFERENCE_APPLICANT_DAYS)
-            ids = list(Candidate.objects.filter(Q(applied_date__gte=since) | Q(stage__in=features.OPEN_STAGES))
-                       .values_list("id", flat=True))  # fmt: skip
-            X = features.candidate_scoring_frame(candidate_ids=ids).X if len(ids) >= DRIFT_REFERENCE_MIN_ROWS else None
-            if X is not None and len(X) >= DRIFT_REFERENCE_MIN_ROWS:
+            X = features.candidate_scoring_frame(applied_since=last - timedelta(days=DRIFT_REFERENCE_APPLICANT_DAYS)).X
+            if len(X) >= DRIFT_REFERENCE_MIN_ROWS:
                 prof = monitoring.profile(X[list(X_train.columns)], fitted.categorical, fitted.predict_proba(X))
                 return {**prof, "reference": f"applicants of the {DRIFT_REFERENCE_APPLICANT_DAYS} days to {last}"}
     prof = monitoring.profile(X_train, fitted.categorical, fitted.predict_proba(X_train))

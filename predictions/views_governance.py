@@ -131,10 +131,12 @@ def monitoring_page(request):
     for value, label in ModelType.choices:
         rs = by_type.get(value, [])
         latest = rs[0] if rs else None
+        # each run's largest feature PSI (not the stored object's first entry: jsonb does not keep the order)
+        tops = [max((r.feature_psi or {}).values(), default=None) for r in rs]
         chart = {
             "labels": [f"{r.as_of} {r.created_at:%H:%M}" for r in reversed(rs)],
             "score_psi": [r.score_psi for r in reversed(rs)],
-            "max_feature_psi": [max(r.feature_psi.values(), default=None) for r in reversed(rs)],
+            "max_feature_psi": tops[::-1],
             "threshold": settings.DRIFT_PSI_ALERT,
         }
         calibration = [
@@ -142,8 +144,7 @@ def monitoring_page(request):
         ]
         panels.append({
             "type": value, "label": label, "latest": latest, "chart": chart,
-            # each run with its largest feature PSI (not the stored object's first entry: its order is not kept)
-            "reports": [(r, max((r.feature_psi or {}).values(), default=None)) for r in rs[:10]],
+            "reports": list(zip(rs[:10], tops, strict=False)),
             "calibration": calibration, "chart_id": f"drift-{value}", "calib_id": f"calib-{value}",
             # the features the report alerted on (above the threshold *and* above sampling noise)
             "alerted": {a.get("feature") for a in (latest.alerts if latest else []) if a.get("kind") == "feature_psi"},
