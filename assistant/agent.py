@@ -44,8 +44,7 @@ from django.conf import settings
 from assistant import planner, services
 from assistant.llm import ChatLLM, LLMError, StreamResult
 from assistant.outcomes import Reason, status_for
-from assistant.tool_runner import ToolOutcome, compact_json, tool_label
-from assistant.tools import run_tool, tool_specs
+from assistant.tool_runner import ToolOutcome, compact_json, run_tool, tool_label, tool_specs
 
 log = logging.getLogger(__name__)
 CHARS_PER_TOKEN = 3  # conservative for JSON-heavy prompts (English prose is ~4)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,35 +18,12 @@ from django.http import Http404
 from pydantic import ValidationError
 
 from assistant.outcomes import has_non_finite, json_safe
-from assistant.tool_schemas import Args, ToolInputError
+from assistant.tool_schemas import NotAvailable, Tool, ToolInputError  # noqa: F401 - Tool, NotAvailable re-exported
+from assistant.tools import TOOLS
 from core.access import allowed
 from technicians.visibility import redact
 
 log = logging.getLogger("assistant.tools")
-
-
-class NotAvailable(Exception):
-    """A dependency app (predictions / forecasts) is not installed or not ready yet."""
-
-
-@dataclass
-class Tool:
-    name: str
-    title: str
-    description: str
-    args_model: type[Args]
-    func: Callable[..., dict]
-    permission: str | None = None  # core.permissions name; a tool without one is refused (fail closed)
-
-    def spec(self) -> dict:
-        schema = self.args_model.model_json_schema()
-        schema.pop("title", None)
-        for prop in schema.get("properties", {}).values():
-            prop.pop("title", None)
-        return {
-            "type": "function",
-            "function": {"name": self.name, "description": self.description, "parameters": schema},
-        }
 
 
 @dataclass
@@ -89,14 +65,10 @@ def compact_json(data: Any, *, max_chars: int | None = None) -> str:
 
 
 def tool_specs() -> list[dict]:
-    from assistant.tools import TOOLS
-
     return [t.spec() for t in TOOLS.values()]
 
 
 def tool_label(name: str, arguments: dict) -> str:
-    from assistant.tools import TOOLS
-
     tool = TOOLS.get(name)
     title = tool.title if tool else name
     bits = []
@@ -123,8 +95,6 @@ def tool_label(name: str, arguments: dict) -> str:
 
 def run_tool(*, user, name: str, arguments: str | dict | None) -> ToolOutcome:
     """Run one tool as ``user``; never raises for bad input (the error goes back to the model)."""
-    from assistant.tools import TOOLS
-
     started = time.perf_counter()
     raw: Any = arguments
     parsed: dict = {}

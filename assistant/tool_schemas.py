@@ -1,7 +1,11 @@
-"""Argument models of the assistant's tools (pydantic → the JSON schemas the model sees)."""
+"""The assistant's tools as data: ``Tool`` (name, argument model, function, permission) and the argument models
+(pydantic → the JSON schemas the model sees). The registry is ``assistant.tools.TOOLS``; ``assistant.tool_runner``
+runs a call."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +22,30 @@ class ToolInputError(ValueError):
 
 class Args(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, str_max_length=200)
+
+
+class NotAvailable(Exception):
+    """A dependency app (predictions / forecasts) is not installed or not ready yet."""
+
+
+@dataclass
+class Tool:
+    name: str
+    title: str
+    description: str
+    args_model: type[Args]
+    func: Callable[..., dict]
+    permission: str | None = None  # core.permissions name; a tool without one is refused (fail closed)
+
+    def spec(self) -> dict:
+        schema = self.args_model.model_json_schema()
+        schema.pop("title", None)
+        for prop in schema.get("properties", {}).values():
+            prop.pop("title", None)
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": schema},
+        }
 
 
 class LocationArgs(Args):

@@ -7,7 +7,7 @@ never contain pay or performance values — whatever the prompt, a knowledge doc
 note asks for. Tool arguments have no way to ask for sensitive fields in the first place.
 
 Argument models are in assistant.tool_schemas; validation, redaction and error handling around each call
-in assistant.tool_runner (``run_tool``, re-exported here).
+in assistant.tool_runner (``run_tool``), which reads the registry ``TOOLS`` defined here.
 """
 
 from __future__ import annotations
@@ -17,17 +17,9 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count
 
-from assistant.tool_runner import (  # noqa: F401 - re-exported: the public interface of the tools
-    NotAvailable,
-    Tool,
-    ToolOutcome,
-    compact_json,
-    run_tool,
-    tool_label,
-    tool_specs,
-)
+from assistant.tool_common import app_attr, lazy_module, location, program_lookup, resolve_district, resolve_region  # noqa: F401
 from assistant.tool_schemas import (  # noqa: F401
     Args,
     Band,
@@ -40,11 +32,13 @@ from assistant.tool_schemas import (  # noqa: F401
     Level,
     LocationArgs,
     Metric,
+    NotAvailable,
     OvertimeCapArgs,
     ProgramRoiArgs,
     QueryTechniciansArgs,
     RiskRankingArgs,
     SimilarArgs,
+    Tool,
     ToolInputError,
     Trade,
     WhatIfArgs,
@@ -55,61 +49,6 @@ log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _lazy(module: str):
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise NotAvailable(f"not available yet: {module} ({exc})") from None
-
-
-def _attr(module: str, name: str):
-    mod = _lazy(module)
-    if not hasattr(mod, name):
-        raise NotAvailable(f"not available yet: {module}.{name}")
-    return getattr(mod, name)
-
-
-def resolve_district(value: str | None) -> str | None:
-    from technicians.models import District
-
-    if not value:
-        return None
-    v = value.strip()
-    d = (
-        District.objects.filter(Q(code__iexact=v) | Q(name__iexact=v)).first()
-        or District.objects.filter(name__icontains=v).order_by("name").first()
-    )
-    if d is None:
-        known = ", ".join(District.objects.order_by("name").values_list("name", flat=True)[:30])
-        raise ToolInputError(f"Unknown district {value!r}. Known districts: {known}.")
-    return d.code
-
-
-def resolve_region(value: str | None) -> str | None:
-    from technicians.models import Region
-
-    if not value:
-        return None
-    v = value.strip()
-    bare = v[len("region ") :] if v.lower().startswith("region ") else v
-    r = (
-        Region.objects.filter(
-            Q(code__iexact=v) | Q(name__iexact=v) | Q(code__iexact=bare) | Q(name__iexact=bare)
-        ).first()
-        or Region.objects.filter(name__icontains=bare).order_by("name").first()
-    )
-    if r is None:
-        known = ", ".join(Region.objects.order_by("name").values_list("name", flat=True)[:30])
-        raise ToolInputError(f"Unknown region {value!r}. Known regions: {known}.")
-    return r.code
-
-
-def _loc(args: LocationArgs) -> dict:
-    return {"region": resolve_region(args.region), "district": resolve_district(args.district), "trade": args.trade}
 
 
 def _r(x, nd=3):
@@ -137,7 +76,7 @@ def query_technicians(*, user, args: QueryTechniciansArgs) -> dict:
     from technicians.models import TechnicianSnapshot
     from technicians.selectors import SelectorError, technician_list, technician_to_dict
 
-    loc = _loc(args)
+    loc = location(args)
     try:
         qs = technician_list(
             user=user, status=None if args.status == "all" else args.status, hire_year=args.hire_year, q=args.q, **loc
@@ -181,8 +120,8 @@ def query_technicians(*, user, args: QueryTechniciansArgs) -> dict:
 
 
 def risk_ranking(*, user, args: RiskRankingArgs) -> dict:
-    fn = _attr("predictions.selectors", "risk_ranking")
-    data = fn(user=user, band=args.band, limit=args.limit, **_loc(args))
+    fn = app_attr("predictions.selectors", "risk_ranking")
+    data = fn(user=user, band=args.band, limit=args.limit, **location(args))
     items = []
     for it in data.get("items", []):
         items.append(
@@ -206,7 +145,7 @@ def risk_ranking(*, user, args: RiskRankingArgs) -> dict:
 
 
 def technician_risk(*, user, args: EmployeeArgs) -> dict:
-    fn = _attr("predictions.selectors", "technician_risk")
+    fn = app_attr("predictions.selectors", "technician_risk")
     data = dict(fn(user=user, employee_id=args.employee_id))
     if "contributions" in data:
         data["contributions"] = _contribs(data["contributions"], 40)
@@ -216,8 +155,8 @@ def technician_risk(*, user, args: EmployeeArgs) -> dict:
 
 
 def candidate_ranking(*, user, args: CandidateRankingArgs) -> dict:
-    fn = _attr("predictions.selectors", "candidate_ranking")
-    data = fn(user=user, limit=args.limit, **_loc(args))
+    fn = app_attr("predictions.selectors", "candidate_ranking")
+    data = fn(user=user, limit=args.limit, **location(args))
     items = []
     for it in data.get("items", []) if isinstance(data, dict) else data:
         it = dict(it)
@@ -231,7 +170,7 @@ def candidate_ranking(*, user, args: CandidateRankingArgs) -> dict:
 
 
 def candidate_quality(*, user, args: CandidateArgs) -> dict:
-    fn = _attr("predictions.selectors", "candidate_quality")
+    fn = app_attr("predictions.selectors", "candidate_quality")
     data = dict(fn(user=user, candidate_id=args.candidate_id))
     if "contributions" in data:
         data["contributions"] = _contribs(data["contributions"], 40)
@@ -239,7 +178,7 @@ def candidate_quality(*, user, args: CandidateArgs) -> dict:
 
 
 def forecast(*, user, args: ForecastArgs) -> dict:
-    fn = _attr("forecasts.selectors", "forecast_series")
+    fn = app_attr("forecasts.selectors", "forecast_series")
     key = None
     if args.level == "district":
         key = resolve_district(args.key)
@@ -269,8 +208,8 @@ def forecast(*, user, args: ForecastArgs) -> dict:
 
 
 def hiring_plan(*, user, args: HiringPlanArgs) -> dict:
-    fsel = _lazy("forecasts.selectors")
-    fn = _attr("forecasts.selectors", "hiring_plan_report")
+    fsel = lazy_module("forecasts.selectors")
+    fn = app_attr("forecasts.selectors", "hiring_plan_report")
     weeks, note = args.weeks, ""
     published = getattr(fsel, "forecast_run_published", None)
     run = published(metric="demand") if published else None
@@ -280,7 +219,7 @@ def hiring_plan(*, user, args: HiringPlanArgs) -> dict:
             f"Asked for {weeks} weeks but the latest demand forecast covers {horizon}; figures are for {horizon} weeks"
         )
         weeks = horizon
-    report = fn(weeks=weeks, **_loc(args))
+    report = fn(weeks=weeks, **location(args))
     rows = [dict(r) for r in report["rows"]]
     keep = (
         "district", "district_name", "region", "trade", "current_headcount", "expected_exits", "accepted_offers",
@@ -301,7 +240,7 @@ def hiring_plan(*, user, args: HiringPlanArgs) -> dict:
     return {
         "weeks_requested": args.weeks,
         "weeks": weeks,
-        "filters": {k: v for k, v in _loc(args).items() if v},
+        "filters": {k: v for k, v in location(args).items() if v},
         "totals": total,
         "districts_without_requirement": sum(1 for r in rows if r.get("required_technicians") is None),
         "notes": [n for n in [note, *notes] if n],
@@ -310,37 +249,18 @@ def hiring_plan(*, user, args: HiringPlanArgs) -> dict:
 
 
 def what_if(*, user, args: WhatIfArgs) -> dict:
-    fn = _attr("predictions.services", "what_if")
-    err = _attr("predictions.services", "WhatIfError")
+    fn = app_attr("predictions.services", "what_if")
+    err = app_attr("predictions.services", "WhatIfError")
     try:
         return dict(fn(user=user, employee_id=args.employee_id, changes=dict(args.changes)))
     except err as exc:
         raise ToolInputError(f"what-if rejected: {exc}") from None
 
 
-def _program_lookup(value: str):
-    RetentionProgram = _attr("predictions.models", "RetentionProgram")
-    qs = RetentionProgram.objects.all()
-    v = value.strip()
-    prog = None
-    if v.isdigit():
-        prog = qs.filter(pk=int(v)).first()
-    if prog is None:
-        try:
-            prog = qs.filter(pk=v).first()
-        except Exception:  # noqa: BLE001 - pk may be int or uuid; a malformed literal is "not found"
-            prog = None
-    prog = prog or qs.filter(name__iexact=v).first() or qs.filter(name__icontains=v).order_by("name").first()
-    if prog is None:
-        known = ", ".join(str(n) for n in qs.values_list("name", flat=True)[:20]) or "none defined yet"
-        raise ToolInputError(f"No retention program matches {value!r}. Programs: {known}.")
-    return prog
-
-
 def program_roi(*, user, args: ProgramRoiArgs) -> dict:
-    fn = _attr("predictions.services", "program_roi")
-    prog = _program_lookup(args.program)
-    data = dict(fn(user=user, program_id=prog.pk, band=args.band, **_loc(args)))
+    fn = app_attr("predictions.services", "program_roi")
+    prog = program_lookup(args.program)
+    data = dict(fn(user=user, program_id=prog.pk, band=args.band, **location(args)))
     info = data.pop("program", {}) or {}
     data.pop("cohort", None)
     return {
@@ -370,11 +290,11 @@ def overtime_cap_impact(*, user, args: OvertimeCapArgs) -> dict:
 
     from technicians.models import TechnicianSnapshot
 
-    RetentionProgram = _attr("predictions.models", "RetentionProgram")
-    roi = _attr("predictions.services", "program_roi")
-    ranking = _attr("predictions.selectors", "risk_ranking")
-    what = _attr("predictions.services", "what_if")
-    loc = _loc(args)
+    RetentionProgram = app_attr("predictions.models", "RetentionProgram")
+    roi = app_attr("predictions.services", "program_roi")
+    ranking = app_attr("predictions.selectors", "risk_ranking")
+    what = app_attr("predictions.services", "what_if")
+    loc = location(args)
     data: dict = {}
     try:
         with transaction.atomic():

@@ -17,8 +17,8 @@ from assistant.tool_schemas import Args, Band, LocationArgs, ToolInputError, Tra
 Split = Literal["region", "district", "trade", "source", "schedule", "tenure_band"]
 
 
-def _loc(args) -> dict:
-    from assistant.tools import _loc as loc
+def location(args) -> dict:
+    from assistant.tool_common import location as loc
 
     return loc(args)
 
@@ -26,7 +26,7 @@ def _loc(args) -> dict:
 def _filters(args):
     from analytics.population import Filters
 
-    return Filters(**_loc(args))
+    return Filters(**location(args))
 
 
 def _r(x, nd=2):
@@ -143,7 +143,7 @@ def turnover_trend(*, user, args: TrendArgs) -> dict:
 def _segment(s: SegmentArgs):
     from analytics.population import Filters
     from analytics.segments import Segment
-    from assistant.tools import resolve_district, resolve_region
+    from assistant.tool_common import resolve_district, resolve_region
 
     return Segment(
         Filters(region=resolve_region(s.region), district=resolve_district(s.district), trade=s.trade),
@@ -215,7 +215,7 @@ def hires_vs_need(*, user, args: HiresVsNeedArgs) -> dict:
     """Forecast hires over the next N weeks (the hires forecast) beside the hiring need (the hiring plan)."""
     from forecasts import selectors as fsel
 
-    loc = _loc(args)
+    loc = location(args)
     out: dict = {"weeks": args.weeks, "filters": {k: v for k, v in loc.items() if v}, "notes": []}
     try:
         totals = fsel.hiring_plan_report(weeks=args.weeks, **loc)["totals"]
@@ -253,7 +253,7 @@ def risk_cohort(*, user, args: CohortArgs) -> dict:
 
 
 def tools() -> list:
-    from assistant.tool_runner import Tool
+    from assistant.tool_schemas import Tool
 
     return [
         Tool("turnover_trend", "turnover trend", "Monthly voluntary/involuntary/first-year turnover rates, headcount and hires, plus trailing-12-month rates (now and the 12 months before), optionally split by region/district/trade/source/schedule/tenure band.", TrendArgs, turnover_trend),

@@ -53,14 +53,14 @@ def _program_row(p: dict) -> dict:
 
 def compare_programs(*, user, args: CompareProgramsArgs) -> dict:
     """Retention programs side by side for one cohort, with 95% ranges and break-even cost per technician."""
-    from assistant.tools import _loc, _program_lookup
+    from assistant.tool_common import location, program_lookup
     from predictions import selectors, services
 
-    ids = [_program_lookup(p).pk for p in args.programs] or [p.pk for p in selectors.program_list()][:6]
+    ids = [program_lookup(p).pk for p in args.programs] or [p.pk for p in selectors.program_list()][:6]
     if not ids:
         raise ToolInputError("No retention programs are defined yet (HR adds them in the admin).")
     try:
-        r = services.programs_compare(user=user, program_ids=ids, band=args.band, **_loc(args))
+        r = services.programs_compare(user=user, program_ids=ids, band=args.band, **location(args))
     except services.ProgramInputError as exc:
         raise ToolInputError(str(exc)) from None
     return {
@@ -77,13 +77,13 @@ def pipeline_yield(*, user, args: PipelineArgs) -> dict:
     """Hiring pipeline per source/place: applied → hired → still employed at 90 days, and time-to-fill."""
     from analytics.population import AnalyticsInputError, Filters
     from analytics.selectors import pipeline_yield as read
-    from assistant.tools import _loc
+    from assistant.tool_common import location
 
     start, end = args.start, args.end
     if args.year:
         start, end = date(args.year, 1, 1), min(date(args.year, 12, 31), date.today())
     try:
-        r = read(filters=Filters(**_loc(args)), by=args.by, start=start, end=end)
+        r = read(filters=Filters(**location(args)), by=args.by, start=start, end=end)
     except AnalyticsInputError as exc:
         raise ToolInputError(str(exc)) from None
 
@@ -103,7 +103,7 @@ def pipeline_yield(*, user, args: PipelineArgs) -> dict:
 
 
 def tools() -> list:
-    from assistant.tool_runner import Tool
+    from assistant.tool_schemas import Tool
 
     return [
         Tool("compare_programs", "compare programs", "Compare retention programs side by side for one cohort (place, trade, risk band): departures avoided within the retention horizon with a 95% range, savings, cost, net benefit, ROI and break-even cost per enrolled technician; each program's change in words.", CompareProgramsArgs, compare_programs),

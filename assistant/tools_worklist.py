@@ -21,11 +21,11 @@ class WorklistArgs(LocationArgs):
 
 
 def worklist(*, user, args: WorklistArgs) -> dict:
-    from assistant.tools import _loc
+    from assistant.tool_common import location
     from worklist.selectors import WorklistFilters
     from worklist.selectors import worklist as worklist_rows
 
-    f = WorklistFilters(**_loc(args), band=args.band, status=args.status, owner="me" if args.mine else None,
+    f = WorklistFilters(**location(args), band=args.band, status=args.status, owner="me" if args.mine else None,
                         watched=args.watched, sort=args.sort)  # fmt: skip
     try:
         page = worklist_rows(user=user, filters=f, limit=args.limit)
@@ -40,7 +40,7 @@ def worklist(*, user, args: WorklistArgs) -> dict:
 
 
 def tools() -> list:
-    from assistant.tool_runner import Tool
+    from assistant.tool_schemas import Tool
 
     return [
         Tool("worklist", "worklist", "The risk worklist: scored technicians with their owner, status (new / contacted / action agreed / closed), latest note, programs they are enrolled in and whether the asker watches them; filter by place, band, status, the asker's own cases or watchlist.", WorklistArgs, worklist),

@@ -146,7 +146,8 @@ def _lowest_decile(y, p) -> tuple[float, float]:
 def _compare(name: str, y, p_def, p_ours, t_def: float, t_ours: float, note: str) -> list[tuple[str, float, str]]:
     from sklearn.metrics import brier_score_loss
 
-    from predictions.ebm import EBM_DEFAULTS, calibration_slope
+    from predictions.ebm import EBM_DEFAULTS
+    from predictions.evaluation import calibration_slope
 
     settings = {k: EBM_DEFAULTS[k] for k in ("outer_bags", "interactions", "learning_rate")}
     low_d, low_o = _lowest_decile(y, p_def), _lowest_decile(y, p_ours)

@@ -36,6 +36,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db.models import Count, Q
 
+from forecasts.errors import ForecastInputError
 from forecasts.models import ForecastPoint, SeriesStatus
 
 PIPELINE_STAGES = ("applied", "screening", "interview", "offer")
@@ -56,8 +57,6 @@ class Scenario:
 
 
 def validate_scenario(sc: Scenario) -> None:
-    from forecasts.selectors import ForecastInputError
-
     if not -MAX_PCT <= sc.demand_pct <= MAX_PCT:
         raise ForecastInputError(f"demand change must be between -{MAX_PCT}% and +{MAX_PCT}% (got {sc.demand_pct}%)")
     if not -90 <= sc.capacity_pct <= MAX_PCT:
@@ -65,6 +64,28 @@ def validate_scenario(sc: Scenario) -> None:
 
 
 # --------------------------------------------------------------------------- inputs
+
+
+def jobs_per_tech_per_week(*, district_codes: list[str], as_of: date) -> dict[str, float | None]:
+    """Average jobs one technician completed per week over the last 3 *complete* monthly snapshots.
+
+    The snapshot of the month ``as_of`` falls in is month-to-date (on the 1st it holds one day's jobs):
+    counting it read productivity a quarter low at the start of every month and inflated the technicians
+    required by a third."""
+    from django.db.models import Avg
+
+    from technicians.models import TechnicianSnapshot
+
+    this_month = as_of.replace(day=1)
+    since = (this_month - timedelta(days=85)).replace(day=1)  # the three months before this one
+    qs = TechnicianSnapshot.objects.filter(month__gte=since, month__lt=this_month)
+    per = {
+        row["technician__district__code"]: row["avg"]
+        for row in qs.values("technician__district__code").annotate(avg=Avg("jobs_completed"))
+    }
+    overall = qs.aggregate(avg=Avg("jobs_completed"))["avg"]
+    weekly = 12 / 52  # a monthly snapshot → per week
+    return {c: (per.get(c) or overall) * weekly if (per.get(c) or overall) else None for c in district_codes}
 
 
 def time_to_fill_weeks(*, as_of: date, lookback_days: int = 730) -> dict:
@@ -247,8 +268,6 @@ def build_plan(
         if len(lst) < weeks:
             lst.append((p["yhat"], p["yhat_lower"], p["yhat_upper"], p["ds"]))
     shares = trade_shares(codes=codes, trades=trades, as_of=as_of, weeks=weeks)
-    from forecasts.selectors import jobs_per_tech_per_week
-
     productivity = jobs_per_tech_per_week(district_codes=codes, as_of=as_of)
     exits, exits_source = _exits(as_of=as_of, weeks=weeks, codes=codes)
     avoided = _program_effect(scenario, exits=exits, weeks=weeks)
@@ -373,9 +392,11 @@ def _program_effect(sc: Scenario, *, exits: dict, weeks: int) -> dict:
     split in proportion to the cells' expected exits."""
     if not sc.program_id:
         return {}
-    from predictions.whatif import program_roi
+    from predictions.services import program_roi
 
-    roi = program_roi(user=None, program_id=sc.program_id, district=sc.program_district, trade=sc.program_trade)
+    roi = program_roi(  # totals only: no bootstrap range
+        user=None, program_id=sc.program_id, district=sc.program_district, trade=sc.program_trade, samples=0
+    )
     avoided = float(roi.get("departures_avoided") or 0.0)
     avoided *= weeks * 7 / settings.RETENTION_HORIZON_DAYS
     cohort = {

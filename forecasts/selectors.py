@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, F, Q
+from django.db.models import F, Q
 
+from forecasts.errors import ForecastInputError, NoForecastError  # noqa: F401 - re-exported: the selectors' errors
 from forecasts.models import (
     LEVELS,
     METRICS,
@@ -20,15 +21,7 @@ from forecasts.models import (
     RunStatus,
     SeriesStatus,
 )
-from technicians.models import District, Region, TechnicianSnapshot
-
-
-class ForecastInputError(ValueError):
-    """Unknown metric/level/key or an out-of-range argument; the message names the valid values."""
-
-
-class NoForecastError(LookupError):
-    """No completed forecast run covers the requested series."""
+from technicians.models import District, Region
 
 
 def metric_choices() -> list[tuple[str, str]]:
@@ -206,24 +199,6 @@ def run_series(*, run: ForecastRun):
 
 
 # --------------------------------------------------------------------------- hiring plan
-
-
-def jobs_per_tech_per_week(*, district_codes: list[str], as_of: date) -> dict[str, float | None]:
-    """Average jobs one technician completed per week over the last 3 *complete* monthly snapshots.
-
-    The snapshot of the month ``as_of`` falls in is month-to-date (on the 1st it holds one day's jobs):
-    counting it read productivity a quarter low at the start of every month and inflated the technicians
-    required by a third."""
-    this_month = as_of.replace(day=1)
-    since = (this_month - timedelta(days=85)).replace(day=1)  # the three months before this one
-    qs = TechnicianSnapshot.objects.filter(month__gte=since, month__lt=this_month)
-    per = {
-        row["technician__district__code"]: row["avg"]
-        for row in qs.values("technician__district__code").annotate(avg=Avg("jobs_completed"))
-    }
-    overall = qs.aggregate(avg=Avg("jobs_completed"))["avg"]
-    weekly = 12 / 52  # a monthly snapshot → per week
-    return {c: (per.get(c) or overall) * weekly if (per.get(c) or overall) else None for c in district_codes}
 
 
 def hiring_plan_max_weeks() -> int:

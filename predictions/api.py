@@ -13,7 +13,7 @@ from core.pagination import Cursor, clamp_limit
 from core.params import Code, Limit, Offset
 from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
 from predictions import promotion, selectors, services
-from predictions.ebm import ArtifactError
+from predictions.artifacts import ArtifactError
 from predictions.schemas import (
     Band,
     CandidateCompareOut,

@@ -21,7 +21,7 @@ import pandas as pd
 from django.conf import settings
 from django.utils import timezone
 
-from predictions import ebm, fairness, features
+from predictions import candidate_features, ebm, fairness, features
 from predictions.models import ModelType, TrainedModel
 from technicians.selectors import demographics_for
 
@@ -82,7 +82,7 @@ def _one_per_person(keys: pd.DataFrame) -> np.ndarray:
 def scoring_frame(model_type: str) -> features.Frame:
     if model_type == ModelType.RETENTION:
         return features.retention_scoring_frame()
-    return features.candidate_scoring_frame()
+    return candidate_features.candidate_scoring_frame()
 
 
 def audit_for_fitted(

@@ -32,18 +32,14 @@ Why each change:
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
 import math
 import multiprocessing
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 
@@ -87,10 +83,6 @@ ProgressFn = Callable[[float], None]
 
 class TrainingDataError(ValueError):
     """The frame cannot train a model (too few rows, one class only, no features)."""
-
-
-class ArtifactError(RuntimeError):
-    """A stored model file is missing or does not match its recorded SHA-256 checksum."""
 
 
 def logit(p: np.ndarray) -> np.ndarray:
@@ -512,92 +504,6 @@ def _tree_shapes(model: GlassBoxModel, Xp: pd.DataFrame) -> list[dict[str, Any]]
             x, yv, kind = [float(q[k]) for k in g.index], [float(v) for v in g.to_numpy()], "numeric"
         shapes.append({"feature": f, "kind": kind, "x": x, "y": yv, "importance": float(np.abs(c).mean())})
     return shapes
-
-
-# ---------------------------------------------------------------------- evaluation
-def evaluate(y, p, *, bins: int = 10, sample_weight=None) -> dict[str, Any]:
-    """ROC AUC, PR AUC, Brier, log loss and a calibration table (mean predicted vs observed per bin).
-    With ``sample_weight`` (a sampled frame) every figure is weighted, i.e. estimates the full data's."""
-    from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
-
-    y = np.asarray(y).astype(int)
-    p = np.clip(np.asarray(p, dtype=float), PROB_EPS, 1 - PROB_EPS)
-    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    sw = None if sample_weight is None else w
-    both = len(np.unique(y)) == 2
-    out: dict[str, Any] = {
-        "rows": int(len(y)),
-        "positives": int(y.sum()),
-        "base_rate": float(np.average(y, weights=w)) if len(y) else None,
-        "roc_auc": float(roc_auc_score(y, p, sample_weight=sw)) if both else None,
-        "pr_auc": float(average_precision_score(y, p, sample_weight=sw)) if both else None,
-        "brier": float(brier_score_loss(y, p, sample_weight=sw)) if len(y) else None,
-        "log_loss": float(log_loss(y, p, labels=[0, 1], sample_weight=sw)) if len(y) else None,
-        "calibration_slope": calibration_slope(y, p, sw) if both else None,
-    }
-    if sample_weight is not None:
-        out["weighted"] = True
-    table = []
-    if len(y):
-        edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)))
-        idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, max(len(edges) - 2, 0))
-        for b in range(max(len(edges) - 1, 1)):
-            m = idx == b
-            if m.any():
-                table.append({"bin": b, "count": int(m.sum()), "predicted": float(np.average(p[m], weights=w[m])),
-                              "observed": float(np.average(y[m], weights=w[m]))})  # fmt: skip
-    out["calibration"] = table
-    return out
-
-
-def calibration_slope(y, p, sample_weight=None) -> float:
-    """Slope of an (unpenalised) logistic regression of the outcome on the predicted log-odds: 1 is
-    calibrated, below 1 overconfident (predictions too extreme), above 1 underconfident."""
-    from sklearn.linear_model import LogisticRegression
-
-    z = logit(p).reshape(-1, 1)
-    return float(
-        LogisticRegression(C=1e6, max_iter=1000)
-        .fit(z, np.asarray(y, dtype=int), sample_weight=sample_weight)
-        .coef_[0, 0]
-    )
-
-
-# ---------------------------------------------------------------------- artifacts
-def save(model: GlassBoxModel, path: Path) -> str:
-    """Write the model with joblib atomically (temp file + rename); return its SHA-256."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    joblib.dump(model, buf, compress=3)
-    data = buf.getvalue()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return hashlib.sha256(data).hexdigest()
-
-
-_CACHE: dict[str, GlassBoxModel] = {}
-
-
-def load(path: Path, sha256: str) -> GlassBoxModel:
-    """Load a model, refusing it unless the file's SHA-256 equals the recorded one (checked every load)."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ArtifactError(f"model artifact {path} cannot be read: {exc.strerror or exc}") from exc
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != sha256:
-        raise ArtifactError(
-            f"model artifact {path} failed its checksum (expected {sha256[:12]}…, found {digest[:12]}…): "
-            "refusing to load a file that was changed after training"
-        )
-    if digest not in _CACHE:  # the hash was just verified, so a cached object is the same bytes
-        if len(_CACHE) > 8:
-            _CACHE.clear()
-        _CACHE[digest] = joblib.load(io.BytesIO(data))
-    return _CACHE[digest]
 
 
 def is_finite(x: float | None) -> bool:

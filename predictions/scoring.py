@@ -16,7 +16,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 
-from predictions import codebook, current, drift, ebm, features, partitions
+from predictions import artifacts, candidate_features, codebook, current, drift, ebm, features, partitions
 from predictions.explain import contributions_for, explanation_text, fold
 from predictions.models import ModelStatus, ModelType, TrainedModel
 from technicians.visibility import field_visible
@@ -46,10 +46,10 @@ def band_for(score: float | np.ndarray, model_type: str = ModelType.RETENTION):
 
 
 def load_fitted(model: TrainedModel) -> ebm.GlassBoxModel:
-    """The artifact, verified against the recorded SHA-256 (raises ebm.ArtifactError if tampered)."""
+    """The artifact, verified against the recorded SHA-256 (raises artifacts.ArtifactError if tampered)."""
     if not model.artifact_sha256:
-        raise ebm.ArtifactError(f"{model.label} has no artifact (status {model.status})")
-    return ebm.load(model.artifact_path or model.artifact_file, model.artifact_sha256)
+        raise artifacts.ArtifactError(f"{model.label} has no artifact (status {model.status})")
+    return artifacts.load(model.artifact_path or model.artifact_file, model.artifact_sha256)
 
 
 # ---------------------------------------------------------------------- scoring
@@ -267,7 +267,7 @@ def candidates_score(*, model: TrainedModel, fitted: ebm.GlassBoxModel) -> int:
     same way as a technicians' run: COPY into a stage of its own, which replaces the day's partition."""
     import uuid
 
-    frame = features.candidate_scoring_frame()
+    frame = candidate_features.candidate_scoring_frame()
     if frame.X.empty:
         return 0
     X, keys = _ordered(frame)

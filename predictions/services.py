@@ -23,7 +23,7 @@ from core.audit import audit_record
 from core.heartbeat import heartbeat
 from core.models import AuditAction
 from core.quotas import AlreadyRunning, violates
-from predictions import bias, ebm, features, monitoring
+from predictions import artifacts, bias, candidate_features, ebm, evaluation, features, monitoring
 from predictions.current import after_scores_switched  # noqa: F401 - the hook of the scores switch
 from predictions.models import (
     Algorithm,
@@ -173,7 +173,9 @@ def drift_reference(model_type: str, fitted: ebm.GlassBoxModel, X_train: pd.Data
 
         last = Candidate.objects.aggregate(last=Max("applied_date"))["last"]
         if last is not None:
-            X = features.candidate_scoring_frame(applied_since=last - timedelta(days=DRIFT_REFERENCE_APPLICANT_DAYS)).X
+            X = candidate_features.candidate_scoring_frame(
+                applied_since=last - timedelta(days=DRIFT_REFERENCE_APPLICANT_DAYS)
+            ).X
             if len(X) >= DRIFT_REFERENCE_MIN_ROWS:
                 prof = monitoring.profile(X[list(X_train.columns)], fitted.categorical, fitted.predict_proba(X))
                 return {**prof, "reference": f"applicants of the {DRIFT_REFERENCE_APPLICANT_DAYS} days to {last}"}
@@ -242,7 +244,9 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
             groups=_stable_groups(model.model_type, frame.keys["subject_id"].iloc[train_idx]),
         )
         progress("evaluating on holdout", 88, force=True)
-        metrics = ebm.evaluate(y_test, fitted.predict_proba(X_test), sample_weight=None if w is None else w[test_idx])
+        metrics = evaluation.evaluate(
+            y_test, fitted.predict_proba(X_test), sample_weight=None if w is None else w[test_idx]
+        )
         if w is not None:
             metrics["sampled"] = {"rows": int(len(w)), "represents": float(w.sum()),
                                   "budget": settings.PREDICTIONS_TRAIN_MAX_ROWS}  # fmt: skip
@@ -253,7 +257,7 @@ def _model_run_locked(model: TrainedModel) -> TrainedModel:
         progress("bias audit", 91, force=True)
         audit, audited_at = _bias_audit(model, fitted, frame, test_idx, window)
         progress("saving artifact", 95, force=True)
-        sha = ebm.save(fitted, artifact)
+        sha = artifacts.save(fitted, artifact)
         fields = dict(
             stage="ready",
             progress=100,
@@ -329,7 +333,7 @@ def _score_and_activate(model: TrainedModel) -> TrainedModel:
             updated_at=timezone.now(),
         )  # fmt: skip
         model.refresh_from_db()
-        if not isinstance(exc, ebm.ArtifactError | ValueError):
+        if not isinstance(exc, artifacts.ArtifactError | ValueError):
             raise
         return model
     model = model_activate(model=model, replace=replace)
@@ -399,7 +403,7 @@ def _fail(model: TrainedModel, reason: str, artifact) -> TrainedModel:
 def _training_frame(model_type: str) -> features.Frame:
     if model_type == ModelType.RETENTION:
         return features.retention_training_frame(horizon_days=settings.RETENTION_HORIZON_DAYS)
-    return features.candidate_training_frame(days=settings.QOH_DAYS)
+    return candidate_features.candidate_training_frame(days=settings.QOH_DAYS)
 
 
 def _time_split(frame: features.Frame) -> tuple[np.ndarray, np.ndarray, dict]:

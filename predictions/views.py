@@ -16,8 +16,8 @@ from core.params import page_number
 from core.permissions import PROMOTE_MODEL, TRAIN_MODEL, VIEW_PREDICTIONS
 from core.quotas import AlreadyRunning
 from predictions import selectors, services
+from predictions.artifacts import ArtifactError
 from predictions.changes import ACTIONABLE, SCHEDULES
-from predictions.ebm import ArtifactError
 from predictions.features import label_for
 from predictions.models import ModelType
 from predictions.templatetags.predictions_format import value_text

@@ -139,12 +139,3 @@ def suggestions(*, user, fitted: ebm.GlassBoxModel, X: pd.DataFrame) -> list[dic
             best[feat] = {"feature": feat, "label": features.label_for(feat), "from": None if pd.isna(current) else current,
                           "to": v, "score": float(s), "band": str(band_for(s))}  # fmt: skip
     return sorted(best.values(), key=lambda d: d["score"])
-
-
-def program_roi(**kwargs) -> dict[str, Any]:
-    """One program's ROI for a cohort — moved to predictions.programs; kept here for callers importing it from
-    this module (the hiring plan). Without ``samples`` no bootstrap range is drawn (those callers need only the
-    totals); predictions.services.program_roi draws it."""
-    from predictions.programs import program_roi as roi
-
-    return roi(**{"samples": 0, **kwargs})

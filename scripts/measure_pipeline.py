@@ -73,7 +73,7 @@ def step(name: str, budget: int) -> dict:
 
         out["rows"] = predictions_score(model_type="retention")
     elif name == "train":
-        from predictions import ebm
+        from predictions import ebm, evaluation
         from predictions.services import _time_split
 
         settings.PREDICTIONS_TRAIN_MAX_ROWS = budget
@@ -90,7 +90,7 @@ def step(name: str, budget: int) -> dict:
         settings.PREDICTIONS_TRAIN_MAX_ROWS = 0
         full = features.retention_training_frame(horizon_days=settings.RETENTION_HORIZON_DAYS, end=end)
         _, te_full, _ = _time_split(full)
-        m = ebm.evaluate(full.y[te_full], fitted.predict_proba(full.X.iloc[te_full]))
+        m = evaluation.evaluate(full.y[te_full], fitted.predict_proba(full.X.iloc[te_full]))
         out.update(rows=len(frame.X), holdout_rows=len(te_full), roc_auc=round(m["roc_auc"], 4))
     return out
 

@@ -28,7 +28,7 @@ from technicians.demo.company import (
 )
 
 if TYPE_CHECKING:
-    from technicians.demo.generator import _Pool
+    from technicians.demo.pool import Pool
 
 
 def _add_months(d: date, n: int) -> date:
@@ -58,7 +58,7 @@ def _names(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     return first, last
 
 
-def _technicians_frame(pool: _Pool, districts: pd.DataFrame, rng_names, rng_ids) -> pd.DataFrame:
+def _technicians_frame(pool: Pool, districts: pd.DataFrame, rng_names, rng_ids) -> pd.DataFrame:
     n = pool.n
     # Employee ids in hire order (ties broken by pool order) — stable and deterministic.
     order = np.lexsort((np.arange(n), pool["hire_ord"]))

@@ -41,6 +41,7 @@ from technicians.demo.drift import DRIVE_MINUTES as DRIFT_DRIVE_MINUTES
 from technicians.demo.drift import OVERTIME_HOURS as DRIFT_OVERTIME_HOURS
 from technicians.demo.drift import drift_active
 from technicians.demo.frames import _add_months, _candidates_frame, _snapshots_frame, _technicians_frame
+from technicians.demo.pool import Pool
 
 
 @dataclass
@@ -81,39 +82,6 @@ def _month_index(ordinals: np.ndarray, start: date) -> np.ndarray:
     days = np.asarray(ordinals, dtype=np.int64) - date(1970, 1, 1).toordinal()
     months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     return months - ((start.year - 1970) * 12 + start.month - 1)
-
-
-# --------------------------------------------------------------------------- the person pool
-
-
-class _Pool:
-    """Growable column arrays, one entry per person ever employed."""
-
-    def __init__(self, capacity: int):
-        self.n = 0
-        self.cols: dict[str, np.ndarray] = {}
-        self.capacity = capacity
-
-    def add(self, **cols: np.ndarray) -> np.ndarray:
-        k = len(next(iter(cols.values())))
-        if self.n + k > self.capacity:
-            self.capacity = max(self.capacity * 2, self.n + k)
-            for name, arr in self.cols.items():
-                self.cols[name] = np.resize(arr, self.capacity)
-        for name, values in cols.items():
-            values = np.asarray(values)
-            if name not in self.cols:
-                self.cols[name] = np.zeros(self.capacity, dtype=values.dtype)
-            self.cols[name][self.n : self.n + k] = values
-        idx = np.arange(self.n, self.n + k)
-        self.n += k
-        return idx
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self.cols[name][: self.n]
-
-    def set(self, name: str, idx: np.ndarray, values) -> None:
-        self.cols[name][idx] = values
 
 
 # --------------------------------------------------------------------------- generator
@@ -159,7 +127,7 @@ def demo_generate(
         """Market pay index (3.5 %/year)."""
         return 1.035 ** (t / 12)
 
-    pool = _Pool(capacity=int(technicians * (1.3 + months * 0.04)) + 64)
+    pool = Pool(capacity=int(technicians * (1.3 + months * 0.04)) + 64)
 
     def new_people(k: int, dist: np.ndarray, t: int, initial: bool, medians: np.ndarray) -> None:
         r = rng_sim

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from assistant import planner
-from assistant.tools import run_tool
+from assistant.tool_runner import run_tool
 
 TODAY = date.today()
 LAST_YEAR = TODAY.year - 1

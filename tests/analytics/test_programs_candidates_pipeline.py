@@ -88,10 +88,10 @@ def test_programs_compare_api(adb, progs, hr_client):
     body = ok.json()
     assert [p["name"] for p in body["programs"]] == ["Overtime cap 8", "Pizza Fridays"]
     assert body["programs"][0]["effect"] == "Overtime capped at 8.0 h/week"
-    # the hiring plan's import path (predictions.whatif.program_roi) gives the same totals, without a range
-    from predictions.whatif import program_roi as legacy
+    # the hiring plan's call (totals only: samples=0) gives the same totals, without a range
+    from predictions.services import program_roi
 
-    old = legacy(user=None, program_id=progs["cap"].pk)
+    old = program_roi(user=None, program_id=progs["cap"].pk, samples=0)
     assert old["departures_avoided"] == pytest.approx(body["programs"][0]["departures_avoided"])
     assert old["samples"] == 0
     assert hr_client.get("/api/v1/predictions/programs/compare?program=999999").status_code == 404
@@ -203,7 +203,7 @@ def test_candidates_side_by_side_respect_visibility(qoh, hr_client, rec_client):
 
 
 def test_assistant_tools_speak_words_and_respect_visibility(adb, progs, recruiter, hr_admin):
-    from assistant.tools import run_tool
+    from assistant.tool_runner import run_tool
 
     rec = run_tool(user=recruiter, name="compare_programs", arguments={"programs": ["Pay rise", "overtime cap"]})
     assert rec.ok, rec.result

@@ -197,7 +197,7 @@ def test_fifty_parallel_calls_are_capped_per_reply_and_per_turn_and_the_answer_s
 
 def test_size_budget_is_counted_by_us_not_from_reported_usage(fake_openai, world, recruiter, settings):
     from assistant.agent import CHARS_PER_TOKEN
-    from assistant.tools import tool_specs
+    from assistant.tool_runner import tool_specs
 
     settings.OPENAI_MAX_TOKENS = 1000
     specs = len(json.dumps(tool_specs(), ensure_ascii=False))

@@ -9,7 +9,7 @@ import pytest
 from assistant import planner
 from assistant.agent import run_turn
 from assistant.services import conversation_create
-from assistant.tools import run_tool
+from assistant.tool_runner import run_tool
 from tests.factories import DistrictFactory, RegionFactory, SnapshotFactory, TechnicianFactory
 
 pytestmark = [

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from assistant import tools
-from assistant.tools import Args, Tool, run_tool, tool_specs
+from assistant import tool_runner, tools
+from assistant.tool_runner import run_tool, tool_specs
+from assistant.tool_schemas import Args, Tool
 
 
 def test_every_tool_has_an_object_json_schema():
@@ -60,7 +61,7 @@ def test_query_technicians_counts_groups_and_averages(world, recruiter):
 
 def test_missing_dependency_returns_not_available_message(recruiter, monkeypatch):
     def boom(*, user, args):
-        tools._attr("predictions.nonexistent_module_xyz", "risk_ranking")
+        tools.app_attr("predictions.nonexistent_module_xyz", "risk_ranking")
 
     monkeypatch.setitem(
         tools.TOOLS,
@@ -89,7 +90,7 @@ def test_safety_net_strips_pay_for_recruiter_but_not_hr(recruiter, hr_admin, mon
 
 def test_huge_results_are_truncated_to_valid_json(settings):
     settings.ASSISTANT_MAX_TOOL_RESULT_CHARS = 500
-    text = tools.compact_json(
+    text = tool_runner.compact_json(
         {"count": 1000, "items": [{"employee_id": f"E{i}", "name": "x" * 20} for i in range(1000)]}
     )
     data = json.loads(text)

@@ -53,12 +53,12 @@ def _install() -> None:
 
     django.setup()
     from forecasts import services as fs
-    from predictions import ebm, features, scoring
+    from predictions import artifacts, ebm, features, scoring
     from predictions import services as ps
 
     _wrap(features, "retention_training_frame", "features")
     _wrap(ebm, "fit", "fit")
-    _wrap(ebm, "save", "artifact", after=True)  # the file is written, the row not yet registered
+    _wrap(artifacts, "save", "artifact", after=True)  # the file is written, the row not yet registered
     _wrap(scoring, "stage_chunk", "scoring", after=True)  # a chunk COPYed into the stage, not yet committed
     _wrap(ps, "model_activate", "activation")  # scores committed, switch not yet made
     _wrap(fs, "forecast_series_fit", "chunk", after=True)  # one series recorded, the chunk unfinished

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from predictions import ebm
+from predictions import artifacts, ebm, evaluation
 
 
 def _frame(n=600, seed=1):
@@ -50,11 +50,11 @@ def test_tampered_artifact_is_refused(tmp_path):
     X, y = _frame()
     m = ebm.fit(X, y, categorical=["schedule_type"], algorithm="tree")
     path = tmp_path / "retention" / "1" / "model.sav"
-    sha = ebm.save(m, path)
-    assert ebm.load(path, sha).predict_proba(X).shape == (len(X),)
+    sha = artifacts.save(m, path)
+    assert artifacts.load(path, sha).predict_proba(X).shape == (len(X),)
     path.write_bytes(path.read_bytes() + b"tampered")
-    with pytest.raises(ebm.ArtifactError, match="checksum"):
-        ebm.load(path, sha)
+    with pytest.raises(artifacts.ArtifactError, match="checksum"):
+        artifacts.load(path, sha)
 
 
 def test_one_class_or_too_few_rows_fail_with_reason():
@@ -68,7 +68,7 @@ def test_one_class_or_too_few_rows_fail_with_reason():
 def test_evaluate_returns_metrics_and_calibration():
     y = np.array([0, 0, 1, 1, 0, 1, 0, 0, 1, 0])
     p = np.linspace(0.05, 0.95, 10)
-    out = ebm.evaluate(y, p, bins=5)
+    out = evaluation.evaluate(y, p, bins=5)
     assert 0 <= out["roc_auc"] <= 1 and out["brier"] > 0 and out["rows"] == 10
     assert sum(b["count"] for b in out["calibration"]) == 10
 
@@ -104,7 +104,7 @@ def test_recalibration_is_checked_out_of_bag_and_keeps_explanations_exact():
     exp = m.explain(X)
     np.testing.assert_allclose(exp.intercept + exp.contributions.sum(axis=1), exp.logit, atol=1e-10)
     np.testing.assert_allclose(ebm.sigmoid(exp.logit), m.predict_proba(X), atol=1e-9)
-    assert 0.85 < ebm.calibration_slope(y, m.predict_proba(X)) < 1.2
+    assert 0.85 < evaluation.calibration_slope(y, m.predict_proba(X)) < 1.2
 
 
 def test_groups_hold_out_whole_people_in_every_bag():

@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from predictions import services
-from predictions.ebm import ArtifactError
+from predictions.artifacts import ArtifactError
 from predictions.models import ModelStatus, Prediction, TrainedModel
 from predictions.selectors import expected_departures_by_district, technician_risk
 from tests.predictions.conftest import FAST_EBM

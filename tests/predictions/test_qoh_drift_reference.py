@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from predictions import features
+from predictions import candidate_features
 from predictions.models import DriftReport, TrainedModel
 from predictions.scoring_runs import predictions_score
 from technicians.demo import demo_generate
@@ -28,7 +28,7 @@ def qoh(db, model_store, settings):
 def test_the_reference_is_the_applicants_and_a_shift_of_them_alerts(qoh):
     prof = qoh.training_profile
     assert prof["reference"].startswith("applicants of the 365 days to ")
-    open_now = features.candidate_scoring_frame().X
+    open_now = candidate_features.candidate_scoring_frame().X
     assert prof["rows"] > len(open_now) > 0  # the year's applicants, the open ones among them
 
     # the first scoring (activation) scores open applicants, drawn from that population: no alert (against
@@ -37,7 +37,7 @@ def test_the_reference_is_the_applicants_and_a_shift_of_them_alerts(qoh):
     assert first is not None and not first.alert, first.alerts
 
     # the applicants do shift: every open applicant's assessment score drops to 5 → the next scoring alerts on it
-    Candidate.objects.filter(stage__in=features.OPEN_STAGES).update(assessment_score=5.0)
+    Candidate.objects.filter(stage__in=candidate_features.OPEN_STAGES).update(assessment_score=5.0)
     predictions_score(model_type="quality_of_hire")
     latest = DriftReport.objects.filter(model=qoh).order_by("-created_at").first()
     assert latest.pk != first.pk and latest.alert

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from assistant import tools
-from assistant.tools import Tool, run_tool
+from assistant.tool_runner import run_tool
+from assistant.tool_schemas import Tool
 from ingest.mapping import target_fields, validate_mapping
 from technicians.exports import export_columns, export_csv
 from technicians.importers import csv_import

@@ -114,7 +114,7 @@ def test_only_roles_that_work_the_list(scored, client, api_user, api_key_for):
 
 
 def test_assistant_tool_reads_the_same_worklist(scored, recruiter, api_user):
-    from assistant.tools import run_tool
+    from assistant.tool_runner import run_tool
 
     services.watch_set(user=recruiter, employee_ids=["E2", "E1"], watched=True)
     services.case_update(user=recruiter, employee_id="E1", status="contacted", owner="rec")
@@ -128,7 +128,7 @@ def test_assistant_tool_reads_the_same_worklist(scored, recruiter, api_user):
 
 def test_offline_planner_answers_watchlist_questions(scored, recruiter):
     from assistant import planner
-    from assistant.tools import run_tool
+    from assistant.tool_runner import run_tool
 
     services.watch_set(user=recruiter, employee_ids=["E1", "E4"], watched=True)
     services.case_update(user=recruiter, employee_id="E1", status="contacted", owner="rec")
