@@ -298,9 +298,11 @@ def _rolling_features(s: pd.DataFrame) -> None:
     (their bounds stop at the group's first row), and pandas' rolling kernels restart their running sums
     where a window starts at or after the previous one's end — so each value is bit-for-bit the one a
     per-technician rolling window gives (tests/predictions/test_features_vectorised.py), without the per-group
-    Python of ``groupby(...).rolling`` (two thirds of a scoring chunk's feature build at 100k)."""
+    Python of ``groupby(...).rolling`` (two thirds of a scoring chunk's feature build at 100k). The previous
+    month is the chunk shifted by one row, masked on each technician's first row (no ``groupby().shift``)."""
     starts = _group_starts(s["technician_id"].to_numpy())
-    prev = s.groupby("technician_id", sort=False)["overtime_hours"].shift(1)
+    first = starts == np.arange(len(s))  # a technician's first row has no previous month
+    prev = s["overtime_hours"].shift(1).mask(first)
     prev_ot = prev.rolling(_GroupWindows(starts, 2), min_periods=1).mean()
     s["overtime_trend_3m"] = s["overtime_hours"] - prev_ot
     s["training_hours_6m"] = s["training_hours"].rolling(_GroupWindows(starts, 6), min_periods=1).sum()
