@@ -210,6 +210,17 @@ def stop_redis(var_dir: Path) -> None:
         pass
 
 
+def redis_running(var_dir: Path) -> bool:
+    """Does the embedded Redis (the port remembered under var/redis/) answer PING?"""
+    port_file = var_dir / "redis" / "port"
+    return port_file.exists() and _ping(int(port_file.read_text()))
+
+
+def postgres_running(var_dir: Path) -> bool:
+    """Is the embedded PostgreSQL's postmaster (var/pg/postmaster.pid) alive?"""
+    return _pg_running((var_dir / "pg").resolve())
+
+
 def started_here() -> set[str]:
     """Which embedded services this process started (so a test session can stop only those)."""
     return set(_STARTED)

@@ -1,7 +1,9 @@
 """`make run`: services, migrations, demo data, then web + Celery worker + beat until Ctrl-C.
 
 Uses DATABASE_URL / REDIS_URL when set; otherwise starts the embedded PostgreSQL+pgvector and
-redis-server under var/ and stops them again on Ctrl-C (only if this run started them).
+redis-server under var/ and stops them again on Ctrl-C (only if this run started them). While it runs,
+a process that exits is restarted and an embedded service that went down is started again
+(config/supervisor.py); a process that keeps dying stops everything with the reason.
 """
 
 from __future__ import annotations
@@ -177,11 +179,15 @@ def main() -> int:
                                "--concurrency", str(settings.CELERY_INTERACTIVE_CONCURRENCY)],
         "beat": [*celery, "beat", "-l", "warning", "-s", str(beat_schedule)],
     }  # fmt: skip
-    children: dict[str, subprocess.Popen] = {}
-    for name, cmd in procs.items():
-        children[name] = subprocess.Popen(
-            cmd, cwd=ROOT, env=env if name == "web" else celery_env, start_new_session=True
-        )
+    from config.supervisor import GaveUp, Supervisor, revive_embedded
+
+    def spawn(name: str, cmd: list[str]) -> subprocess.Popen:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env if name == "web" else celery_env, start_new_session=True)
+
+    supervisor = Supervisor(procs, spawn)
+    children = supervisor.start_all()  # the same dict: a restarted process replaces its entry
+    var_dir = Path(settings.VAR_DIR)
+    embedded_redis, embedded_pg = not os.environ.get("REDIS_URL"), not os.environ.get("DATABASE_URL")
 
     stopping = False
 
@@ -206,11 +212,14 @@ def main() -> int:
     while not stopping:
         watch.poll()
         full.poll()
-        for name, p in children.items():
-            if p.poll() is not None:
-                print(f"!! {name} exited with code {p.returncode}; stopping.", file=sys.stderr)
-                stopping, code = True, 1
-                break
+        try:  # an embedded service or a process that died comes back, as with docker-compose's restart policy
+            for line in revive_embedded(var_dir, redis=embedded_redis, postgres=embedded_pg) + supervisor.poll():
+                print(f"!! {line}", file=sys.stderr, flush=True)
+        except GaveUp as exc:
+            print(f"!! {exc}; stopping.", file=sys.stderr)
+            stopping, code = True, 1
+        except Exception as exc:  # noqa: BLE001 - a service that cannot start yet is tried again next round
+            print(f"!! could not restart an embedded service yet: {exc}", file=sys.stderr, flush=True)
         time.sleep(0.5)
 
     shutdown(children, started)
