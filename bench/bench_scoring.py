@@ -100,13 +100,13 @@ def run() -> list[tuple[str, float, str]]:
         from datetime import timedelta
 
         from predictions import partitions
-        from predictions.codebook import codebook_of, decode_rows
+        from predictions.codebook import decode_rows
         from predictions.current import after_scores_switched
         from predictions.models import ContributionCodebook
         from predictions.scoring import ensure_codebook, explain_stored, stage_frame, stage_publish
 
         ensure_codebook(model, fitted)
-        book = codebook_of(model)
+        book = model.codebook()
         book_bytes = len(bytes(ContributionCodebook.objects.get(model=model).raw))
         subjects = keys["subject_id"].to_numpy()
         with connection.cursor() as cur:

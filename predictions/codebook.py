@@ -100,24 +100,6 @@ class Codebook:
         return out
 
 
-_CACHE: dict = {}  # model pk → Codebook (a version's codebook never changes once written)
-
-
-def codebook_of(model) -> Codebook | None:
-    """The codebook of a ``TrainedModel`` (from ``ContributionCodebook``, cached per process), or None."""
-    book = _CACHE.get(model.pk)
-    if book is None:
-        from predictions.models import ContributionCodebook
-
-        raw = ContributionCodebook.objects.filter(model_id=model.pk).values_list("raw", flat=True).first()
-        if raw is None:
-            return None  # not cached: the version may get its codebook when it first scores
-        if len(_CACHE) > 32:
-            _CACHE.clear()
-        book = _CACHE[model.pk] = Codebook(raw)
-    return book
-
-
 def decode_rows(model, blobs, book: Codebook | None = None) -> np.ndarray:
     """Contributions (n, terms) of stored rows, whichever way each row was stored (float64 or codes)."""
     nt = len(model.terms or [])
@@ -129,7 +111,7 @@ def decode_rows(model, blobs, book: Codebook | None = None) -> np.ndarray:
     as_float = lengths == nt * 8
     if as_float.all():
         return np.frombuffer(b"".join(blobs), dtype="<f8").reshape(len(blobs), nt).copy()
-    book = book or codebook_of(model)
+    book = book or model.codebook()
     if book is None or book.terms != nt:
         raise ValueError(f"stored contributions of {nt * 8} bytes expected (model has no codebook)")
     if as_float.any():

@@ -18,6 +18,9 @@ from django.db import models
 from django.db.models.functions import Now
 
 from core.models import TimeStamped
+from predictions.codebook import Codebook, decode_rows
+
+_CODEBOOKS: dict = {}  # model pk → Codebook (a version's codebook never changes once written)
 
 UNSEEN_LEVEL = "(unseen)"  # a category not in the training data; the model scores it as unknown
 
@@ -140,6 +143,18 @@ class TrainedModel(TimeStamped):
         # jsonb does not keep key order, so the ranking is re-sorted on every read
         return sorted((self.importances or {}).items(), key=lambda kv: -kv[1])
 
+    def codebook(self) -> Codebook | None:
+        """This version's contribution codebook (its ``ContributionCodebook`` row, cached per process), or None."""
+        book = _CODEBOOKS.get(self.pk)
+        if book is None:
+            raw = ContributionCodebook.objects.filter(model_id=self.pk).values_list("raw", flat=True).first()
+            if raw is None:
+                return None  # not cached: the version may get its codebook when it first scores
+            if len(_CODEBOOKS) > 32:
+                _CODEBOOKS.clear()
+            book = _CODEBOOKS[self.pk] = Codebook(raw)
+        return book
+
     @property
     def ws_group(self) -> str:
         # the Channels group that receives this run's progress events
@@ -203,8 +218,6 @@ class Prediction(models.Model):
         return f"{self.model_id} {self.technician_id or self.candidate_id} {self.score:.3f}"
 
     def contribution_list(self, model: TrainedModel | None = None) -> list[float]:
-        from predictions.codebook import decode_rows
-
         return decode_rows(model or self.model, [self.contributions])[0].tolist()
 
     def value_list(self, model: TrainedModel) -> list:

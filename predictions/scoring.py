@@ -85,7 +85,7 @@ _CODE_MAPS: dict = {}  # model pk → the codebook's code maps for its estimator
 
 def _coder(model: TrainedModel, fitted: ebm.GlassBoxModel):
     """(codebook, its code maps for the estimator) of an EBM version, or (codebook or None, None)."""
-    book = codebook.codebook_of(model) if fitted.algorithm == "ebm" else None
+    book = model.codebook() if fitted.algorithm == "ebm" else None
     if book is None:
         return None, None
     if model.pk not in _CODE_MAPS:
@@ -218,7 +218,7 @@ def ensure_codebook(model: TrainedModel, fitted: ebm.GlassBoxModel) -> None:
 def stored_contributions(model: TrainedModel, exp: ebm.Explanation) -> np.ndarray:
     """What is stored for the explanation: codes into the model's codebook when every contribution is
     found in it exactly, else the float64 contributions themselves."""
-    book = codebook.codebook_of(model)
+    book = model.codebook()
     codes = book.encode(exp.contributions) if book is not None else None
     return exp.contributions if codes is None else codes
 

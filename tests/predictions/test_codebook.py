@@ -34,7 +34,7 @@ def test_stored_codes_decode_to_the_models_eval_terms_exactly(trained):
 
 def test_a_value_outside_the_codebook_is_stored_as_float64_and_old_rows_still_read(trained, hr_admin):
     model = TrainedModel.objects.get(pk=trained.pk)
-    book = codebook.codebook_of(model)
+    book = model.codebook()
     fitted = load_fitted(model)
     X = decode_values(fitted, np.frombuffer(bytes(Prediction.objects.filter(model=model).first().feature_values),
                                             dtype="<f8").reshape(1, -1))  # fmt: skip
@@ -77,7 +77,7 @@ def test_codes_without_the_contribution_matrix_give_the_same_logit_and_codes(tra
 
     model = TrainedModel.objects.get(pk=trained.pk)
     fitted = load_fitted(model)
-    book = codebook.codebook_of(model)
+    book = model.codebook()
     maps = book.code_maps(fitted.estimator)
     X = retention_scoring_frame(as_of=Prediction.objects.filter(model=model).values_list("as_of", flat=True)[0]).X
     Xp = fitted.prepare(X)
