@@ -83,6 +83,20 @@ class Worker:
                "-Q", "interactive,heavy", "-n", self.node, "-l", "warning", "--without-gossip",
                "--without-mingle", "--without-heartbeat"]  # fmt: skip
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 90) -> None:
+        """Until the worker answers a ping; a worker that exits at start (an import error in the kill points)
+        fails here with its exit code instead of as a 150 s wait for a kill point it never reaches."""
+        from config.celery import app
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the crash worker exited at start with code {self.proc.returncode}")
+            if app.control.ping(destination=[self.node], timeout=0.5):
+                return
+        raise AssertionError(f"the crash worker did not answer a ping within {timeout:.0f} s")
 
     def kill_master(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)  # the master and its pool child, as a machine crash would
