@@ -18,7 +18,7 @@ from django.http import Http404
 from pydantic import ValidationError
 
 from assistant.outcomes import has_non_finite, json_safe
-from assistant.tool_schemas import NotAvailable, Tool, ToolInputError  # noqa: F401 - Tool, NotAvailable re-exported
+from assistant.tool_schemas import NotAvailable, ToolInputError
 from assistant.tools import TOOLS
 from core.access import allowed
 from technicians.visibility import redact

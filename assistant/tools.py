@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Avg, Count
 
-from assistant.tool_common import app_attr, lazy_module, location, program_lookup, resolve_district, resolve_region  # noqa: F401
+from assistant.tool_common import app_attr, lazy_module, location, program_lookup, resolve_district, resolve_region
 from assistant.tool_schemas import (  # noqa: F401
     Args,
     Band,
@@ -32,7 +32,6 @@ from assistant.tool_schemas import (  # noqa: F401
     Level,
     LocationArgs,
     Metric,
-    NotAvailable,
     OvertimeCapArgs,
     ProgramRoiArgs,
     QueryTechniciansArgs,

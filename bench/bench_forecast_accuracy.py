@@ -214,6 +214,27 @@ def _demo_cases(seed: int) -> list:
     return cases
 
 
+def summarise(res: list[dict]) -> dict:
+    """One set's figures from its windows (dicts with name, mase, mase_snaive, mase_prophet, inside, n).
+
+    A series' windows are averaged ("share of series"); a win is a strictly lower mean MASE than seasonal
+    naive's — choosing seasonal naive itself is a tie (not a win), and an ensemble that includes seasonal naive
+    wins only if its own MASE is lower."""
+    ok = [r for r in res if r["mase"] is not None and r["mase_snaive"] is not None]
+    per_series: dict = {}
+    for r in ok:
+        per_series.setdefault(r["name"].split("@")[0], []).append((r["mase"], r["mase_snaive"]))
+    means = [(np.mean([a for a, _ in v]), np.mean([b for _, b in v])) for v in per_series.values()]
+    return {
+        "ok": ok,
+        "series": len(per_series),
+        "beats": float(np.mean([a < b for a, b in means])),
+        "ties": int(sum(np.isclose(a, b) for a, b in means)),
+        "ratio": float(np.median([r["mase"] / r["mase_prophet"] for r in ok if r["mase_prophet"]])),
+        "coverage": sum(r["inside"] for r in res) / sum(r["n"] for r in res),
+    }
+
+
 def run() -> list[tuple[str, float, str]]:
     sets = _cases()
     rows = []
@@ -221,20 +242,12 @@ def run() -> list[tuple[str, float, str]]:
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = {name: list(pool.map(_case, cases)) for name, cases in sets.items()}
     for name, res in results.items():
-        ok = [r for r in res if r["mase"] is not None and r["mase_snaive"] is not None]
-        per_series: dict = {}  # a series' windows averaged: "share of series" beating seasonal naive
-        for r in ok:
-            per_series.setdefault(r["name"].split("@")[0], []).append((r["mase"], r["mase_snaive"]))
-        # a win is a strictly lower mean MASE than seasonal naive's; choosing seasonal naive itself is a tie
-        # (not a win); an ensemble that includes seasonal naive wins only if its own MASE is lower
-        beats = np.mean([np.mean([a for a, _ in v]) < np.mean([b for _, b in v]) for v in per_series.values()])
-        ties = sum(np.isclose(np.mean([a for a, _ in v]), np.mean([b for _, b in v])) for v in per_series.values())
-        ratio = np.median([r["mase"] / r["mase_prophet"] for r in ok if r["mase_prophet"]])
-        coverage = sum(r["inside"] for r in res) / sum(r["n"] for r in res)
+        s = summarise(res)
+        ok, beats, ties, ratio, coverage = s["ok"], s["beats"], s["ties"], s["ratio"], s["coverage"]
         used = pd.Series([r["method"] for r in res]).value_counts().to_dict()
         rows += [
             (f"{name}: share of series beating seasonal naive (MASE)", float(beats),
-             f"{len(per_series)} series ({ties} ties), {len(ok)} windows; per window "
+             f"{s['series']} series ({ties} ties), {len(ok)} windows; per window "
              f"{np.mean([r['mase'] < r['mase_snaive'] for r in ok]):.3f}"),
             (f"{name}: median MASE ratio chosen / default Prophet()", float(ratio), ""),
             (f"{name}: empirical coverage of the 80 % interval", float(coverage), f"{sum(r['n'] for r in res)} points"),

@@ -1,6 +1,6 @@
 """Forecast combination rules compared offline on cached forecasts (docs/forecasts.md, "Session 8").
 
-`python -m bench bench_forecast_rules` (standalone: not part of `make bench`; ~5 min on 2 cores, ~1 min once
+`python -m bench bench_forecast_rules` (standalone: not part of `make bench`; ~90 s on 2 cores, seconds once
 cached). Every window of ``bench_forecast_accuracy`` (same sets, same held-out origins) is backtested once
 per method — the product's portfolio plus candidate methods that are *not* in the product (damped trend and
 Holt-Winters on the log of positive series, simple exponential smoothing) — with the product's folds,
@@ -105,20 +105,19 @@ def _apply(rule: dict, fc: dict, train, test, frequency) -> dict:
     """One window under one rule: the chosen combination's test MASE, seasonal naive's and Prophet()'s, and
     how many actuals its conformal interval covers."""
     from forecasts import conformal, metrics
-    from forecasts.backtest import _pad, fold_cuts
+    from forecasts.backtest import _criterion, _pad, fold_cuts, score
     from forecasts.prophet import SEASON
 
     season, h = SEASON[frequency], len(test)
     cuts, _ = fold_cuts(len(train), horizon=h, frequency=frequency, folds=3)
     avail = [m for m in rule["portfolio"] if fc.get(m)]
 
-    def criterion(m):
-        mases = [
-            metrics.mase(train[c : c + h], fc[m]["folds"][i], train[:c], season=season) for i, c in enumerate(cuts)
-        ]
-        if mases and all(v is not None for v in mases):
-            return float(np.mean(mases))
-        return float(np.mean([np.mean(np.abs(train[c : c + h] - fc[m]["folds"][i])) for i, c in enumerate(cuts)]))
+    def criterion(m):  # the product's ranking: mean fold MASE (mean absolute error for a flat training window)
+        actual = [train[c : c + h] for c in cuts]
+        folds = fc[m]["folds"]
+        scores = [score(a, {"yhat": f, "lower": f, "upper": f}, train[:c], season=season)
+                  for a, f, c in zip(actual, folds, cuts, strict=True)]  # fmt: skip
+        return _criterion(scores, [float(np.mean(np.abs(a - f))) for a, f in zip(actual, folds, strict=True)])
 
     if rule.get("fixed"):
         members = [m for m in rule["fixed"] if m in avail]
@@ -146,22 +145,11 @@ def _apply(rule: dict, fc: dict, train, test, frequency) -> dict:
         inside = int(np.sum((test >= lower) & (test <= upper)))
     return {
         "mase": metrics.mase(test, final, train, season=season),
-        "snaive": metrics.mase(test, fc["seasonal_naive"]["final"], train, season=season),
-        "prophet": metrics.mase(test, fc["prophet_default"], train, season=season),
+        "mase_snaive": metrics.mase(test, fc["seasonal_naive"]["final"], train, season=season),
+        "mase_prophet": metrics.mase(test, fc["prophet_default"], train, season=season),
         "inside": inside,
         "n": h,
     }
-
-
-def _summary(results: list[tuple[str, dict]]) -> tuple[float, float, float]:
-    per: dict[str, list] = {}
-    for name, r in results:
-        if r["mase"] is not None and r["snaive"] is not None:
-            per.setdefault(name.split("@")[0], []).append((r["mase"], r["snaive"]))
-    share = float(np.mean([np.mean([a for a, _ in v]) < np.mean([b for _, b in v]) for v in per.values()]))
-    ratio = float(np.median([r["mase"] / r["prophet"] for _, r in results if r["mase"] is not None and r["prophet"]]))
-    coverage = sum(r["inside"] for _, r in results) / sum(r["n"] for _, r in results)
-    return share, ratio, coverage
 
 
 RULES = {
@@ -187,23 +175,25 @@ RULES = {
 
 
 def run() -> list[tuple[str, float, str]]:
-    from bench.bench_forecast_accuracy import _cases
+    from bench.bench_forecast_accuracy import _cases, summarise
 
     sets = _cases()
     forecasts = _cache(sets)
+
+    def figures(rule, set_name, cases) -> dict:
+        return summarise([{"name": c[0], **_apply(rule, forecasts[(set_name, c[0])], *c[1:])} for c in cases])
+
     rows = []
     for label, rule in RULES.items():
         for set_name, cases in sets.items():
-            results = [(c[0], _apply(rule, forecasts[(set_name, c[0])], c[1], c[2], c[3])) for c in cases]
-            share, ratio, coverage = _summary(results)
-            rows.append((f"{label} | {set_name}", share, f"MASE ÷ Prophet() {ratio:.3f}, coverage {coverage:.3f}"))
+            f = figures(rule, set_name, cases)
+            rows.append((f"{label} | {set_name}", f["beats"],
+                         f"MASE ÷ Prophet() {f['ratio']:.3f}, coverage {f['coverage']:.3f}"))  # fmt: skip
         if label.startswith("the product"):
-            for set_name in ("demo", "check demo"):  # where the planted break falls
+            for set_name in ("demo", "check demo"):  # where the planted break falls (one window per demo series)
                 for where, inside in (("break before the origin", False), ("break inside the window", True)):
                     cases = [c for c in sets[set_name] if (int(re.search(r"@([+-]\d+)", c[0]).group(1)) >= 0) == inside]
-                    res = [(c[0] + "@w", _apply(rule, forecasts[(set_name, c[0])], c[1], c[2], c[3])) for c in cases]
-                    share = float(np.mean([r["mase"] < r["snaive"] for _, r in res]))
-                    _, ratio, coverage = _summary(res)
-                    rows.append((f"{label} | {set_name}, {where}", share,
-                                 f"{len(res)} windows; MASE ÷ Prophet() {ratio:.3f}, coverage {coverage:.3f}"))  # fmt: skip
+                    f = figures(rule, set_name, cases)
+                    rows.append((f"{label} | {set_name}, {where}", f["beats"],
+                                 f"{len(cases)} windows; MASE ÷ Prophet() {f['ratio']:.3f}, coverage {f['coverage']:.3f}"))  # fmt: skip
     return rows

@@ -1,5 +1,5 @@
 """Keeps `make run`'s processes and embedded services up, as docker-compose's ``restart: unless-stopped``
-does in production (no Django imports: scripts/run.py uses it before and after Django is set up).
+does in production (no Django imports: plain processes and the embedded services of config/embedded.py).
 
 * ``Supervisor`` starts the web server, the workers and beat, and restarts any of them that exits while
   the command is not stopping — a Celery worker whose broker connection broke (killing the embedded Redis

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, Q
 
 from forecasts.errors import ForecastInputError
 from forecasts.models import ForecastPoint, SeriesStatus
@@ -72,8 +72,6 @@ def jobs_per_tech_per_week(*, district_codes: list[str], as_of: date) -> dict[st
     The snapshot of the month ``as_of`` falls in is month-to-date (on the 1st it holds one day's jobs):
     counting it read productivity a quarter low at the start of every month and inflated the technicians
     required by a third."""
-    from django.db.models import Avg
-
     from technicians.models import TechnicianSnapshot
 
     this_month = as_of.replace(day=1)
